@@ -1,0 +1,83 @@
+/** What a GPU/build host has: compilers, GPUs, profilers. Checked once when the worker starts. */
+import { execFile } from 'node:child_process';
+import { hostname } from 'node:os';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+export interface GpuInfo {
+  name: string;
+  /** For instance "9.0" on an H200. */
+  computeCapability: string;
+}
+
+export interface HostCapabilities {
+  /** Stable id of this host (KISYSTEM_HOST_ID or the host name). */
+  hostId: string;
+  /** The task queue only this host polls: a candidate's build and test run there. */
+  hostQueue: string;
+  gxx: string | null;
+  nvcc: string | null;
+  gpus: GpuInfo[];
+  ncu: string | null;
+}
+
+async function firstLine(program: string, args: string[]): Promise<string | null> {
+  try {
+    const { stdout } = await run(program, args, { timeout: 15000 });
+    return stdout.trim().split('\n')[0] ?? '';
+  } catch {
+    return null;
+  }
+}
+
+async function queryGpus(): Promise<GpuInfo[]> {
+  const out = await firstLineAll('nvidia-smi', ['--query-gpu=name,compute_cap', '--format=csv,noheader']);
+  return out
+    .map((line) => line.split(',').map((s) => s.trim()))
+    .filter((parts) => parts.length === 2 && parts[0])
+    .map(([name, computeCapability]) => ({ name: name!, computeCapability: computeCapability! }));
+}
+
+async function firstLineAll(program: string, args: string[]): Promise<string[]> {
+  try {
+    const { stdout } = await run(program, args, { timeout: 15000 });
+    return stdout.trim().split('\n').filter(Boolean);
+  } catch {
+    return [];
+  }
+}
+
+export function hostQueueName(baseQueue: string, hostId: string): string {
+  return `${baseQueue}@${hostId}`;
+}
+
+export async function detectHost(baseQueue: string, env: NodeJS.ProcessEnv = process.env): Promise<HostCapabilities> {
+  const hostId = (env.KISYSTEM_HOST_ID || hostname()).replace(/[^A-Za-z0-9_.-]/g, '-');
+  const [gxx, nvcc, gpus, ncu] = await Promise.all([
+    firstLine('g++', ['--version']),
+    firstLine('nvcc', ['--version']).then((v) => (v === null ? null : 'nvcc')),
+    queryGpus(),
+    firstLine('ncu', ['--version']),
+  ]);
+  return { hostId, hostQueue: hostQueueName(baseQueue, hostId), gxx, nvcc, gpus, ncu };
+}
+
+/** `-arch=sm_XY` for the first GPU, when the task's flags do not already choose one. */
+export function archFlags(capabilities: Pick<HostCapabilities, 'gpus'>, taskFlags: readonly string[]): string[] {
+  const chosen = taskFlags.some((f) => f.startsWith('-arch') || f.startsWith('--gpu-architecture') || f.startsWith('-gencode'));
+  const gpu = capabilities.gpus[0];
+  if (chosen || !gpu) return [];
+  return [`-arch=sm_${gpu.computeCapability.replace('.', '')}`];
+}
+
+export function describeHost(c: HostCapabilities): string {
+  const gpus = c.gpus.length ? c.gpus.map((g) => `${g.name} (sm_${g.computeCapability.replace('.', '')})`).join(', ') : 'no GPU';
+  return [
+    `host ${c.hostId} (queue ${c.hostQueue})`,
+    `g++: ${c.gxx ?? 'missing'}`,
+    `nvcc: ${c.nvcc ? 'present' : 'missing'}`,
+    `GPUs: ${gpus}`,
+    `ncu: ${c.ncu ?? 'missing'}`,
+  ].join('; ');
+}

@@ -1,0 +1,106 @@
+/** Inputs and results of the activities, shared with the workflow (imported there as types only). */
+import type { ExtractedFile } from '../policy/extract-code';
+import type { ChatMessage } from '../policy/prompt';
+import type { TaskFileContent } from '../policy/task-schema';
+
+export interface GenerateInput {
+  taskId: string;
+  workflowId: string;
+  model: string;
+  /** 1-based count of this model's answers in this task (lets scripted servers answer deterministically). */
+  modelAttempt: number;
+  messages: ChatMessage[];
+  temperature: number;
+}
+
+export interface GenerateResult {
+  reply: string;
+  /** "stop" for a complete answer; "length" when the server cut it short. */
+  doneReason: string;
+  durationMs: number;
+  /** Tokens generated, when the server says. */
+  evalCount: number | null;
+}
+
+export interface HostClaim {
+  hostId: string;
+  hostQueue: string;
+  hasGpu: boolean;
+  hasNvcc: boolean;
+  description: string;
+}
+
+export interface BuildInput {
+  workflowId: string;
+  workflowRunId: string;
+  attemptNo: number;
+  language: 'cuda' | 'cpp';
+  harnessFiles: TaskFileContent[];
+  modelFiles: ExtractedFile[];
+  solutionFile: string;
+  /** Translation units; default: harness .cu/.cpp/.cc files plus the solution. */
+  sources?: string[];
+  flags: string[];
+  output: string;
+  timeoutS: number;
+  keepChars: number;
+}
+
+export interface BuildResult {
+  ok: boolean;
+  runFolder: string;
+  command: string[];
+  exitCode: number | null;
+  signal: string | null;
+  timedOut: boolean;
+  output: string;
+  durationMs: number;
+  host: string;
+}
+
+export interface TestInput {
+  runFolder: string;
+  command: string[];
+  language: 'cuda' | 'cpp';
+  timeoutS: number;
+  keepChars: number;
+  limits: { cpuSeconds: number; memoryMb: number; maxProcesses: number; maxFileMb: number };
+  /** Seed for the harness's random inputs (KISYSTEM_SEED). */
+  seed: number;
+}
+
+export interface TestResult {
+  exitCode: number | null;
+  signal: string | null;
+  timedOut: boolean;
+  output: string;
+  durationMs: number;
+  host: string;
+}
+
+export interface RecordRunInput {
+  taskId: string;
+  workflowId: string;
+  workflowRunId: string;
+  attemptNo: number;
+  domain: string;
+  model: string;
+  source: 'model' | 'manual';
+  phase: string;
+  outcome: 'success' | 'failure';
+  errorType: string | null;
+  severity: number | null;
+  recoverable: boolean | null;
+  rule: string | null;
+  firstErrorLine: string | null;
+  hint: string | null;
+  decision: string | null;
+  llmMs: number;
+  buildMs: number;
+  testMs: number;
+  startedAt: string;
+  finishedAt: string;
+  host: string | null;
+  code: string | null;
+  output: string | null;
+}

@@ -1,0 +1,77 @@
+/** Connecting to the learning history: create the database when missing, migrate, open kysely. */
+import { Kysely, Migrator, PostgresDialect } from 'kysely';
+import { Client, Pool } from 'pg';
+import { migrationProvider } from './migrations';
+import type { Database } from './tables';
+
+export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/kisystem';
+
+export function databaseUrl(env: NodeJS.ProcessEnv = process.env): string {
+  return env.DATABASE_URL || DEFAULT_DATABASE_URL;
+}
+
+export class DatabaseUnavailableError extends Error {
+  constructor(url: string, cause: unknown) {
+    super(`cannot reach the learning history at ${redact(url)}: ${(cause as Error)?.message ?? cause}. ` +
+      'Is PostgreSQL running? (set DATABASE_URL to point elsewhere)');
+    this.name = 'DatabaseUnavailableError';
+  }
+}
+
+/** Hides a password in a connection string before it reaches a log. */
+export function redact(url: string): string {
+  return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
+}
+
+/** Creates the database named in `url` when it does not exist yet. */
+export async function ensureDatabase(url: string): Promise<void> {
+  const target = new URL(url);
+  const name = decodeURIComponent(target.pathname.replace(/^\//, ''));
+  if (!name) throw new Error(`DATABASE_URL names no database: ${redact(url)}`);
+  const admin = new URL(url);
+  admin.pathname = '/postgres';
+  const client = new Client({ connectionString: admin.toString() });
+  try {
+    await client.connect();
+  } catch (error) {
+    throw new DatabaseUnavailableError(url, error);
+  }
+  try {
+    const found = await client.query('select 1 from pg_database where datname = $1', [name]);
+    if (found.rowCount === 0) {
+      try {
+        await client.query(`create database "${name.replace(/"/g, '""')}"`);
+      } catch (error) {
+        // Two processes may create it at once; the loser sees "already exists".
+        if ((error as { code?: string }).code !== '42P04') throw error;
+      }
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+export function openDatabase(url: string, poolSize = 5): Kysely<Database> {
+  return new Kysely<Database>({
+    dialect: new PostgresDialect({ pool: new Pool({ connectionString: url, max: poolSize }) }),
+  });
+}
+
+/** Applies every pending migration; throws with the failing migration's name. */
+export async function migrate(db: Kysely<Database>): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: migrationProvider });
+  const { error, results } = await migrator.migrateToLatest();
+  const failed = results?.find((r) => r.status === 'Error');
+  if (error || failed) {
+    throw new Error(`migration ${failed?.migrationName ?? ''} failed: ${(error as Error)?.message ?? error}`);
+  }
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/** Creates, migrates and opens the learning history: what every process that writes to it does first. */
+export async function prepareDatabase(url = databaseUrl()): Promise<Kysely<Database>> {
+  await ensureDatabase(url);
+  const db = openDatabase(url);
+  await migrate(db);
+  return db;
+}

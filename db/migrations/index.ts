@@ -1,0 +1,14 @@
+/**
+ * The list of migrations, in order. A static provider (rather than reading the folder at run time)
+ * works the same from TypeScript sources under jest and from compiled files.
+ */
+import type { Migration, MigrationProvider } from 'kysely';
+import * as createRuns from './2026-11-28T0100-create-runs';
+
+export const migrationProvider: MigrationProvider = {
+  async getMigrations(): Promise<Record<string, Migration>> {
+    return {
+      '2026-11-28T0100-create-runs': createRuns,
+    };
+  },
+};

@@ -1,0 +1,46 @@
+/** Table types of the learning history (kysely). */
+import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+
+/** One run: one model answer (or a person's), built and tested. decisions.md, "Words". */
+export interface RunsTable {
+  id: Generated<string>;
+  task_id: string;
+  workflow_id: string;
+  /** Temporal run id of the workflow execution: with `attempt_no` it makes a run unique. */
+  workflow_run_id: string;
+  /** 1-based number of this run within its task workflow. */
+  attempt_no: number;
+  domain: string;
+  model: string;
+  /** 'model', or 'manual' for code handed in by a person at the fallback. */
+  source: string;
+  /** Where the run ended: GENERATE, BUILD, TEST (or PROFILE). */
+  phase: string;
+  /** 'success' or 'failure'. */
+  outcome: string;
+  error_type: string | null;
+  severity: number | null;
+  recoverable: boolean | null;
+  rule: string | null;
+  first_error_line: string | null;
+  hint: string | null;
+  /** What the stop-loss rule decided after this run ("retry", "escalate -> m", "fallback"). */
+  decision: string | null;
+  llm_ms: number;
+  build_ms: number;
+  test_ms: number;
+  duration_ms: number;
+  host: string | null;
+  code: string | null;
+  output: string | null;
+  started_at: ColumnType<Date, Date | string, never>;
+  finished_at: ColumnType<Date, Date | string, never>;
+  recorded_at: ColumnType<Date, Date | string | undefined, never>;
+}
+
+export interface Database {
+  runs: RunsTable;
+}
+
+export type RunRow = Selectable<RunsTable>;
+export type NewRun = Insertable<RunsTable>;

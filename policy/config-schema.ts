@@ -1,0 +1,151 @@
+/**
+ * `config/optimization_config.json`: the guide's section 7 plus what the project needs.
+ *
+ * Pure: the file is read by the client or a worker, validated here once, frozen, and passed to each
+ * workflow in its input, so that a running task keeps the settings it started with.
+ */
+import { z } from 'zod';
+import { DOMAINS } from './domains';
+import { formatIssues } from './task-schema';
+
+const modelName = z.string().min(1).max(200);
+const weight = z.number().min(0, 'must be a number between 0 and 1').max(1, 'must be a number between 0 and 1');
+const seconds = z.number().int().positive();
+
+/** The guide's routing table (section 2). */
+export const DEFAULT_ROUTES: Record<(typeof DOMAINS)[number], string[]> = {
+  'CUDA/Kernel': ['qwen2.5-coder:32b', 'deepseek-r1:32b', 'deepseek-coder-v2:16b', 'qwen2.5:32b'],
+  'C++/System': ['deepseek-coder-v2:16b', 'qwen2.5-coder:32b', 'deepseek-r1:32b'],
+  'Audio/DSP': ['deepseek-coder-v2:16b', 'qwen2.5-coder:32b', 'deepseek-r1:32b'],
+  'Tests/Docs': ['phi4:latest', 'mistral:7b', 'llama3.1:8b', 'qwen2.5:32b'],
+  'Planning/Refactor': ['qwen2.5:32b', 'deepseek-r1:32b', 'mistral:7b'],
+};
+
+const chain = z
+  .array(modelName)
+  .min(1, 'a chain needs at least one model')
+  .refine((models) => new Set(models).size === models.length, 'a model may appear only once in a chain');
+
+const weightsSummingToOne = <T extends z.ZodRawShape>(shape: T) =>
+  z
+    .object(shape)
+    .strict()
+    .refine(
+      (weights) => Math.abs(Object.values(weights as Record<string, number>).reduce((a, b) => a + b, 0) - 1) < 1e-9,
+      'weights must sum to 1',
+    );
+
+export const configSchema = z
+  .object({
+    max_optimization_iterations: z.number().int().min(0).default(10),
+    target_score: z.number().min(0).max(100).default(80),
+    retry_build: z.number().int().min(0).max(20).default(2),
+    retry_test: z.number().int().min(0).max(20).default(1),
+    retry_profile: z.number().int().min(0).max(20).default(1),
+    /** Retries of an LLM call after an infrastructure fault (server down, 5xx). */
+    retry_llm: z.number().int().min(0).max(50).default(5),
+    stoploss_per_model: z.number().int().min(1).max(20).default(2),
+    max_concurrent_builds: z.number().int().min(1).max(64).default(3),
+    enable_meta_supervisor: z.boolean().default(true),
+    enable_two_tier_profiling: z.boolean().default(true),
+    enable_async_io: z.boolean().default(true),
+    meta_supervisor_weights: weightsSummingToOne({
+      failure_weight: weight.default(0.5),
+      time_weight: weight.default(0.2),
+      count_weight: weight.default(0.2),
+      recency_weight: weight.default(0.1),
+    }).default({ failure_weight: 0.5, time_weight: 0.2, count_weight: 0.2, recency_weight: 0.1 }),
+    hybrid_decision_weights: weightsSummingToOne({
+      meta_bias: weight.default(0.4),
+      complexity: weight.default(0.3),
+      failure_state: weight.default(0.3),
+    }).default({ meta_bias: 0.4, complexity: 0.3, failure_state: 0.3 }),
+    two_tier_profiling: z
+      .object({
+        score_change_threshold: z.number().positive().default(5),
+        max_tier0_streak: z.number().int().min(1).default(5),
+      })
+      .strict()
+      .default({ score_change_threshold: 5, max_tier0_streak: 5 }),
+    timeouts: z
+      .object({
+        build: seconds.default(300),
+        test: seconds.default(120),
+        profile: seconds.default(900),
+        /** One model answer, streamed. */
+        llm: seconds.default(900),
+        /** How long the manual fallback waits for a person before the task ends as exhausted. */
+        manual_fallback: seconds.default(7 * 24 * 3600),
+        /** A build, test or LLM activity that stays silent this long is taken as lost (worker died) and retried. */
+        heartbeat: seconds.default(30),
+        /** How long a candidate's follow-up step waits for its host to pick it up before another host is claimed. */
+        host_pickup: seconds.default(300),
+      })
+      .strict()
+      .default({ build: 300, test: 120, profile: 900, llm: 900, manual_fallback: 7 * 24 * 3600, heartbeat: 30, host_pickup: 300 }),
+    /** Domain -> escalation chain (the guide's table by default). */
+    routing: z.record(z.enum(DOMAINS), chain).default(DEFAULT_ROUTES),
+    /** Chain for a domain missing from `routing`. */
+    default_route: chain.default(['mistral:7b']),
+    llm: z
+      .object({
+        provider: z.enum(['ollama', 'openai']).default('ollama'),
+        /** Ollama address; the OLLAMA_HOST environment variable wins. */
+        ollama_host: z.string().default('http://127.0.0.1:11434'),
+        /** OpenAI-compatible server (vLLM, llama.cpp server); KISYSTEM_OPENAI_BASE_URL wins. */
+        openai_base_url: z.string().default('http://127.0.0.1:8000/v1'),
+        /** Name of the environment variable holding the API key (never the key itself). */
+        openai_api_key_env: z.string().default('KISYSTEM_OPENAI_API_KEY'),
+        temperature: z.number().min(0).max(2).default(0.2),
+      })
+      .strict()
+      .default({
+        provider: 'ollama',
+        ollama_host: 'http://127.0.0.1:11434',
+        openai_base_url: 'http://127.0.0.1:8000/v1',
+        openai_api_key_env: 'KISYSTEM_OPENAI_API_KEY',
+        temperature: 0.2,
+      }),
+    /** Resource limits for generated code (a first fence; a stronger sandbox comes later). */
+    sandbox: z
+      .object({
+        cpu_seconds: seconds.default(60),
+        memory_mb: z.number().int().min(64).default(4096),
+        max_processes: z.number().int().min(8).default(256),
+        max_file_mb: z.number().int().min(1).default(256),
+      })
+      .strict()
+      .default({ cpu_seconds: 60, memory_mb: 4096, max_processes: 256, max_file_mb: 256 }),
+    /** How much of a build or test output is kept for the prompt, the categorizer and the history. */
+    output_keep_chars: z.number().int().min(500).max(200_000).default(8000),
+  })
+  .strict();
+
+export type KisystemConfig = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value as object)) deepFreeze(child);
+  }
+  return value;
+}
+
+/** Validates a parsed config file and freezes it; throws {@link ConfigError} naming each bad field. */
+export function parseConfig(source: string, value: unknown): Readonly<KisystemConfig> {
+  const parsed = configSchema.safeParse(value);
+  if (!parsed.success) throw new ConfigError(`invalid config\n${formatIssues(source, parsed.error)}`);
+  return deepFreeze(parsed.data);
+}
+
+/** The defaults alone (what an empty `{}` file gives). */
+export function defaultConfig(): Readonly<KisystemConfig> {
+  return parseConfig('(defaults)', {});
+}

@@ -1,0 +1,72 @@
+/**
+ * The GPU/build worker of one host. Polls three queues:
+ * - `kisystem-gpu`: LLM calls, and host claims of C++ tasks;
+ * - `kisystem-gpu-cuda`: host claims of CUDA tasks, only when this host has a GPU and nvcc;
+ * - its own host queue: the build and test of the candidates it claimed (at most
+ *   `max_concurrent_builds` at once), so that a test runs where its binary was built.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { createHostActivities } from '../activities/build-test';
+import { describeHost, detectHost } from '../activities/host-capabilities';
+import { createLlmActivities, type LlmEndpoint } from '../activities/llm';
+import type { KisystemConfig } from '../policy/config-schema';
+import { loadConfig } from '../runtime/load-config';
+import { cudaQueue, settingsFromEnv } from '../runtime/settings';
+
+export function llmEndpoint(config: Pick<KisystemConfig, 'llm'>, env: NodeJS.ProcessEnv = process.env): LlmEndpoint {
+  if (config.llm.provider === 'openai') {
+    return { provider: 'openai', url: env.KISYSTEM_OPENAI_BASE_URL || config.llm.openai_base_url, apiKey: env[config.llm.openai_api_key_env] };
+  }
+  const host = env.OLLAMA_HOST || config.llm.ollama_host;
+  return { provider: 'ollama', url: /^https?:\/\//.test(host) ? host : `http://${host}` };
+}
+
+export async function runGpuWorker(): Promise<void> {
+  const settings = settingsFromEnv();
+  const config = loadConfig(settings.configPath);
+  const capabilities = await detectHost(settings.gpuQueue);
+  const workRoot = process.env.KISYSTEM_WORK_DIR || join(settings.dataDir, 'runs');
+  mkdirSync(workRoot, { recursive: true });
+  const endpoint = llmEndpoint(config);
+  const host = createHostActivities({ capabilities, workRoot });
+  const llm = createLlmActivities(endpoint);
+  const connection = await NativeConnection.connect({ address: settings.temporalAddress });
+  const common = { connection, namespace: settings.namespace, shutdownGraceTime: '10 seconds' } as const;
+  try {
+    const workers = [
+      await Worker.create({
+        ...common,
+        taskQueue: settings.gpuQueue,
+        activities: { ...llm, claimHost: host.claimHost },
+        maxConcurrentActivityTaskExecutions: Number(process.env.KISYSTEM_MAX_CONCURRENT_LLM) || 4,
+      }),
+      await Worker.create({
+        ...common,
+        taskQueue: capabilities.hostQueue,
+        activities: { buildCandidate: host.buildCandidate, testCandidate: host.testCandidate },
+        maxConcurrentActivityTaskExecutions: config.max_concurrent_builds,
+      }),
+    ];
+    const cudaCapable = capabilities.gpus.length > 0 && capabilities.nvcc !== null;
+    if (cudaCapable) {
+      workers.push(await Worker.create({ ...common, taskQueue: cudaQueue(settings.gpuQueue), activities: { claimHost: host.claimHost } }));
+    }
+    console.log(`kisystem gpu worker: ${describeHost(capabilities)}`);
+    console.log(`kisystem gpu worker: queues ${settings.gpuQueue}, ${capabilities.hostQueue}${cudaCapable ? `, ${cudaQueue(settings.gpuQueue)}` : ' (no CUDA tasks here: needs a GPU and nvcc)'}; LLM ${endpoint.provider} at ${endpoint.url}; runs in ${workRoot}`);
+    await Promise.all(workers.map((w) => w.run()));
+  } finally {
+    await connection.close();
+  }
+}
+
+if (require.main === module) {
+  runGpuWorker().then(
+    () => process.exit(0),
+    (error) => {
+      console.error(`kisystem gpu worker: ${error?.stack ?? error}`);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,40 @@
+/**
+ * The workflow worker: task workflows and the learning-history activities, on queue `kisystem`.
+ * Stops gracefully on SIGINT/SIGTERM (the SDK's runtime handles the signals).
+ */
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { createLearningActivities } from '../activities/learning';
+import { databaseUrl, prepareDatabase, redact } from '../db/database';
+import { settingsFromEnv } from '../runtime/settings';
+
+export async function runWorkflowWorker(): Promise<void> {
+  const settings = settingsFromEnv();
+  const url = databaseUrl();
+  const db = await prepareDatabase(url);
+  const connection = await NativeConnection.connect({ address: settings.temporalAddress });
+  try {
+    const worker = await Worker.create({
+      connection,
+      namespace: settings.namespace,
+      taskQueue: settings.taskQueue,
+      workflowsPath: require.resolve('../workflows'),
+      activities: createLearningActivities({ db }),
+      shutdownGraceTime: '10 seconds',
+    });
+    console.log(`kisystem workflow worker: queue ${settings.taskQueue} on ${settings.temporalAddress}/${settings.namespace}, history ${redact(url)}`);
+    await worker.run();
+  } finally {
+    await connection.close();
+    await db.destroy();
+  }
+}
+
+if (require.main === module) {
+  runWorkflowWorker().then(
+    () => process.exit(0),
+    (error) => {
+      console.error(`kisystem workflow worker: ${error?.stack ?? error}`);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,116 @@
+/**
+ * One candidate through build and test, on one host: claim a host on the shared queue, then send
+ * the build and the test to that host's own queue (the binary lives there). If the host vanishes
+ * before it picks the follow-up up, another host is claimed and the candidate starts over.
+ */
+import { TimeoutType } from '@temporalio/common';
+import { ActivityFailure, ApplicationFailure, proxyActivities, TimeoutFailure } from '@temporalio/workflow';
+import type { HostActivities } from '../activities/build-test';
+import type { BuildResult, TestResult } from '../activities/types';
+import type { KisystemConfig } from '../policy/config-schema';
+import type { ExtractedFile } from '../policy/extract-code';
+import type { ResolvedTask } from '../policy/task-schema';
+import type { TaskQueues } from './messages';
+
+export interface CandidateContext {
+  task: ResolvedTask;
+  config: KisystemConfig;
+  queues: TaskQueues;
+  workflowId: string;
+  workflowRunId: string;
+}
+
+export type CandidateRun =
+  | { stage: 'build'; build: BuildResult }
+  | { stage: 'test'; build: BuildResult; test: TestResult };
+
+const MAX_HOST_CLAIMS = 3;
+
+function hostLost(error: unknown): boolean {
+  if (!(error instanceof ActivityFailure)) return false;
+  const cause = error.cause;
+  if (cause instanceof TimeoutFailure) return cause.timeoutType === TimeoutType.SCHEDULE_TO_START;
+  return cause instanceof ApplicationFailure && cause.type === 'CandidateMissing';
+}
+
+export async function buildAndTest(
+  ctx: CandidateContext,
+  attemptNo: number,
+  files: ExtractedFile[],
+  seed: number,
+  label: string,
+): Promise<CandidateRun> {
+  const { task, config } = ctx;
+  const needsGpu = task.language === 'cuda';
+  const claim = proxyActivities<Pick<HostActivities, 'claimHost'>>({
+    taskQueue: needsGpu ? ctx.queues.cuda : ctx.queues.gpu,
+    startToCloseTimeout: '1 minute',
+    retry: { maximumAttempts: 5, initialInterval: '2 seconds' },
+  });
+  for (let claimNo = 1; ; claimNo++) {
+    const host = await claim.claimHost.executeWithOptions(
+      { summary: needsGpu ? `${label}: waiting for a host with a GPU and nvcc` : `${label}: claim a build host` },
+      [needsGpu],
+    );
+    const onHost = proxyActivities<Pick<HostActivities, 'buildCandidate' | 'testCandidate'>>({
+      taskQueue: host.hostQueue,
+      scheduleToStartTimeout: `${config.timeouts.host_pickup} seconds`,
+      heartbeatTimeout: `${config.timeouts.heartbeat} seconds`,
+      startToCloseTimeout: `${Math.max(config.timeouts.build, config.timeouts.test) + 60} seconds`,
+      retry: { initialInterval: '1 second', nonRetryableErrorTypes: ['UnsafeFileName', 'CandidateMissing', 'Cancelled'] },
+    });
+    try {
+      const build = await onHost.buildCandidate.executeWithOptions(
+        {
+          summary: `${label}: build on ${host.description}`,
+          startToCloseTimeout: `${config.timeouts.build + 60} seconds`,
+          retry: { maximumAttempts: config.retry_build + 1 },
+        },
+        [
+          {
+            workflowId: ctx.workflowId,
+            workflowRunId: ctx.workflowRunId,
+            attemptNo,
+            language: task.language,
+            harnessFiles: task.harnessFiles,
+            modelFiles: files,
+            solutionFile: task.solution_file,
+            sources: task.build.sources,
+            flags: task.build.flags,
+            output: task.build.output,
+            timeoutS: config.timeouts.build,
+            keepChars: config.output_keep_chars,
+          },
+        ],
+      );
+      if (!build.ok) return { stage: 'build', build };
+      const test = await onHost.testCandidate.executeWithOptions(
+        {
+          summary: `${label}: test on ${host.description}`,
+          startToCloseTimeout: `${config.timeouts.test + 60} seconds`,
+          retry: { maximumAttempts: config.retry_test + 1 },
+        },
+        [
+          {
+            runFolder: build.runFolder,
+            command: task.test.command,
+            language: task.language,
+            timeoutS: config.timeouts.test,
+            keepChars: config.output_keep_chars,
+            limits: {
+              cpuSeconds: config.sandbox.cpu_seconds,
+              memoryMb: config.sandbox.memory_mb,
+              maxProcesses: config.sandbox.max_processes,
+              maxFileMb: config.sandbox.max_file_mb,
+            },
+            seed,
+          },
+        ],
+      );
+      return { stage: 'test', build, test };
+    } catch (error) {
+      if (hostLost(error) && claimNo < MAX_HOST_CLAIMS) continue;
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,33 @@
+/** The Markdown the Web UI shows as the workflow's current details: the story of the task so far. */
+import type { TaskState } from './messages';
+
+function cell(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/\s+/g, ' ').slice(0, 140);
+}
+
+export function renderDetails(state: TaskState): string {
+  const chain = state.chain.map((m) => (m === state.currentModel ? `**${m}**` : m)).join(' → ');
+  const lines = [
+    `### ${state.title} (\`${state.taskId}\`)`,
+    `**Status:** ${state.status.replace(/_/g, ' ')} · **Domain:** ${state.domain} (${state.domainReason}) · **Escalations:** ${state.escalations.length}`,
+    '',
+    `**Chain** (${state.chainReason}): ${chain}${state.currentModel === 'manual' ? ' → **manual**' : ''}`,
+  ];
+  if (state.fallback) {
+    lines.push('', `**Waiting for a person** since ${state.fallback.waitingSince} (until ${state.fallback.deadline}): ${state.fallback.reason}.`,
+      'Hand in code with `kisystem resolve <workflow id> --file <code>`, or give up with `kisystem resolve <workflow id> --give-up`.');
+  }
+  if (state.runs.length) {
+    lines.push('', '| run | model | result | category | first error | then |', '|---|---|---|---|---|---|');
+    for (const run of state.runs) {
+      const c = run.categorization;
+      const then = run.decision ? `${run.decision.kind}${run.decision.kind === 'escalate' ? ` → ${run.decision.to}` : ''}` : '';
+      lines.push(`| ${run.attemptNo} | ${run.model} | ${run.outcome === 'success' ? '✅ passed' : `❌ ${run.phase}`} | ${c ? `${c.errorType} (sev ${c.severity})` : ''} | ${cell(c?.firstErrorLine ?? '')} | ${cell(then)} |`);
+    }
+  }
+  if (state.escalations.length) {
+    lines.push('', '**Escalations**');
+    for (const e of state.escalations) lines.push(`- after run ${e.afterAttempt}: ${e.from} → ${e.to} (${e.rule}: ${cell(e.reason)})`);
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,2 @@
+/** Everything the workflow worker registers. Workflow code: no Node built-ins, no pg, no kysely. */
+export { taskWorkflow } from './task-workflow';

@@ -1,0 +1,108 @@
+/** The task workflow's queries and updates, and the shapes of its state and result. */
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type { ExtractedFile } from '../policy/extract-code';
+import type { Categorization } from '../policy/run-types';
+import type { StopLossDecision } from '../policy/stop-loss';
+import type { KisystemConfig } from '../policy/config-schema';
+import type { ResolvedTask } from '../policy/task-schema';
+
+export type TaskStatus =
+  | 'starting'
+  | 'generating'
+  | 'building'
+  | 'testing'
+  | 'waiting_for_person'
+  | 'succeeded'
+  | 'exhausted'
+  | 'gave_up';
+
+/** Where the workflow sends its activities (defaults: `kisystem-gpu`). */
+export interface TaskQueues {
+  /** LLM calls and host claims of C++ tasks. */
+  gpu: string;
+  /** Host claims of CUDA tasks: only hosts with a GPU and nvcc poll it. */
+  cuda: string;
+}
+
+export interface TaskWorkflowInput {
+  task: ResolvedTask;
+  /** The validated config, frozen into the task at submission. */
+  config: KisystemConfig;
+  queues: TaskQueues;
+}
+
+/** One run as the workflow reports it (the learning history holds the same, and more). */
+export interface RunSummary {
+  attemptNo: number;
+  model: string;
+  source: 'model' | 'manual';
+  outcome: 'success' | 'failure';
+  phase: string;
+  categorization: Categorization | null;
+  /** What stop-loss decided after this run (absent after a success). */
+  decision: StopLossDecision | null;
+  host: string | null;
+  llmMs: number;
+  buildMs: number;
+  testMs: number;
+}
+
+export interface EscalationEvent {
+  afterAttempt: number;
+  from: string;
+  to: string;
+  rule: string;
+  reason: string;
+}
+
+export interface TaskState {
+  taskId: string;
+  title: string;
+  domain: string;
+  domainReason: string;
+  status: TaskStatus;
+  chain: string[];
+  chainReason: string;
+  currentModel: string;
+  failuresOfCurrent: number;
+  runs: RunSummary[];
+  escalations: EscalationEvent[];
+  /** Set while the workflow waits for a person. */
+  fallback: { reason: string; waitingSince: string; deadline: string } | null;
+}
+
+export interface TaskResult {
+  taskId: string;
+  status: 'succeeded' | 'exhausted' | 'gave_up';
+  /** The model whose code passed ("manual" for a person's). */
+  winningModel: string | null;
+  /** Models in the order they were used. */
+  escalationPath: string[];
+  runs: RunSummary[];
+  escalations: EscalationEvent[];
+  /** The passing code (absent when nothing passed). */
+  finalCode: ExtractedFile[] | null;
+  message: string;
+}
+
+export interface ManualSolution {
+  /** The whole solution file. */
+  code: string;
+  /** Who hands it in (free text, for the history). */
+  author?: string;
+}
+
+export interface ManualOutcome {
+  attemptNo: number;
+  outcome: 'success' | 'failure';
+  categorization: Categorization | null;
+}
+
+export const stateQuery = defineQuery<TaskState>('state');
+/** A person hands in code at the fallback; answered after it was built and tested. */
+export const submitSolutionUpdate = defineUpdate<ManualOutcome, [ManualSolution]>('submitSolution');
+/** A person gives up at the fallback. */
+export const giveUpUpdate = defineUpdate<void, [string]>('giveUp');
+
+/** Largest manual solution accepted (characters). */
+export const MAX_MANUAL_CODE = 512 * 1024;
