@@ -26,6 +26,8 @@ interface Context {
   phase: RunPhase;
   lines: string[];
   signal: SignalInfo | null;
+  /** Located compiler errors, in output order (parsed once; BUILD only). */
+  errors: LocatedError[];
 }
 
 /** A rule returns a categorization when it recognizes the outcome, else null. */
@@ -184,7 +186,7 @@ const buildKilled: Rule = (ctx) => {
  * which is compiled only inside the harness, so its mistakes surface there.
  */
 const harnessErrors: Rule = (ctx) => {
-  const errors = locatedErrors(ctx.lines);
+  const errors = ctx.errors;
   if (errors.length === 0) return null;
   const solution = basename(ctx.outcome.solutionFile);
   const harness = new Set(ctx.outcome.harnessFiles.map(basename));
@@ -861,7 +863,8 @@ function makeContext(outcome: ProcessOutcome): Context {
     solutionFile: typeof outcome.solutionFile === 'string' ? outcome.solutionFile : '',
     harnessFiles: Array.isArray(outcome.harnessFiles) ? outcome.harnessFiles.filter((f) => typeof f === 'string') : [],
   };
-  return { outcome: safe, phase, lines: splitLines(safe.output), signal: resolveSignal(safe) };
+  const lines = splitLines(safe.output);
+  return { outcome: safe, phase, lines, signal: resolveSignal(safe), errors: phase === 'BUILD' ? locatedErrors(lines) : [] };
 }
 
 /** Non-empty, trimmed lines. */
@@ -884,7 +887,7 @@ function locatedErrors(lines: readonly string[]): LocatedError[] {
 
 /** The error to report: the first one in the solution file (the model can act on it), else the first. */
 function primaryError(ctx: Context): LocatedError | undefined {
-  const errors = locatedErrors(ctx.lines);
+  const errors = ctx.errors;
   const solution = basename(ctx.outcome.solutionFile);
   return errors.find((e) => solution !== '' && basename(e.file) === solution) ?? errors[0];
 }
@@ -956,7 +959,8 @@ function finish(ctx: Context, f: Finding): Categorization {
     phase: ctx.phase,
     severity: f.severity,
     recoverable: f.recoverable ?? true,
-    hint: clip(f.hint, 600) || 'Read the output and fix the first error it shows.',
+    // Tool output pads with runs of spaces ("what():  msg"); one space reads better in a prompt.
+    hint: clip(f.hint.replace(/\s+/g, ' '), 600) || 'Read the output and fix the first error it shows.',
     firstErrorLine: clip(f.line),
     rule: f.rule,
   };

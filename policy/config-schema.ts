@@ -83,8 +83,11 @@ export const configSchema = z
       })
       .strict()
       .default({ build: 300, test: 120, profile: 900, llm: 900, manual_fallback: 7 * 24 * 3600, heartbeat: 30, host_pickup: 300 }),
-    /** Domain -> escalation chain (the guide's table by default). */
-    routing: z.record(z.enum(DOMAINS), chain).default(DEFAULT_ROUTES),
+    /** Domain -> escalation chain; domains left out keep the guide's chain. */
+    routing: z
+      .partialRecord(z.enum(DOMAINS), chain)
+      .default({})
+      .transform((given) => ({ ...DEFAULT_ROUTES, ...given }) as Record<(typeof DOMAINS)[number], string[]>),
     /** Chain for a domain missing from `routing`. */
     default_route: chain.default(['mistral:7b']),
     llm: z

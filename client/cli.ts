@@ -1,0 +1,143 @@
+/**
+ * The `kisystem` command. Every command reads its settings from the environment (TEMPORAL_ADDRESS,
+ * TEMPORAL_NAMESPACE, DATABASE_URL, OLLAMA_HOST, KISYSTEM_CONFIG, ...).
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { databaseUrl, prepareDatabase } from '../db/database';
+import { loadConfig } from '../runtime/load-config';
+import { settingsFromEnv } from '../runtime/settings';
+import { connectClient } from './connect';
+import { runDemo } from './demo';
+import { followTasks } from './follow';
+import { startStack } from './stack';
+import { listTasks, loadTasks, printStatus, resolveTask, submitTask } from './tasks';
+
+const USAGE = `kisystem: a durable build loop in which local LLMs write, build and test CUDA and C++ code
+
+usage: kisystem <command> [options]
+
+  up                          start the local stack: Temporal dev server (persistent), database, both workers
+  demo [--exit]               run the example tasks against the scripted model server and print the results
+  submit <task files...> [--wait]
+                              start one workflow per task file; --wait follows them run by run
+  status <workflow id>        state of a task (live), or its result
+  list [--query <filter>]     task workflows, e.g. --query "KisystemModel = 'deepseek-r1:32b'"
+  resolve <workflow id> --file <code> [--author <name>] | --give-up [reason]
+                              the manual fallback: hand in code (built and tested) or give up
+  cancel <workflow id>        cancel a task
+  migrate                     create and migrate the learning history (DATABASE_URL)
+  worker workflow|gpu         run one worker in the foreground`;
+
+const log = (line: string) => console.log(line);
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  const settings = settingsFromEnv();
+  switch (command) {
+    case 'up': {
+      loadConfig(settings.configPath);
+      const stack = await startStack({ settings, log });
+      log(`kisystem is up. Web UI: ${stack.uiUrl}  (Ctrl-C stops the workers${stack.devServer ? ' and the dev server' : ''})`);
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+        for (const w of stack.workers) w.once('exit', (code) => code !== 0 && code !== null && resolve());
+      });
+      log('stopping ...');
+      await stack.stop();
+      return 0;
+    }
+    case 'demo': {
+      const { values } = parseArgs({ args: rest, options: { exit: { type: 'boolean', default: false } } });
+      const ok = await runDemo({ settings, keepUi: !values.exit && process.stdout.isTTY === true && process.stdin.isTTY === true, log });
+      return ok ? 0 : 1;
+    }
+    case 'submit': {
+      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { wait: { type: 'boolean', default: false } } });
+      if (positionals.length === 0) throw new UsageError('submit needs at least one task file');
+      const config = loadConfig(settings.configPath);
+      const { tasks, refused } = loadTasks(positionals, log);
+      if (tasks.length === 0) return 1;
+      const client = await connectClient(settings);
+      const ids: string[] = [];
+      for (const task of tasks) {
+        const s = await submitTask(client, settings, config, task);
+        ids.push(s.workflowId);
+        log(`${task.id}: ${s.workflowId}  ${s.url}`);
+      }
+      if (values.wait) {
+        const results = await followTasks(client, ids, log);
+        const failed = [...results.values()].filter((r) => r instanceof Error || r.status !== 'succeeded').length;
+        return failed > 0 || refused > 0 ? 1 : 0;
+      }
+      return refused > 0 ? 1 : 0;
+    }
+    case 'status': {
+      const id = rest[0];
+      if (!id) throw new UsageError('status needs a workflow id');
+      await printStatus(await connectClient(settings), settings, id, log);
+      return 0;
+    }
+    case 'list': {
+      const { values } = parseArgs({ args: rest, options: { query: { type: 'string' } } });
+      await listTasks(await connectClient(settings), settings, values.query, log);
+      return 0;
+    }
+    case 'resolve': {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: { file: { type: 'string' }, author: { type: 'string' }, 'give-up': { type: 'boolean', default: false } },
+      });
+      const id = positionals[0];
+      if (!id) throw new UsageError('resolve needs a workflow id');
+      if (!values.file && !values['give-up']) throw new UsageError('resolve needs --file <code> or --give-up');
+      const client = await connectClient(settings);
+      if (values['give-up']) {
+        await resolveTask(client, id, { giveUp: positionals.slice(1).join(' ') || 'given up from the command line' }, log);
+        return 0;
+      }
+      const code = readFileSync(values.file!, 'utf8');
+      return (await resolveTask(client, id, { code, author: values.author }, log)) ? 0 : 1;
+    }
+    case 'cancel': {
+      const id = rest[0];
+      if (!id) throw new UsageError('cancel needs a workflow id');
+      await (await connectClient(settings)).workflow.getHandle(id).cancel();
+      log(`${id}: cancellation requested`);
+      return 0;
+    }
+    case 'migrate': {
+      const db = await prepareDatabase(databaseUrl());
+      await db.destroy();
+      log('learning history migrated');
+      return 0;
+    }
+    case 'worker': {
+      if (rest[0] === 'workflow') await (await import('../workers/workflow-worker')).runWorkflowWorker();
+      else if (rest[0] === 'gpu') await (await import('../workers/gpu-worker')).runGpuWorker();
+      else throw new UsageError('worker needs "workflow" or "gpu"');
+      return 0;
+    }
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      log(USAGE);
+      return command === undefined ? 1 : 0;
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+class UsageError extends Error {}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error) => {
+    if (error instanceof UsageError) console.error(`kisystem: ${error.message}\n\n${USAGE}`);
+    else console.error(`kisystem: ${error?.message ?? error}`);
+    process.exit(error instanceof UsageError ? 2 : 1);
+  },
+);

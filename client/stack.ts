@@ -1,0 +1,98 @@
+/**
+ * The local stack: the Temporal dev server (started unless one already answers), the learning
+ * history (created and migrated), and the two workers as child processes.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { databaseUrl, prepareDatabase } from '../db/database';
+import { findOrInstallTemporalCli, isListening, startDevServer, type DevServer } from '../runtime/dev-server';
+import { PROJECT_ROOT, type Settings } from '../runtime/settings';
+
+export interface Stack {
+  devServer: DevServer | null;
+  uiUrl: string;
+  workers: ChildProcess[];
+  stop(): Promise<void>;
+}
+
+function splitAddress(address: string): { host: string; port: number } {
+  const i = address.lastIndexOf(':');
+  return { host: address.slice(0, i) || '127.0.0.1', port: Number(address.slice(i + 1)) || 7233 };
+}
+
+/** Starts the dev server when nothing answers at the configured address (local addresses only). */
+export async function ensureTemporal(settings: Settings, log: (line: string) => void): Promise<DevServer | null> {
+  const { host, port } = splitAddress(settings.temporalAddress);
+  if (await isListening(host, port)) {
+    log(`Temporal: using the server at ${settings.temporalAddress}`);
+    return null;
+  }
+  if (!['127.0.0.1', 'localhost', '::1'].includes(host)) {
+    throw new Error(`no Temporal server answers at ${settings.temporalAddress} (TEMPORAL_ADDRESS); start it, or unset TEMPORAL_ADDRESS for a local dev server`);
+  }
+  const binary = findOrInstallTemporalCli();
+  const server = await startDevServer({ binary, dataDir: settings.dataDir, port, uiPort: port + 1000 });
+  log(`Temporal: dev server started (${binary}), history in ${join(settings.dataDir, 'temporal.db')}, log ${server.logFile}`);
+  return server;
+}
+
+export function spawnWorker(kind: 'workflow' | 'gpu', env: NodeJS.ProcessEnv, logPrefix: string): ChildProcess {
+  const script = join(PROJECT_ROOT, 'dist/workers', kind === 'workflow' ? 'workflow-worker.js' : 'gpu-worker.js');
+  const child = spawn(process.execPath, [script], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const relay = (stream: NodeJS.ReadableStream, out: NodeJS.WriteStream) =>
+    stream.on('data', (chunk: Buffer) => {
+      for (const line of chunk.toString().split('\n')) if (line.trim()) out.write(`${logPrefix} ${line}\n`);
+    });
+  relay(child.stdout!, process.stdout);
+  relay(child.stderr!, process.stderr);
+  return child;
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const killer = setTimeout(() => child.kill('SIGKILL'), 15000);
+  await exited;
+  clearTimeout(killer);
+}
+
+export interface StartStackOptions {
+  settings: Settings;
+  /** Extra environment of the workers (demo: scripted model server, demo queues). */
+  workerEnv?: NodeJS.ProcessEnv;
+  log: (line: string) => void;
+  /** Worker output goes to the terminal only when true. */
+  verboseWorkers?: boolean;
+}
+
+export async function startStack(options: StartStackOptions): Promise<Stack> {
+  const { settings, log } = options;
+  const devServer = await ensureTemporal(settings, log);
+  const db = await prepareDatabase(databaseUrl());
+  await db.destroy();
+  log(`Postgres: learning history ready (${databaseUrl().replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@')})`);
+  const env = {
+    ...process.env,
+    TEMPORAL_ADDRESS: devServer?.address ?? settings.temporalAddress,
+    TEMPORAL_NAMESPACE: settings.namespace,
+    KISYSTEM_TASK_QUEUE: settings.taskQueue,
+    KISYSTEM_GPU_QUEUE: settings.gpuQueue,
+    KISYSTEM_CONFIG: settings.configPath,
+    KISYSTEM_DATA_DIR: settings.dataDir,
+    ...options.workerEnv,
+  };
+  const workers = [spawnWorker('workflow', env, '[workflow-worker]'), spawnWorker('gpu', env, '[gpu-worker]')];
+  let stopped = false;
+  return {
+    devServer,
+    uiUrl: devServer?.uiUrl ?? settings.webUiUrl,
+    workers,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await Promise.all(workers.map(stopChild));
+      await devServer?.stop();
+    },
+  };
+}

@@ -1,0 +1,117 @@
+/** Task commands: submit, status, list, resolve, cancel. */
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import { WorkflowIdReusePolicy } from '@temporalio/common';
+import type { KisystemConfig } from '../policy/config-schema';
+import type { ResolvedTask } from '../policy/task-schema';
+import { loadTask } from '../runtime/load-task';
+import { cudaQueue, workflowUrl, type Settings } from '../runtime/settings';
+import { giveUpUpdate, stateQuery, submitSolutionUpdate, type TaskResult, type TaskWorkflowInput } from '../workflows/messages';
+import { CURRENT_MODEL, DOMAIN, ESCALATIONS, STATUS, TASK_ID } from '../workflows/search-attributes';
+import type { taskWorkflow } from '../workflows/task-workflow';
+import { describeRun } from './follow';
+
+export interface Submitted {
+  task: ResolvedTask;
+  workflowId: string;
+  url: string;
+}
+
+/** Loads every task file; bad ones are reported and left out, the good ones are returned. */
+export function loadTasks(paths: string[], log: (line: string) => void): { tasks: ResolvedTask[]; refused: number } {
+  const tasks: ResolvedTask[] = [];
+  let refused = 0;
+  for (const path of paths) {
+    try {
+      tasks.push(loadTask(path));
+    } catch (error) {
+      refused++;
+      log(`refused: ${(error as Error).message}`);
+    }
+  }
+  return { tasks, refused };
+}
+
+function newWorkflowId(taskId: string): string {
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '');
+  return `${taskId}-${stamp}-${Math.random().toString(36).slice(2, 6)}`;
+}
+
+export async function submitTask(client: Client, settings: Settings, config: KisystemConfig, task: ResolvedTask, workflowId = newWorkflowId(task.id)): Promise<Submitted> {
+  const input: TaskWorkflowInput = { task, config, queues: { gpu: settings.gpuQueue, cuda: cudaQueue(settings.gpuQueue) } };
+  await client.workflow.start<typeof taskWorkflow>('taskWorkflow', {
+    taskQueue: settings.taskQueue,
+    workflowId,
+    args: [input],
+    workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+    typedSearchAttributes: [
+      { key: TASK_ID, value: task.id },
+      { key: DOMAIN, value: task.domain },
+    ],
+    staticSummary: `${task.title} (${task.domain}, ${task.language})`,
+    staticDetails: [
+      `**Task** \`${task.id}\` from \`${task.sourcePath}\``,
+      `**Domain:** ${task.domain} (${task.domainReason}) · **Language:** ${task.language} · **Writes:** \`${task.solution_file}\``,
+      '',
+      task.goal.trim(),
+    ].join('\n'),
+  });
+  return { task, workflowId, url: workflowUrl(settings, workflowId) };
+}
+
+export async function printStatus(client: Client, settings: Settings, workflowId: string, log: (line: string) => void): Promise<void> {
+  const handle = client.workflow.getHandle(workflowId);
+  const description = await handle.describe();
+  log(`${workflowId}: ${description.status.name} (${workflowUrl(settings, workflowId)})`);
+  if (description.status.name === 'RUNNING') {
+    const state = await handle.query(stateQuery);
+    log(`task ${state.taskId} [${state.domain}] status ${state.status}, model ${state.currentModel}, chain ${state.chain.join(' -> ')}`);
+    for (const run of state.runs) log(`  ${describeRun(run)}`);
+    if (state.fallback) log(`  waiting for a person since ${state.fallback.waitingSince}: ${state.fallback.reason}`);
+    return;
+  }
+  if (description.status.name === 'COMPLETED') {
+    const result: TaskResult = await handle.result();
+    log(`result: ${result.status} - ${result.message}`);
+    log(`escalation path: ${result.escalationPath.join(' -> ')}`);
+    for (const run of result.runs) log(`  ${describeRun(run)}`);
+    for (const file of result.finalCode ?? []) log(`--- ${file.path}\n${file.content}`);
+  }
+}
+
+export async function listTasks(client: Client, settings: Settings, query: string | undefined, log: (line: string) => void): Promise<void> {
+  const filter = `WorkflowType = 'taskWorkflow'${query ? ` AND (${query})` : ''}`;
+  let count = 0;
+  for await (const wf of client.workflow.list({ query: filter })) {
+    const attrs = wf.typedSearchAttributes;
+    const domain = attrs.get(DOMAIN) ?? '';
+    const status = attrs.get(STATUS) ?? '';
+    const model = attrs.get(CURRENT_MODEL) ?? '';
+    log(`${wf.workflowId.padEnd(44)} ${wf.status.name.padEnd(10)} ${domain.padEnd(12)} ${status.padEnd(18)} ${model.padEnd(22)} escalations ${attrs.get(ESCALATIONS) ?? 0}`);
+    if (++count >= 100) break;
+  }
+  if (count === 0) log(`no task workflows${query ? ` match ${query}` : ''} (namespace ${settings.namespace})`);
+}
+
+export async function resolveTask(client: Client, workflowId: string, action: { code: string; author?: string } | { giveUp: string }, log: (line: string) => void): Promise<boolean> {
+  const handle = client.workflow.getHandle(workflowId);
+  try {
+    return await sendResolution(handle, workflowId, action, log);
+  } catch (error) {
+    // An update refused by the workflow's validator carries the reason in its cause.
+    const cause = (error as Error & { cause?: Error }).cause;
+    throw new Error(`${workflowId}: ${cause?.message ?? (error as Error).message}`);
+  }
+}
+
+async function sendResolution(handle: WorkflowHandle, workflowId: string, action: { code: string; author?: string } | { giveUp: string }, log: (line: string) => void): Promise<boolean> {
+  if ('giveUp' in action) {
+    await handle.executeUpdate(giveUpUpdate, { args: [action.giveUp] });
+    log(`${workflowId}: given up`);
+    return true;
+  }
+  log(`${workflowId}: handing in code; building and testing it ...`);
+  const outcome = await handle.executeUpdate(submitSolutionUpdate, { args: [{ code: action.code, author: action.author }] });
+  if (outcome.outcome === 'success') log(`run #${outcome.attemptNo}: passed; the task is done`);
+  else log(`run #${outcome.attemptNo}: failed in ${outcome.categorization?.phase}: ${outcome.categorization?.errorType} - ${outcome.categorization?.firstErrorLine}; the task still waits`);
+  return outcome.outcome === 'success';
+}

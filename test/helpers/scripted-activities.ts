@@ -1,0 +1,84 @@
+/**
+ * Scripted activities for workflow tests: same names and shapes as the real ones, answers decided by
+ * markers in the "code" (OK, WRONG, SYNTAX, SEGV, XFSZ, TIMEOUT, HARNESS_BROKEN). The real
+ * activities are tested against real compilers and servers in test/integration.
+ */
+import { ApplicationFailure } from '@temporalio/activity';
+import type { BuildInput, BuildResult, GenerateInput, GenerateResult, HostClaim, RecordRunInput, TestInput, TestResult } from '../../activities/types';
+
+export interface ScriptedWorld {
+  /** model -> replies in order (the last repeats). A reply is code text; `fence()` wraps it. */
+  replies: Record<string, string[]>;
+  /** Faults to throw before answering: activity name -> how many calls fail first. */
+  faults?: Partial<Record<'generateCode' | 'buildCandidate' | 'testCandidate' | 'recordRun', { times: number; type: string }>>;
+  hostQueue: string;
+}
+
+export function fence(code: string, lang = 'cpp'): string {
+  return `Here is the solution.\n\n\`\`\`${lang}\n${code}\n\`\`\`\n`;
+}
+
+export function createScriptedActivities(world: ScriptedWorld) {
+  const calls: Record<string, number> = {};
+  const codeByFolder = new Map<string, string>();
+  const recorded: RecordRunInput[] = [];
+  const recordKeys = new Set<string>();
+  const generated: GenerateInput[] = [];
+
+  function maybeFault(name: keyof NonNullable<ScriptedWorld['faults']>): void {
+    calls[name] = (calls[name] ?? 0) + 1;
+    const fault = world.faults?.[name];
+    if (fault && calls[name]! <= fault.times) throw ApplicationFailure.create({ type: fault.type, message: `scripted ${fault.type} (${name} call ${calls[name]})` });
+  }
+
+  return {
+    calls,
+    recorded,
+    generated,
+    activities: {
+      async generateCode(input: GenerateInput): Promise<GenerateResult> {
+        maybeFault('generateCode');
+        generated.push(input);
+        const list = world.replies[input.model] ?? ['no script for this model'];
+        const reply = list[Math.min(input.modelAttempt, list.length) - 1]!;
+        return { reply, doneReason: reply.includes('CUT_SHORT') ? 'length' : 'stop', durationMs: 5, evalCount: null };
+      },
+      async claimHost(_needsGpu: boolean): Promise<HostClaim> {
+        return { hostId: 'scripted-host', hostQueue: world.hostQueue, hasGpu: true, hasNvcc: true, description: 'scripted-host' };
+      },
+      async buildCandidate(input: BuildInput): Promise<BuildResult> {
+        maybeFault('buildCandidate');
+        const code = input.modelFiles.map((f) => f.content).join('\n');
+        const runFolder = `scripted://${input.workflowRunId}/${input.attemptNo}`;
+        codeByFolder.set(runFolder, code);
+        const base = { runFolder, command: ['g++'], signal: null, timedOut: false, durationMs: 3, host: 'scripted-host' };
+        if (code.includes('HARNESS_BROKEN')) {
+          return { ...base, ok: false, exitCode: 1, output: "harness.cpp:3:5: error: 'undefined_thing' was not declared in this scope" };
+        }
+        if (code.includes('SYNTAX')) {
+          return { ...base, ok: false, exitCode: 1, output: `${input.solutionFile}:2:10: error: expected ';' before 'return'` };
+        }
+        return { ...base, ok: true, exitCode: 0, output: '' };
+      },
+      async testCandidate(input: TestInput): Promise<TestResult> {
+        maybeFault('testCandidate');
+        const code = codeByFolder.get(input.runFolder) ?? '';
+        const base = { durationMs: 4, host: 'scripted-host', timedOut: false };
+        if (code.includes('SEGV')) return { ...base, exitCode: null, signal: 'SIGSEGV', output: '' };
+        if (code.includes('XFSZ')) return { ...base, exitCode: null, signal: 'SIGXFSZ', output: '' };
+        if (code.includes('TIMEOUT')) return { ...base, exitCode: null, signal: 'SIGKILL', timedOut: true, output: '' };
+        if (code.includes('WRONG')) return { ...base, exitCode: 1, signal: null, output: 'seed 7\nKISYSTEM_VERDICT: FAIL n=1000: c[3]=1 expected 2' };
+        if (code.includes('OK')) return { ...base, exitCode: 0, signal: null, output: 'seed 7\nKISYSTEM_VERDICT: PASS' };
+        return { ...base, exitCode: 0, signal: null, output: 'no verdict printed' };
+      },
+      async recordRun(run: RecordRunInput): Promise<boolean> {
+        maybeFault('recordRun');
+        const key = `${run.workflowRunId}/${run.attemptNo}`;
+        if (recordKeys.has(key)) return false;
+        recordKeys.add(key);
+        recorded.push(run);
+        return true;
+      },
+    },
+  };
+}
