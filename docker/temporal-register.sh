@@ -10,30 +10,22 @@ set -eu
 : "${NAMESPACE_RETENTION:=720h}"
 # name:type pairs; keep in step with workflows/search-attributes.ts.
 : "${KISYSTEM_SEARCH_ATTRIBUTES:=KisystemTaskId:Keyword KisystemDomain:Keyword KisystemModel:Keyword KisystemStatus:Keyword KisystemEscalations:Int}"
-export TEMPORAL_ADDRESS
 
-echo "waiting for Temporal at ${TEMPORAL_ADDRESS} ..."
-i=0
-until temporal operator cluster health >/dev/null 2>&1; do
-  i=$((i + 1))
-  if [ "$i" -ge 90 ]; then
-    echo "Temporal did not report healthy within 180 s" >&2
-    temporal operator cluster health || true
-    exit 1
-  fi
-  sleep 2
-done
-echo "Temporal is healthy"
+# Use the server's IPv4 address when the name resolves (Temporal's own compose scripts do the same).
+host="${TEMPORAL_ADDRESS%:*}"
+port="${TEMPORAL_ADDRESS##*:}"
+ip="$(getent hosts "$host" 2>/dev/null | awk 'NR == 1 { print $1 }' || true)"
+address="$TEMPORAL_ADDRESS"
+case "$ip" in
+  *.*.*.*) address="$ip:$port" ;;
+esac
 
-if temporal operator namespace describe --namespace "$TEMPORAL_NAMESPACE" >/dev/null 2>&1; then
-  echo "namespace ${TEMPORAL_NAMESPACE} exists"
-else
-  echo "creating namespace ${TEMPORAL_NAMESPACE} (retention ${NAMESPACE_RETENTION}) ..."
-  temporal operator namespace create --namespace "$TEMPORAL_NAMESPACE" --retention "$NAMESPACE_RETENTION"
-fi
+t() {
+  temporal "$@" --address "$address"
+}
 
-# A new namespace reaches the server's namespace cache within about 10 s; retry until it has.
-attempt() {
+# Runs a command until it succeeds, 30 tries 2 s apart.
+retry() {
   n=0
   until "$@"; do
     n=$((n + 1))
@@ -44,27 +36,47 @@ attempt() {
   done
 }
 
-registered() {
-  temporal operator search-attribute list --namespace "$TEMPORAL_NAMESPACE" 2>/dev/null
-}
+echo "waiting for Temporal at ${TEMPORAL_ADDRESS} (${address}) ..."
+n=0
+until t operator cluster health >/dev/null 2>&1; do
+  n=$((n + 1))
+  if [ "$n" -ge 90 ]; then
+    echo "Temporal did not report healthy within 180 s" >&2
+    t operator cluster health || true
+    exit 1
+  fi
+  sleep 2
+done
+echo "Temporal is healthy"
 
-attempt temporal operator namespace describe --namespace "$TEMPORAL_NAMESPACE" >/dev/null
+if t operator namespace describe --namespace "$TEMPORAL_NAMESPACE" >/dev/null 2>&1; then
+  echo "namespace ${TEMPORAL_NAMESPACE} exists"
+else
+  echo "creating namespace ${TEMPORAL_NAMESPACE} (retention ${NAMESPACE_RETENTION}) ..."
+  t operator namespace create --namespace "$TEMPORAL_NAMESPACE" --retention "$NAMESPACE_RETENTION"
+  # A new namespace reaches the server's namespace cache within about 10 s.
+  retry t operator namespace describe --namespace "$TEMPORAL_NAMESPACE" >/dev/null
+fi
+
+registered() {
+  t operator search-attribute list --namespace "$TEMPORAL_NAMESPACE" 2>/dev/null | grep -qw "$1"
+}
 
 for pair in $KISYSTEM_SEARCH_ATTRIBUTES; do
   name="${pair%%:*}"
   type="${pair#*:}"
-  if registered | grep -qw "$name"; then
+  if registered "$name"; then
     echo "search attribute ${name} is registered"
-    continue
+  else
+    echo "registering search attribute ${name} (${type}) ..."
+    retry t operator search-attribute create --namespace "$TEMPORAL_NAMESPACE" --name "$name" --type "$type"
   fi
-  echo "registering search attribute ${name} (${type}) ..."
-  attempt temporal operator search-attribute create --namespace "$TEMPORAL_NAMESPACE" --name "$name" --type "$type" --yes
 done
 
 missing=""
 for pair in $KISYSTEM_SEARCH_ATTRIBUTES; do
   name="${pair%%:*}"
-  registered | grep -qw "$name" || missing="$missing $name"
+  registered "$name" || missing="$missing $name"
 done
 if [ -n "$missing" ]; then
   echo "search attributes still missing:${missing}" >&2

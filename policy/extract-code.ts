@@ -30,14 +30,20 @@ export function stripThinking(reply: string): string {
   return reply.replace(/<think>[\s\S]*?(<\/think>|$)/gi, '');
 }
 
+/** `./a//b.cu` -> `a/b.cu`: names are compared in this form, so `./harness.cu` is the harness. */
+export function normalizeFileName(name: string): string {
+  return name.split('/').filter((part) => part !== '' && part !== '.').join('/');
+}
+
 function parseBlocks(reply: string): Block[] {
   const blocks: Block[] = [];
-  for (const match of reply.matchAll(FENCE)) {
+  for (const match of reply.replace(/\r\n/g, '\n').matchAll(FENCE)) {
     const [tag = '', second] = (match[3] ?? '').trim().split(/\s+/);
     const content = match[4] ?? '';
     const fromComment = NAME_COMMENT.exec(content.split('\n', 1)[0] ?? '')?.[1];
     const fromInfo = second && /[./]/.test(second) ? second.replace(/^(file|title)=/, '').replace(/["']/g, '') : undefined;
-    blocks.push({ info: tag, name: fromComment ?? fromInfo, content });
+    const name = fromComment ?? fromInfo;
+    blocks.push({ info: tag, name: name === undefined || unsafeFileName(name) ? name : normalizeFileName(name), content });
   }
   return blocks;
 }
@@ -78,7 +84,7 @@ export function extractFiles(
   const skipped: string[] = [];
   for (const block of blocks) {
     if (block === solution || !block.name) continue;
-    if (harnessFiles.includes(block.name) || files.some((f) => f.path === block.name)) {
+    if (harnessFiles.map(normalizeFileName).includes(block.name) || files.some((f) => normalizeFileName(f.path) === block.name)) {
       skipped.push(block.name);
       continue;
     }
