@@ -8,7 +8,7 @@ import { cudaQueue, workflowUrl, type Settings } from '../runtime/settings';
 import { giveUpUpdate, stateQuery, submitSolutionUpdate, type TaskResult, type TaskWorkflowInput } from '../workflows/messages';
 import { CURRENT_MODEL, DOMAIN, ESCALATIONS, STATUS, TASK_ID } from '../workflows/search-attributes';
 import type { taskWorkflow } from '../workflows/task-workflow';
-import { describeRun } from './follow';
+import { causeMessage, describeRun } from './follow';
 
 export interface Submitted {
   task: ResolvedTask;
@@ -67,6 +67,11 @@ export async function printStatus(client: Client, settings: Settings, workflowId
     log(`task ${state.taskId} [${state.domain}] status ${state.status}, model ${state.currentModel}, chain ${state.chain.join(' -> ')}`);
     for (const run of state.runs) log(`  ${describeRun(run)}`);
     if (state.fallback) log(`  waiting for a person since ${state.fallback.waitingSince}: ${state.fallback.reason}`);
+    return;
+  }
+  if (description.status.name === 'FAILED') {
+    const failure = await handle.result().then(() => null, (e: Error) => e);
+    if (failure) log(`reason: ${causeMessage(failure)}`);
     return;
   }
   if (description.status.name === 'COMPLETED') {

@@ -13,11 +13,21 @@ set -eu
 : "${VISIBILITY_DBNAME:=temporal_visibility}"
 # temporal-sql-tool reads the password from SQL_PASSWORD.
 export SQL_PASSWORD="${SQL_PASSWORD:-${POSTGRES_PWD:-}}"
-SCHEMA_ROOT=/etc/temporal/schema/postgresql/v12
+: "${SCHEMA_ROOT:=/etc/temporal/schema/postgresql/v12}"
+
+# The compose health check already waited for PostgreSQL; this covers its restart at the end of a
+# first initialisation, and a database that was started some other way.
+reachable() {
+  if command -v pg_isready >/dev/null 2>&1; then
+    pg_isready -q -h "$POSTGRES_SEEDS" -p "$DB_PORT" -U "$POSTGRES_USER"
+  else
+    nc -z -w 2 "$POSTGRES_SEEDS" "$DB_PORT"
+  fi
+}
 
 echo "waiting for PostgreSQL at ${POSTGRES_SEEDS}:${DB_PORT} ..."
 i=0
-until pg_isready -q -h "$POSTGRES_SEEDS" -p "$DB_PORT" -U "$POSTGRES_USER"; do
+until reachable; do
   i=$((i + 1))
   if [ "$i" -ge 60 ]; then
     echo "PostgreSQL did not answer within 120 s" >&2

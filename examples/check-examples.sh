@@ -65,9 +65,9 @@ try {
 }
 const q = (s) => `'${String(s).replace(/'/g, `'\\''`)}'`;
 const arr = (name, xs) => console.log(`${name}=(${xs.map(q).join(' ')})`);
-const isTu = (f) => /\.(cu|cpp|cc)$/.test(f);
-let sources = task.build.sources ? [...task.build.sources] : task.harness.files.filter(isTu);
-if ((!task.build.sources || isTu(task.solution_file)) && !sources.includes(task.solution_file)) sources.push(task.solution_file);
+// As activities/build-test.ts builds: build.sources as given, else the harness's translation
+// units followed by the solution file.
+const sources = task.build.sources ?? [...task.harness.files.filter((f) => /\.(cu|cpp|cc|cxx)$/.test(f)), task.solution_file];
 console.log(`T_ID=${q(task.id)}`);
 console.log(`T_LANG=${q(task.language)}`);
 console.log(`T_DOMAIN=${q(domain)}`);
@@ -93,8 +93,7 @@ cuda_ready() {
 
 total=0
 bad=0
-summary=()
-note() { summary+=("$1"); echo "$1"; }
+note() { echo "$1"; }
 
 # run_once DIR SEED: runs the test command; sets r_rc, r_verdicts, r_line, r_cuda.
 run_once() {

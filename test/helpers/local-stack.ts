@@ -1,0 +1,150 @@
+/**
+ * A real local stack for integration tests: the Temporal dev server on its own ports and database
+ * file, a Postgres database of its own, the scripted model server, and both workers as real
+ * processes on unique queues. Everything it starts, it stops.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import type { Kysely } from 'kysely';
+import { Client as PgClient } from 'pg';
+import { ensureDatabase, migrate, openDatabase } from '../../db/database';
+import type { Database } from '../../db/tables';
+import { startDevServer, type DevServer } from '../../runtime/dev-server';
+import { PROJECT_ROOT } from '../../runtime/settings';
+import type { LoadedScript } from '../../scripted-model-server/scripts';
+import { startScriptedModelServer } from '../../scripted-model-server/server';
+import { temporalCli, uniqueName } from './temporal-env';
+
+export interface LocalStack {
+  dataDir: string;
+  env: NodeJS.ProcessEnv;
+  client: Client;
+  db: Kysely<Database>;
+  server: DevServer;
+  gpuWorker: ChildProcess;
+  workflowWorker: ChildProcess;
+  /** Output of the workers so far (for failure messages). */
+  logs: string[];
+  startGpuWorker(): ChildProcess;
+  startWorkflowWorker(): ChildProcess;
+  restartServer(): Promise<void>;
+  /** Runs the kisystem client as a user would, with the stack's environment. */
+  kisystem(args: string[], extraEnv?: NodeJS.ProcessEnv, timeoutMs?: number): Promise<{ code: number | null; out: string }>;
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function waitExit(child: ChildProcess, timeoutMs: number): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      resolve();
+    }, timeoutMs);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+export async function startLocalStack(scripts: LoadedScript[], configPath = join(PROJECT_ROOT, 'config/optimization_config.json')): Promise<LocalStack> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'kisystem-it-'));
+  let port = await freePort();
+  while (port > 64000) port = await freePort(); // the UI listens on port + 1000
+  const binary = temporalCli();
+  const dbFile = join(dataDir, 'temporal.db');
+  const serverOptions = { binary, dataDir, port, uiPort: port + 1000, dbFile };
+  let server = await startDevServer(serverOptions);
+  const dbName = uniqueName('kisystem_it').replace(/-/g, '_');
+  const databaseUrl = `postgres://postgres@127.0.0.1:5432/${dbName}`;
+  await ensureDatabase(databaseUrl);
+  const db = openDatabase(databaseUrl);
+  await migrate(db);
+  const scripted = await startScriptedModelServer({ scripts, log: () => undefined });
+  const queue = uniqueName('it');
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    TEMPORAL_ADDRESS: server.address,
+    DATABASE_URL: databaseUrl,
+    OLLAMA_HOST: scripted.url,
+    KISYSTEM_TASK_QUEUE: queue,
+    KISYSTEM_GPU_QUEUE: `${queue}-gpu`,
+    KISYSTEM_HOST_ID: uniqueName('host'),
+    KISYSTEM_DATA_DIR: dataDir,
+    KISYSTEM_CONFIG: configPath,
+    KISYSTEM_WEB_UI: `http://localhost:${port + 1000}`,
+  };
+  const logs: string[] = [];
+  const children = new Set<ChildProcess>();
+  const startWorker = (kind: 'workflow' | 'gpu') => {
+    const child = spawn(process.execPath, [join(PROJECT_ROOT, `dist/workers/${kind}-worker.js`)], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout!.on('data', (d: Buffer) => logs.push(`[${kind}] ${d}`));
+    child.stderr!.on('data', (d: Buffer) => logs.push(`[${kind}!] ${d}`));
+    children.add(child);
+    child.once('exit', () => children.delete(child));
+    return child;
+  };
+  const connection = await Connection.connect({ address: server.address });
+  const stack: LocalStack = {
+    dataDir,
+    env,
+    client: new Client({ connection }),
+    db,
+    server,
+    logs,
+    gpuWorker: startWorker('gpu'),
+    workflowWorker: startWorker('workflow'),
+    startGpuWorker() {
+      stack.gpuWorker = startWorker('gpu');
+      return stack.gpuWorker;
+    },
+    startWorkflowWorker() {
+      stack.workflowWorker = startWorker('workflow');
+      return stack.workflowWorker;
+    },
+    async restartServer() {
+      await server.stop();
+      server = await startDevServer(serverOptions);
+      stack.server = server;
+    },
+    kisystem(args, extraEnv = {}, timeoutMs = 240_000) {
+      return new Promise((resolve) => {
+        const child = spawn(process.execPath, [join(PROJECT_ROOT, 'bin/kisystem'), ...args], { env: { ...env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
+        let out = '';
+        child.stdout!.on('data', (d: Buffer) => (out += d));
+        child.stderr!.on('data', (d: Buffer) => (out += d));
+        const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+        child.once('exit', (code) => {
+          clearTimeout(timer);
+          resolve({ code, out });
+        });
+      });
+    },
+    async stop() {
+      for (const child of children) child.kill('SIGTERM');
+      await Promise.all([...children].map((c) => waitExit(c, 15000)));
+      await connection.close().catch(() => undefined);
+      await scripted.close();
+      await server.stop();
+      await db.destroy();
+      const admin = new PgClient({ connectionString: 'postgres://postgres@127.0.0.1:5432/postgres' });
+      await admin.connect();
+      await admin.query(`drop database if exists "${dbName}" with (force)`);
+      await admin.end();
+    },
+  };
+  return stack;
+}
