@@ -9,6 +9,9 @@ set -eu
 : "${TEMPORAL_NAMESPACE:=default}"
 : "${NAMESPACE_RETENTION:=720h}"
 # name:type pairs; keep in step with workflows/search-attributes.ts.
+# The CLI looks for its config file under $HOME.
+: "${HOME:=/tmp}"
+export HOME
 : "${KISYSTEM_SEARCH_ATTRIBUTES:=KisystemTaskId:Keyword KisystemDomain:Keyword KisystemModel:Keyword KisystemStatus:Keyword KisystemEscalations:Int}"
 
 # Use the server's IPv4 address when the name resolves (Temporal's own compose scripts do the same).

@@ -15,36 +15,30 @@ set -eu
 export SQL_PASSWORD="${SQL_PASSWORD:-${POSTGRES_PWD:-}}"
 : "${SCHEMA_ROOT:=/etc/temporal/schema/postgresql/v12}"
 
-# The compose health check already waited for PostgreSQL; this covers its restart at the end of a
-# first initialisation, and a database that was started some other way.
-reachable() {
-  if command -v pg_isready >/dev/null 2>&1; then
-    pg_isready -q -h "$POSTGRES_SEEDS" -p "$DB_PORT" -U "$POSTGRES_USER"
-  else
-    nc -z -w 2 "$POSTGRES_SEEDS" "$DB_PORT"
-  fi
-}
-
-echo "waiting for PostgreSQL at ${POSTGRES_SEEDS}:${DB_PORT} ..."
-i=0
-until reachable; do
-  i=$((i + 1))
-  if [ "$i" -ge 60 ]; then
-    echo "PostgreSQL did not answer within 120 s" >&2
-    exit 1
-  fi
-  sleep 2
-done
-
 sql_tool() {
   temporal-sql-tool --plugin postgres12 --ep "$POSTGRES_SEEDS" -p "$DB_PORT" -u "$POSTGRES_USER" "$@"
+}
+
+# The compose health check already waited for PostgreSQL; retrying the first connection also
+# covers the server's restart at the end of its first initialisation (and needs no nc/pg_isready).
+create_database() {
+  n=0
+  until sql_tool --db "$1" create; do
+    n=$((n + 1))
+    if [ "$n" -ge 30 ]; then
+      echo "cannot create database $1 on ${POSTGRES_SEEDS}:${DB_PORT}" >&2
+      return 1
+    fi
+    echo "PostgreSQL not ready yet, retrying in 2 s ..."
+    sleep 2
+  done
 }
 
 setup() {
   db="$1"
   dir="$2"
   echo "schema of database ${db} (${dir}) ..."
-  sql_tool --db "$db" create
+  create_database "$db"
   sql_tool --db "$db" setup-schema -v 0.0
   sql_tool --db "$db" update-schema -d "$dir"
 }

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { runsOfWorkflow } from '../../db/runs-repository';
 import { PROJECT_ROOT } from '../../runtime/settings';
 import { loadModelScripts } from '../../scripted-model-server/scripts';
+import { cudaHost } from '../helpers/cuda-host';
 import { startLocalStack, type LocalStack } from '../helpers/local-stack';
 
 jest.setTimeout(400_000);
@@ -75,6 +76,22 @@ describe('kisystem end to end (C++ examples)', () => {
     expect(result.out).toContain(`${bad}: solution_file:`);
     expect(result.out).toMatch(/^bounded-queue: bounded-queue-\S+/m);
     await stack.client.workflow.getHandle(workflowIdOf(result.out, 'bounded-queue')).result();
+  });
+
+  const cuda = cudaHost();
+  if (!cuda.ok) console.warn(`CUDA end-to-end test SKIPPED on this machine: ${cuda.why}. Run it on a GPU host.`);
+  (cuda.ok ? it : it.skip)('runs the CUDA examples on the GPU: matmul-tiled follows the guide (qwen2.5-coder:32b twice, then deepseek-r1:32b)', async () => {
+    const tasks = ['matmul-tiled', 'vector-add'].map((t) => join(PROJECT_ROOT, 'examples', t, 'task.yaml'));
+    const submitted = await stack.kisystem(['submit', ...tasks, '--wait']);
+    expect({ code: submitted.code, out: submitted.out }).toMatchObject({ code: 0 });
+    const matmul = await runsOfWorkflow(stack.db, workflowIdOf(submitted.out, 'matmul-tiled'));
+    expect(matmul.map((r) => [r.model, r.phase, r.outcome])).toEqual([
+      ['qwen2.5-coder:32b', 'TEST', 'failure'],
+      ['qwen2.5-coder:32b', 'TEST', 'failure'],
+      ['deepseek-r1:32b', 'TEST', 'success'],
+    ]);
+    const vector = await runsOfWorkflow(stack.db, workflowIdOf(submitted.out, 'vector-add'));
+    expect(vector.map((r) => r.outcome)).toEqual(['failure', 'success']);
   });
 
   it('hands the manual fallback to a person through `kisystem resolve`', async () => {
