@@ -7,7 +7,8 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { workerLogger } from './quiet-logger';
 import { createHostActivities } from '../activities/build-test';
 import { describeHost, detectHost } from '../activities/host-capabilities';
 import { createLlmActivities, type LlmEndpoint } from '../activities/llm';
@@ -24,6 +25,8 @@ export function llmEndpoint(config: Pick<KisystemConfig, 'llm'>, env: NodeJS.Pro
 }
 
 export async function runGpuWorker(): Promise<void> {
+  // The SDK's own INFO lines (worker state changes) drown the story; KISYSTEM_LOG_LEVEL=INFO brings them back.
+  Runtime.install({ logger: workerLogger() });
   const settings = settingsFromEnv();
   const config = loadConfig(settings.configPath);
   const capabilities = await detectHost(settings.gpuQueue);

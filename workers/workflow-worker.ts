@@ -2,12 +2,15 @@
  * The workflow worker: task workflows and the learning-history activities, on queue `kisystem`.
  * Stops gracefully on SIGINT/SIGTERM (the SDK's runtime handles the signals).
  */
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { workerLogger } from './quiet-logger';
 import { createLearningActivities } from '../activities/learning';
 import { databaseUrl, prepareDatabase, redact } from '../db/database';
 import { settingsFromEnv } from '../runtime/settings';
 
 export async function runWorkflowWorker(): Promise<void> {
+  // The SDK's own INFO lines (worker state changes) drown the story; KISYSTEM_LOG_LEVEL=INFO brings them back.
+  Runtime.install({ logger: workerLogger() });
   const settings = settingsFromEnv();
   const url = databaseUrl();
   const db = await prepareDatabase(url);
