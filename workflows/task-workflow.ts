@@ -202,9 +202,11 @@ export async function taskWorkflow(input: TaskWorkflowInput): Promise<TaskResult
       buildMs: outcome.buildMs,
       testMs: outcome.testMs,
     };
-    const verdict = outcome.success ? 'passed' : `${c!.phase} ${c!.errorType} sev ${c!.severity}: ${c!.firstErrorLine.slice(0, 120)}`;
-    const next = decision ? ` -> ${decisionText(decision)}` : '';
-    await learning.recordRun.executeWithOptions({ summary: `#${attemptNo} ${model} ${verdict}${next}` }, [
+    // The decision goes before the error line, so that a narrow timeline still shows it.
+    const verdict = outcome.success ? 'passed' : `${c!.phase} ${c!.errorType} sev ${c!.severity}`;
+    const next = decision ? ` => ${shortDecision(decision)}` : '';
+    const line = c?.firstErrorLine ? ` | ${c.firstErrorLine.slice(0, 160)}` : '';
+    await learning.recordRun.executeWithOptions({ summary: `#${attemptNo} ${model}: ${verdict}${next}${line}` }, [
       {
         taskId: task.id,
         workflowId: info.workflowId,
@@ -306,6 +308,17 @@ export function decisionText(decision: StopLossDecision): string {
       return `escalate to ${decision.to} (${decision.rule}: ${decision.reason})`;
     case 'fallback':
       return `manual fallback (${decision.rule}: ${decision.reason})`;
+  }
+}
+
+function shortDecision(decision: StopLossDecision): string {
+  switch (decision.kind) {
+    case 'retry':
+      return 'retry';
+    case 'escalate':
+      return `escalate to ${decision.to} (${decision.rule})`;
+    case 'fallback':
+      return `manual fallback (${decision.rule})`;
   }
 }
 

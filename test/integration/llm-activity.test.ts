@@ -1,0 +1,79 @@
+/**
+ * The LLM activity against real HTTP (the scripted model server): Ollama and OpenAI-compatible
+ * streaming, a reply cut short returned as such, and infrastructure faults thrown as retryable failures.
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { createLlmActivities, type LlmEndpoint } from '../../activities/llm';
+import type { GenerateInput, GenerateResult } from '../../activities/types';
+import { parseModelScript } from '../../scripted-model-server/scripts';
+import { startScriptedModelServer } from '../../scripted-model-server/server';
+
+const script = parseModelScript(
+  [
+    'task: llm-test',
+    'models:',
+    '  good-model:',
+    '    - text: "```cpp\\nint answer() { return 42; }\\n```"',
+    '    - text: "```cpp\\nint answer() { return"',
+    '      cut_short: true',
+    '    - http_status: 503',
+  ].join('\n'),
+  '/virtual/model-script.yaml',
+);
+
+let server: Awaited<ReturnType<typeof startScriptedModelServer>>;
+beforeAll(async () => {
+  server = await startScriptedModelServer({ scripts: [script], apiKey: 'secret-key', log: () => undefined });
+});
+afterAll(async () => server?.close());
+
+function input(model: string, modelAttempt: number): GenerateInput {
+  return { taskId: 'llm-test', workflowId: 'wf-llm-test', model, modelAttempt, messages: [{ role: 'user', content: 'Task id: llm-test' }], temperature: 0 };
+}
+
+async function generate(endpoint: LlmEndpoint, model: string, attempt: number): Promise<GenerateResult> {
+  const { generateCode } = createLlmActivities(endpoint);
+  return new MockActivityEnvironment().run(generateCode, input(model, attempt));
+}
+
+describe.each([
+  ['ollama', (url: string): LlmEndpoint => ({ provider: 'ollama', url })],
+  ['openai', (url: string): LlmEndpoint => ({ provider: 'openai', url: `${url}/v1`, apiKey: 'secret-key' })],
+] as const)('generateCode over %s', (_name, endpointOf) => {
+  it('streams a complete answer', async () => {
+    const r = await generate(endpointOf(server.url), 'good-model', 1);
+    expect(r.reply).toContain('int answer() { return 42; }');
+    expect(r.doneReason).toBe('stop');
+  });
+
+  it('returns a reply cut short as such (the workflow counts it against the model)', async () => {
+    const r = await generate(endpointOf(server.url), 'good-model', 2);
+    expect(r.doneReason).toBe('length');
+  });
+
+  it('throws a retryable LlmUnavailable on a 5xx', async () => {
+    const error = await generate(endpointOf(server.url), 'good-model', 3).catch((e) => e);
+    expect(error).toBeInstanceOf(ApplicationFailure);
+    expect(error).toMatchObject({ type: 'LlmUnavailable', nonRetryable: false });
+    expect(error.message).toMatch(/503/);
+  });
+
+  it('throws ModelNotAvailable for a model the server does not have', async () => {
+    const error = await generate(endpointOf(server.url), 'missing-model:7b', 1).catch((e) => e);
+    expect(error).toMatchObject({ type: 'ModelNotAvailable' });
+    expect(error.message).toContain('missing-model:7b');
+  });
+
+  it('throws LlmUnavailable naming the address when nothing listens there', async () => {
+    const error = await generate(endpointOf('http://127.0.0.1:9'), 'good-model', 1).catch((e) => e);
+    expect(error).toMatchObject({ type: 'LlmUnavailable' });
+    expect(error.message).toContain('127.0.0.1:9');
+  });
+});
+
+it('is refused without the API key of an OpenAI-compatible server, and says so', async () => {
+  const error = await generate({ provider: 'openai', url: `${server.url}/v1` }, 'good-model', 1).catch((e) => e);
+  expect(error).toMatchObject({ type: 'LlmRequestRejected' });
+  expect(error.message).toMatch(/401/);
+});

@@ -1,0 +1,66 @@
+/** Subprocesses of activities: timeouts and cancellation kill the whole process group; limits apply. */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ProgramNotStartedError, runProcess } from '../../activities/run-process';
+
+const cwd = mkdtempSync(join(tmpdir(), 'kisystem-run-process-'));
+
+function alive(marker: string): boolean {
+  try {
+    return execFileSync('pgrep', ['-f', marker], { encoding: 'utf8' }).trim().length > 0;
+  } catch {
+    return false;
+  }
+}
+
+describe('runProcess', () => {
+  it('keeps the output and the exit status', async () => {
+    const r = await runProcess({ command: ['sh', '-c', 'echo out; echo err >&2; exit 3'], cwd, timeoutMs: 10_000, keepChars: 1000 });
+    expect(r).toMatchObject({ exitCode: 3, signal: null, timedOut: false, cancelled: false });
+    expect(r.output).toContain('out');
+    expect(r.output).toContain('err');
+  });
+
+  it('kills the whole process group on timeout, grandchildren included', async () => {
+    const marker = `kisystem-grandchild-${process.pid}-timeout`;
+    const started = Date.now();
+    const child = await runProcess({ command: ['bash', '-c', `(exec -a ${marker} sleep 300) & wait`], cwd, timeoutMs: 700, keepChars: 1000 });
+    expect(child.timedOut).toBe(true);
+    expect(Date.now() - started).toBeLessThan(5000);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(alive(marker)).toBe(false);
+  });
+
+  it('kills the group when the activity is cancelled', async () => {
+    const marker = `kisystem-grandchild-${process.pid}-cancel`;
+    const abort = new AbortController();
+    setTimeout(() => abort.abort(), 400);
+    const r = await runProcess({ command: ['bash', '-c', `(exec -a ${marker} sleep 300) & wait`], cwd, timeoutMs: 60_000, keepChars: 1000, signal: abort.signal });
+    expect(r.cancelled).toBe(true);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(alive(marker)).toBe(false);
+  });
+
+  it('applies the file size limit (SIGXFSZ) and the CPU time limit (SIGXCPU or SIGKILL)', async () => {
+    const limits = { cpuSeconds: 1, memoryMb: 512, maxProcesses: 64, maxFileMb: 1 };
+    const big = await runProcess({ command: ['sh', '-c', 'head -c 5000000 /dev/zero > big.bin'], cwd, timeoutMs: 20_000, keepChars: 1000, limits });
+    // head dies of SIGXFSZ; the shell around it reports 128 + 25.
+    expect(big.exitCode === null ? big.signal : big.exitCode).toBe(153);
+    const spin = await runProcess({ command: ['sh', '-c', 'while :; do :; done'], cwd, timeoutMs: 20_000, keepChars: 1000, limits });
+    expect(['SIGXCPU', 'SIGKILL']).toContain(spin.signal);
+    expect(spin.timedOut).toBe(false);
+  });
+
+  it('trims long output to head and tail', async () => {
+    const r = await runProcess({ command: ['sh', '-c', 'seq 1 100000'], cwd, timeoutMs: 20_000, keepChars: 2000 });
+    expect(r.output.length).toBeLessThan(2200);
+    expect(r.output.startsWith('1\n2\n')).toBe(true);
+    expect(r.output.trimEnd().endsWith('100000')).toBe(true);
+  });
+
+  it('says which program could not be started', async () => {
+    await expect(runProcess({ command: ['kisystem-no-such-compiler', '--version'], cwd, timeoutMs: 1000, keepChars: 100 })).rejects.toThrow(ProgramNotStartedError);
+  });
+});
