@@ -40,7 +40,31 @@ export interface RunsTable {
 
 export interface Database {
   runs: RunsTable;
+  start_decisions: StartDecisionsTable;
 }
 
 export type RunRow = Selectable<RunsTable>;
 export type NewRun = Insertable<RunsTable>;
+
+/** A task's start decision with its inputs (issue: every decision is stored and readable). */
+export interface StartDecisionsTable {
+  id: Generated<string>;
+  task_id: string;
+  workflow_id: string;
+  workflow_run_id: string;
+  domain: string;
+  model: string;
+  rule: string;
+  meta_enabled: boolean;
+  bias_model: string | null;
+  bias_confidence: number | null;
+  bias_runs: number | null;
+  meta_score: number;
+  complexity: number;
+  failure_state: number;
+  final_score: number;
+  score_model: string;
+  chain: string[];
+  summary: string;
+  decided_at: ColumnType<Date, Date | string, never>;
+}

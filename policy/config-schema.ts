@@ -83,6 +83,52 @@ export const configSchema = z
       })
       .strict()
       .default({ build: 300, test: 120, profile: 900, llm: 900, manual_fallback: 7 * 24 * 3600, heartbeat: 30, host_pickup: 300 }),
+    /** Meta-Supervisor settings beyond the guide's weights (decisions.md). */
+    meta_supervisor: z
+      .object({
+        /** w = exp(-age_days / aging_days) in the model bias. */
+        aging_days: z.number().positive().default(30),
+        bias_min_success_rate: weight.default(0.65),
+        bias_min_runs: z.number().int().min(1).default(5),
+        /** R = +boost when the newest failure is younger than this. */
+        recency_failure_days: z.number().positive().default(3),
+        /** R = -boost when the newest success is younger than this (and no recent failure). */
+        recency_success_days: z.number().positive().default(1),
+        recency_boost: z.number().min(0).max(1).default(0.1),
+        /** c saturates at this run count: min(1, c / count_saturation). */
+        count_saturation: z.number().positive().default(20),
+      })
+      .strict()
+      .default({ aging_days: 30, bias_min_success_rate: 0.65, bias_min_runs: 5, recency_failure_days: 3, recency_success_days: 1, recency_boost: 0.1, count_saturation: 20 }),
+    /** Hybrid score -> model: the first tier whose `below` exceeds the score; the last has no bound. */
+    hybrid_model_tiers: z
+      .array(z.object({ below: z.number().min(0).max(1).nullable(), model: modelName }).strict())
+      .min(1)
+      .refine((tiers) => tiers[tiers.length - 1]!.below === null, 'the last tier must have "below": null (it takes every higher score)')
+      .refine((tiers) => tiers.slice(0, -1).every((t, i, a) => t.below !== null && (i === 0 || t.below > a[i - 1]!.below!)), 'tiers must have increasing "below" bounds')
+      .default([
+        { below: 0.4, model: 'mistral:7b' },
+        { below: 0.6, model: 'deepseek-coder-v2:16b' },
+        { below: 0.8, model: 'qwen2.5-coder:32b' },
+        { below: null, model: 'deepseek-r1:32b' },
+      ]),
+    /** ETA of a task (guide section 5): model base seconds x domain multiplier + overhead, until history has enough samples. */
+    eta: z
+      .object({
+        model_seconds: z.record(modelName, z.number().positive()).default({ 'mistral:7b': 30, 'deepseek-coder-v2:16b': 120, 'qwen2.5-coder:32b': 300, 'deepseek-r1:32b': 900 }),
+        default_model_seconds: z.number().positive().default(180),
+        domain_multipliers: z.partialRecord(z.enum(DOMAINS), z.number().positive()).default({ 'CUDA/Kernel': 1.5, 'C++/System': 1.0, 'Audio/DSP': 1.2, 'Tests/Docs': 0.8 }),
+        overhead_seconds: z.number().min(0).default(30),
+        history_min_samples: z.number().int().min(1).default(5),
+      })
+      .strict()
+      .default({
+        model_seconds: { 'mistral:7b': 30, 'deepseek-coder-v2:16b': 120, 'qwen2.5-coder:32b': 300, 'deepseek-r1:32b': 900 },
+        default_model_seconds: 180,
+        domain_multipliers: { 'CUDA/Kernel': 1.5, 'C++/System': 1.0, 'Audio/DSP': 1.2, 'Tests/Docs': 0.8 },
+        overhead_seconds: 30,
+        history_min_samples: 5,
+      }),
     /** Domain -> escalation chain; domains left out keep the guide's chain. */
     routing: z
       .partialRecord(z.enum(DOMAINS), chain)

@@ -5,6 +5,7 @@
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { workerLogger } from './quiet-logger';
 import { createLearningActivities } from '../activities/learning';
+import { createMetaActivities } from '../activities/meta';
 import { databaseUrl, prepareDatabase, redact } from '../db/database';
 import { settingsFromEnv } from '../runtime/settings';
 
@@ -21,7 +22,7 @@ export async function runWorkflowWorker(): Promise<void> {
       namespace: settings.namespace,
       taskQueue: settings.taskQueue,
       workflowsPath: require.resolve('../workflows'),
-      activities: createLearningActivities({ db }),
+      activities: { ...createLearningActivities({ db }), ...createMetaActivities({ db }) },
       shutdownGraceTime: '10 seconds',
     });
     console.log(`kisystem workflow worker: queue ${settings.taskQueue} on ${settings.temporalAddress}/${settings.namespace}, history ${redact(url)}`);

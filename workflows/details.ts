@@ -12,7 +12,9 @@ export function renderDetails(state: TaskState): string {
     `**Status:** ${state.status.replace(/_/g, ' ')} · **Domain:** ${state.domain} (${state.domainReason}) · **Escalations:** ${state.escalations.length}`,
     '',
     `**Chain** (${state.chainReason}): ${chain}${state.currentModel === 'manual' ? ' → **manual**' : ''}`,
+    `**Start decision** (${state.start.rule}): ${state.start.summary}${state.start.complexityMatched.length ? ` · complexity rules: ${state.start.complexityMatched.join(', ')}` : ''}`,
   ];
+  if (state.priority) lines.push(`**Domain priority** (Meta-Supervisor): ${state.priority.score.toFixed(3)} from ${state.priority.runs} runs, success rate ${state.priority.successRate.toFixed(2)}`);
   if (state.fallback) {
     lines.push('', `**Waiting for a person** since ${state.fallback.waitingSince} (until ${state.fallback.deadline}): ${state.fallback.reason}.`,
       'Hand in code with `kisystem resolve <workflow id> --file <code>`, or give up with `kisystem resolve <workflow id> --give-up`.');

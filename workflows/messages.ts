@@ -3,6 +3,7 @@ import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { ExtractedFile } from '../policy/extract-code';
 import type { Categorization } from '../policy/run-types';
 import type { StopLossDecision } from '../policy/stop-loss';
+import type { StartDecision } from '../policy/hybrid-decision';
 import type { KisystemConfig } from '../policy/config-schema';
 import type { ResolvedTask } from '../policy/task-schema';
 
@@ -63,6 +64,10 @@ export interface TaskState {
   status: TaskStatus;
   chain: string[];
   chainReason: string;
+  /** How the start model was chosen, with every input (Meta-Supervisor bias, complexity, failure state). */
+  start: StartDecision;
+  /** The domain's Meta-Supervisor priority when the task started (null without history). */
+  priority: { score: number; runs: number; successRate: number } | null;
   currentModel: string;
   failuresOfCurrent: number;
   runs: RunSummary[];

@@ -15,6 +15,10 @@ import {
 } from '@temporalio/workflow';
 import type { LearningActivities } from '../activities/learning';
 import type { LlmActivities } from '../activities/llm';
+import type { MetaActivities } from '../activities/meta';
+import { taskComplexity } from '../policy/complexity';
+import { failureStateScore } from '../policy/failure-state';
+import { decideStart } from '../policy/hybrid-decision';
 import { categorize, parseVerdict } from '../policy/categorizer';
 import { extractFiles, type ExtractedFile } from '../policy/extract-code';
 import { categorizeReply } from '../policy/generation-failure';
@@ -71,16 +75,34 @@ export async function taskWorkflow(input: TaskWorkflowInput): Promise<TaskResult
     retry: { maximumAttempts: 10, initialInterval: '1 second', maximumInterval: '30 seconds' },
   });
 
+  const meta = proxyActivities<MetaActivities>({
+    startToCloseTimeout: '1 minute',
+    retry: { maximumAttempts: 10, initialInterval: '1 second', maximumInterval: '30 seconds' },
+  });
+
+  // Start decision (guide sections 1 and 3): the Meta-Supervisor's snapshot in, a deterministic choice out.
   const chain = chainForDomain(config, task.domain);
-  let escalation: EscalationState = startEscalation(chain.models);
+  const snapshot = await meta.loadMetaSnapshot.executeWithOptions({ summary: `Meta-Supervisor: history of ${task.domain} and task ${task.id}` }, [
+    { taskId: task.id, domain: task.domain, chain: [...chain.models], settings: { meta_supervisor: config.meta_supervisor, meta_supervisor_weights: config.meta_supervisor_weights } },
+  ]);
+  const start = decideStart({
+    domainChain: chain.models,
+    bias: snapshot.bias,
+    complexity: taskComplexity(task.domain, [task.title, task.goal, ...task.interfaceFiles.map((f) => f.content)].join('\n')),
+    failureState: failureStateScore(snapshot.earlierFailures, snapshot.lastErrorType),
+    config,
+  });
+  let escalation: EscalationState = startEscalation(start.chain, start.startIndex);
   const state: TaskState = {
     taskId: task.id,
     title: task.title,
     domain: task.domain,
     domainReason: task.domainReason,
     status: 'starting',
-    chain: [...chain.models],
+    chain: [...start.chain],
     chainReason: chain.reason,
+    start,
+    priority: snapshot.priority ? { score: snapshot.priority.priority_score, runs: snapshot.priority.run_count, successRate: snapshot.priority.success_rate } : null,
     currentModel: currentModel(escalation),
     failuresOfCurrent: 0,
     runs: [],
@@ -246,6 +268,9 @@ export async function taskWorkflow(input: TaskWorkflowInput): Promise<TaskResult
   };
 
   publish();
+  await meta.recordStartDecision.executeWithOptions({ summary: start.summary }, [
+    { taskId: task.id, workflowId: info.workflowId, workflowRunId: info.runId, domain: task.domain, decision: start, decidedAt: snapshot.takenAt },
+  ]);
   let attemptNo = 0;
   let previous: PreviousFailure | undefined;
   let fallbackReason = '';

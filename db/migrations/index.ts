@@ -4,11 +4,13 @@
  */
 import type { Migration, MigrationProvider } from 'kysely';
 import * as createRuns from './2026-11-28T0100-create-runs';
+import * as runStatsAndDecisions from './2026-11-28T0200-run-stats-and-decisions';
 
 export const migrationProvider: MigrationProvider = {
   async getMigrations(): Promise<Record<string, Migration>> {
     return {
       '2026-11-28T0100-create-runs': createRuns,
+      '2026-11-28T0200-run-stats-and-decisions': runStatsAndDecisions,
     };
   },
 };

@@ -4,6 +4,7 @@
  * activities are tested against real compilers and servers in test/integration.
  */
 import { ApplicationFailure } from '@temporalio/activity';
+import type { MetaSnapshot, MetaSnapshotInput, RecordStartDecisionInput } from '../../activities/meta';
 import type { BuildInput, BuildResult, GenerateInput, GenerateResult, HostClaim, RecordRunInput, TestInput, TestResult } from '../../activities/types';
 
 export interface ScriptedWorld {
@@ -12,6 +13,8 @@ export interface ScriptedWorld {
   /** Faults to throw before answering: activity name -> how many calls fail first. */
   faults?: Partial<Record<'generateCode' | 'buildCandidate' | 'testCandidate' | 'recordRun', { times: number; type: string }>>;
   hostQueue: string;
+  /** What the Meta-Supervisor snapshot says (default: no history). */
+  snapshot?: Partial<MetaSnapshot>;
 }
 
 export function fence(code: string, lang = 'cpp'): string {
@@ -24,6 +27,7 @@ export function createScriptedActivities(world: ScriptedWorld) {
   const recorded: RecordRunInput[] = [];
   const recordKeys = new Set<string>();
   const generated: GenerateInput[] = [];
+  const startDecisions: RecordStartDecisionInput[] = [];
 
   function maybeFault(name: keyof NonNullable<ScriptedWorld['faults']>): void {
     calls[name] = (calls[name] ?? 0) + 1;
@@ -35,7 +39,15 @@ export function createScriptedActivities(world: ScriptedWorld) {
     calls,
     recorded,
     generated,
+    startDecisions,
     activities: {
+      async loadMetaSnapshot(_input: MetaSnapshotInput): Promise<MetaSnapshot> {
+        return { takenAt: '2026-11-28T00:00:00.000Z', bias: null, priority: null, earlierFailures: 0, lastErrorType: null, ...world.snapshot };
+      },
+      async recordStartDecision(input: RecordStartDecisionInput): Promise<boolean> {
+        startDecisions.push(input);
+        return true;
+      },
       async generateCode(input: GenerateInput): Promise<GenerateResult> {
         maybeFault('generateCode');
         generated.push(input);

@@ -28,7 +28,7 @@ async function recordGuideExampleHistory(): Promise<string> {
     const input: TaskWorkflowInput = {
       task: {
         id: 'matmul-tiled', title: 'Tiled matmul', domain: 'CUDA/Kernel', domainReason: 'given in the task file', language: 'cuda',
-        goal: 'tiled matmul', solution_file: 'matmul.cu', harnessFiles: [{ path: 'harness.cu', content: '//' }], interfaceFiles: [],
+        goal: 'tiled matmul: a __global__ kernel, <<<grid, block>>>, __shared__ tiles, __syncthreads', solution_file: 'matmul.cu', harnessFiles: [{ path: 'harness.cu', content: '//' }], interfaceFiles: [],
         build: { flags: ['-O2'], output: 'candidate' }, test: { command: ['./candidate'] }, sourcePath: 'task.yaml',
       },
       config: parseConfig('(replay)', {}),

@@ -33,7 +33,7 @@ const cudaTask: ResolvedTask = {
   domain: 'CUDA/Kernel',
   domainReason: 'given in the task file',
   language: 'cuda',
-  goal: 'Write a tiled matmul kernel with __shared__ memory.',
+  goal: 'Write a tiled matmul: a __global__ kernel launched with <<<grid, block>>>, __shared__ tiles and __syncthreads.',
   solution_file: 'matmul.cu',
   harnessFiles: [{ path: 'harness.cu', content: '// harness' }],
   interfaceFiles: [],
@@ -42,7 +42,7 @@ const cudaTask: ResolvedTask = {
   sourcePath: '/examples/matmul-tiled/task.yaml',
 };
 
-const cppTask: ResolvedTask = { ...cudaTask, id: 'queue', title: 'Bounded queue', domain: 'C++/System', language: 'cpp', solution_file: 'queue.cpp', harnessFiles: [{ path: 'harness.cpp', content: '// harness' }] };
+const cppTask: ResolvedTask = { ...cudaTask, id: 'queue', title: 'Bounded queue', goal: 'Write a bounded queue.', domain: 'C++/System', language: 'cpp', solution_file: 'queue.cpp', harnessFiles: [{ path: 'harness.cpp', content: '// harness' }] };
 
 function testConfig(overrides: Record<string, unknown> = {}): KisystemConfig {
   return parseConfig('(test)', {

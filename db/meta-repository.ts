@@ -1,0 +1,88 @@
+/**
+ * The Meta-Supervisor's reads: SQL aggregates over the daily rollup `run_stats_daily` (kept by a
+ * trigger on `runs`), so every call reads a few thousand rows however long the history grows.
+ * Read-only: nothing here writes to the learning history.
+ */
+import { type Kysely, sql } from 'kysely';
+import type { DomainAggregate, ModelAggregate } from '../policy/meta-supervisor';
+import type { Database } from './tables';
+
+const toIso = (value: Date | string | null): string | null => (value === null ? null : new Date(value).toISOString());
+
+/** Per domain: runs, successes, mean duration, newest failure and success (plain, unaged). */
+export async function domainAggregates(db: Kysely<Database>): Promise<DomainAggregate[]> {
+  const rows = await sql<{ domain: string; runs: string; successes: string; mean_s: number | null; last_failure_at: Date | null; last_success_at: Date | null }>`
+    select domain, sum(runs) as runs, sum(successes) as successes,
+      sum(duration_ms_sum)::double precision / nullif(sum(runs), 0) / 1000.0 as mean_s,
+      max(last_failure_at) as last_failure_at, max(last_success_at) as last_success_at
+    from run_stats_daily group by domain order by domain`.execute(db);
+  return rows.rows.map((r) => ({
+    domain: r.domain,
+    runs: Number(r.runs),
+    successes: Number(r.successes),
+    meanDurationSeconds: r.mean_s ?? 0,
+    lastFailureAt: toIso(r.last_failure_at),
+    lastSuccessAt: toIso(r.last_success_at),
+  }));
+}
+
+/**
+ * Per (domain, model), with exponential aging w = exp(-age_days / tau) summed exactly from the
+ * rollup's power sums (see the migration). Runs handed in by people (`source = 'manual'`) are left out:
+ * they say nothing about a model.
+ */
+export async function modelAggregates(db: Kysely<Database>, now: Date, agingDays: number): Promise<ModelAggregate[]> {
+  const tau = agingDays;
+  const rows = await sql<{ domain: string; model: string; runs: string; successes: string; weighted_successes: number; weight_sum: number }>`
+    with aged as (
+      select domain, model, runs, successes,
+        exp(-extract(epoch from (${now}::timestamptz - (day::timestamp at time zone 'UTC'))) / 86400.0 / ${tau}::double precision) as day_weight,
+        runs + all_p1 / ${tau}::double precision + all_p2 / (2 * ${tau}::double precision ^ 2) + all_p3 / (6 * ${tau}::double precision ^ 3) + all_p4 / (24 * ${tau}::double precision ^ 4) as all_moment,
+        successes + success_p1 / ${tau}::double precision + success_p2 / (2 * ${tau}::double precision ^ 2) + success_p3 / (6 * ${tau}::double precision ^ 3) + success_p4 / (24 * ${tau}::double precision ^ 4) as success_moment
+      from run_stats_daily where source <> 'manual'
+    )
+    select domain, model, sum(runs) as runs, sum(successes) as successes,
+      sum(day_weight * success_moment) as weighted_successes, sum(day_weight * all_moment) as weight_sum
+    from aged group by domain, model order by domain, model`.execute(db);
+  return rows.rows.map((r) => ({
+    domain: r.domain,
+    model: r.model,
+    runs: Number(r.runs),
+    successes: Number(r.successes),
+    weightedSuccesses: Number(r.weighted_successes),
+    weightSum: Number(r.weight_sum),
+  }));
+}
+
+export interface EscalationStats {
+  domain: string;
+  escalations: number;
+  stoplossTriggers: number;
+}
+
+export async function escalationStats(db: Kysely<Database>): Promise<EscalationStats[]> {
+  const rows = await sql<{ domain: string; escalations: string; stoploss: string }>`
+    select domain, sum(escalations) as escalations, sum(stoploss_triggers) as stoploss
+    from run_stats_daily group by domain order by domain`.execute(db);
+  return rows.rows.map((r) => ({ domain: r.domain, escalations: Number(r.escalations), stoplossTriggers: Number(r.stoploss) }));
+}
+
+export interface BiasHitRate {
+  /** Tasks whose start decision had a bias recommendation. */
+  recommended: number;
+  /** Tasks that started on the bias model. */
+  used: number;
+  /** Of those, tasks the bias model solved. */
+  right: number;
+}
+
+export async function biasHitRate(db: Kysely<Database>): Promise<BiasHitRate> {
+  const row = await sql<{ recommended: string; used: string; right: string }>`
+    select count(*) filter (where d.bias_model is not null) as recommended,
+      count(*) filter (where d.bias_model is not null and d.model = d.bias_model) as used,
+      count(*) filter (where d.bias_model is not null and d.model = d.bias_model and exists (
+        select 1 from runs r where r.workflow_run_id = d.workflow_run_id and r.outcome = 'success' and r.model = d.bias_model)) as right
+    from start_decisions d`.execute(db);
+  const r = row.rows[0]!;
+  return { recommended: Number(r.recommended), used: Number(r.used), right: Number(r.right) };
+}
