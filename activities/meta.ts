@@ -46,14 +46,14 @@ export function createMetaActivities(deps: { db: Kysely<Database> }) {
   async function loadMetaSnapshot(input: MetaSnapshotInput): Promise<MetaSnapshot> {
     const now = new Date();
     const [models, domains, failures] = await Promise.all([
-      modelAggregates(db, now, input.settings.meta_supervisor.aging_days),
+      modelAggregates(db, now, input.settings.meta_supervisor.aging_days, input.domain),
       domainAggregates(db),
       sql<{ failures: string; last_error_type: ErrorType | null }>`
         select count(*) as failures,
           (select error_type from runs where task_id = ${input.taskId} and outcome = 'failure' order by finished_at desc limit 1) as last_error_type
         from runs where task_id = ${input.taskId} and outcome = 'failure'`.execute(db),
     ]);
-    const bias = recommendModelBias(models.filter((m) => m.domain === input.domain), { [input.domain]: input.chain }, input.settings.meta_supervisor);
+    const bias = recommendModelBias(models, { [input.domain]: input.chain }, input.settings.meta_supervisor);
     const domain = domains.find((d) => d.domain === input.domain);
     return {
       takenAt: now.toISOString(),

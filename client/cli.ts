@@ -4,7 +4,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import type { Kysely } from 'kysely';
 import { databaseUrl, prepareDatabase } from '../db/database';
+import type { Database } from '../db/tables';
+import type { KisystemConfig } from '../policy/config-schema';
+import { learningExport, learningImport, showBias, showExplain, showPriorities, showStats } from './learning';
 import { loadConfig } from '../runtime/load-config';
 import { settingsFromEnv } from '../runtime/settings';
 import { connectClient } from './connect';
@@ -26,6 +30,13 @@ usage: kisystem <command> [options]
   resolve <workflow id> --file <code> [--author <name>] | --give-up [reason]
                               the manual fallback: hand in code (built and tested) or give up
   cancel <workflow id>        cancel a task
+  priorities [--top N] [--json]
+                              Meta-Supervisor: domains by priority P(d), with sr, t, c and R
+  bias [--json]               Meta-Supervisor: the model each domain starts with, when one qualifies
+  explain <domain> [--json]   every factor of a domain's priority
+  stats [--json]              runs and success rates per domain and model, escalations, bias hit rate
+  learning import <file.jsonl> | learning export [--out file] [--domain d]
+                              bring in or share a learning history (docs/learning-history.md)
   migrate                     create and migrate the learning history (DATABASE_URL)
   worker workflow|gpu         run one worker in the foreground`;
 
@@ -108,6 +119,12 @@ async function main(argv: string[]): Promise<number> {
       log(`${id}: cancellation requested`);
       return 0;
     }
+    case 'priorities':
+    case 'bias':
+    case 'explain':
+    case 'stats':
+    case 'learning':
+      return withDatabase((db) => metaCommand(command, rest, db, loadConfig(settings.configPath)));
     case 'migrate': {
       const db = await prepareDatabase(databaseUrl());
       await db.destroy();
@@ -132,6 +149,49 @@ async function main(argv: string[]): Promise<number> {
 }
 
 class UsageError extends Error {}
+
+async function withDatabase(run: (db: Kysely<Database>) => Promise<number>): Promise<number> {
+  const db = await prepareDatabase(databaseUrl());
+  try {
+    return await run(db);
+  } finally {
+    await db.destroy();
+  }
+}
+
+async function metaCommand(command: string, rest: string[], db: Kysely<Database>, config: KisystemConfig): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    options: { json: { type: 'boolean', default: false }, top: { type: 'string' }, out: { type: 'string' }, domain: { type: 'string' } },
+  });
+  switch (command) {
+    case 'priorities': {
+      const top = values.top === undefined ? undefined : Number(values.top);
+      if (top !== undefined && !(Number.isInteger(top) && top > 0)) throw new UsageError('--top needs a positive whole number');
+      await showPriorities(db, config, top, values.json, log);
+      return 0;
+    }
+    case 'bias':
+      await showBias(db, config, values.json, log);
+      return 0;
+    case 'explain':
+      if (!positionals[0]) throw new UsageError('explain needs a domain, e.g. kisystem explain CUDA/Kernel');
+      return (await showExplain(db, config, positionals[0], values.json, log)) ? 0 : 1;
+    case 'stats':
+      await showStats(db, config, values.json, log);
+      return 0;
+    default: {
+      const [verb, file] = positionals;
+      if (verb === 'import' && file) return (await learningImport(db, file, log)) ? 0 : 1;
+      if (verb === 'export') {
+        await learningExport(db, values.out, values.domain, log);
+        return 0;
+      }
+      throw new UsageError('learning needs "import <file.jsonl>" or "export [--out file] [--domain d]"');
+    }
+  }
+}
 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),

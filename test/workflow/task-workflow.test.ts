@@ -12,6 +12,15 @@ import { CURRENT_MODEL, ESCALATIONS, STATUS } from '../../workflows/search-attri
 import { createScriptedActivities, fence, type ScriptedWorld } from '../helpers/scripted-activities';
 import { quietLogger, startTestServer, uniqueName, workflowBundle } from '../helpers/temporal-env';
 import { Runtime, DefaultLogger } from '@temporalio/worker';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Kysely } from 'kysely';
+import { Client as PgClient } from 'pg';
+import { createMetaActivities } from '../../activities/meta';
+import { prepareDatabase } from '../../db/database';
+import { importLearningFile } from '../../db/learning-io';
+import type { Database } from '../../db/tables';
 
 jest.setTimeout(120_000);
 
@@ -61,14 +70,20 @@ interface Run {
 }
 
 /** Starts a worker with scripted activities and one task workflow; the worker stops with the test. */
-async function runTask(task: ResolvedTask, world: Omit<ScriptedWorld, 'hostQueue'>, config = testConfig(), during?: (workflowId: string) => Promise<void>): Promise<Run & { outcome: TaskResult | Error }> {
+async function runTask(
+  task: ResolvedTask,
+  world: Omit<ScriptedWorld, 'hostQueue'>,
+  config = testConfig(),
+  during?: (workflowId: string) => Promise<void>,
+  realActivities: Record<string, (...args: never[]) => Promise<unknown>> = {},
+): Promise<Run & { outcome: TaskResult | Error }> {
   const taskQueue = uniqueName('wf-test');
   const scripted = createScriptedActivities({ ...world, hostQueue: taskQueue });
   const worker = await Worker.create({
     connection: env.nativeConnection,
     taskQueue,
     workflowBundle: await workflowBundle(),
-    activities: scripted.activities,
+    activities: { ...scripted.activities, ...realActivities },
   });
   const workflowId = uniqueName(task.id);
   const input: TaskWorkflowInput = { task, config, queues: { gpu: taskQueue, cuda: taskQueue } };
@@ -226,3 +241,59 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs = 30_000): Promi
 }
 
 void quietLogger;
+
+describe('start decision (Meta-Supervisor and hybrid decision)', () => {
+  const dbName = uniqueName('kisystem_wf_meta').replace(/-/g, '_');
+  const dbUrl = `postgres://postgres@127.0.0.1:5432/${dbName}`;
+  let db: Kysely<Database>;
+
+  beforeAll(async () => {
+    db = await prepareDatabase(dbUrl);
+    // deepseek-r1:32b: 6 CUDA runs, 5 passed, 2 days ago: weighted rate 0.83 >= 0.65 with >= 5 runs.
+    const dir = mkdtempSync(join(tmpdir(), 'kisystem-wf-history-'));
+    const finished = new Date(Date.now() - 2 * 86_400_000).toISOString();
+    const lines = [0, 1, 2, 3, 4, 5].map((i) =>
+      JSON.stringify({ task_id: `old-${i}`, workflow_run_id: `old-run-${i}`, domain: 'CUDA/Kernel', model: 'deepseek-r1:32b', outcome: i < 5 ? 'success' : 'failure', finished_at: finished }),
+    );
+    writeFileSync(join(dir, 'history.jsonl'), lines.join('\n'));
+    const report = await importLearningFile(db, join(dir, 'history.jsonl'));
+    expect(report.imported).toBe(6);
+  });
+
+  afterAll(async () => {
+    await db?.destroy();
+    const admin = new PgClient({ connectionString: 'postgres://postgres@127.0.0.1:5432/postgres' });
+    await admin.connect();
+    await admin.query(`drop database if exists "${dbName}" with (force)`);
+    await admin.end();
+  });
+
+  const replies = { 'qwen2.5-coder:32b': [fence('OK', 'cuda')], 'deepseek-r1:32b': [fence('OK', 'cuda')] };
+
+  it('starts a new CUDA task on deepseek-r1:32b when the history says it qualifies, and stores the decision', async () => {
+    const run = await runTask(cudaTask, { replies }, testConfig(), undefined, createMetaActivities({ db }));
+    const result = run.outcome as TaskResult;
+    expect(result.runs.map((r) => r.model)).toEqual(['deepseek-r1:32b']);
+    const stored = await db.selectFrom('start_decisions').selectAll().where('workflow_id', '=', run.workflowId).executeTakeFirstOrThrow();
+    expect(stored).toMatchObject({ model: 'deepseek-r1:32b', rule: 'bias', bias_model: 'deepseek-r1:32b', bias_runs: 6, meta_enabled: true });
+    expect(stored.bias_confidence).toBeCloseTo(5 / 6, 6);
+    expect(stored.summary).toMatch(/^start deepseek-r1:32b: bias 0\.833 \(6 runs\)/);
+  });
+
+  it('starts at the head of the chain with enable_meta_supervisor: false (Phase 6 behaviour)', async () => {
+    const run = await runTask(cudaTask, { replies }, testConfig({ enable_meta_supervisor: false }), undefined, createMetaActivities({ db }));
+    expect((run.outcome as TaskResult).runs.map((r) => r.model)).toEqual(['qwen2.5-coder:32b']);
+    const stored = await db.selectFrom('start_decisions').selectAll().where('workflow_id', '=', run.workflowId).executeTakeFirstOrThrow();
+    expect(stored).toMatchObject({ rule: 'static-chain-head', bias_model: null, meta_enabled: false });
+  });
+
+  it("jumps ahead in the chain on the guide's hybrid example: bias 0.91 (15 runs), complexity 1.0, failure 0.7 -> 0.874", async () => {
+    const fft: ResolvedTask = { ...cudaTask, goal: 'FFT: a __global__ kernel launched with <<<...>>>, __shared__ memory, __syncthreads, checked against cufft.' };
+    const run = await runTask(fft, {
+      replies,
+      snapshot: { bias: { domain: 'CUDA/Kernel', model: 'qwen2.5-coder:32b', weightedSuccessRate: 0.91, runs: 15 }, earlierFailures: 1, lastErrorType: 'RUNTIME' },
+    });
+    expect((run.outcome as TaskResult).runs.map((r) => r.model)).toEqual(['deepseek-r1:32b']);
+    expect(run.scripted.startDecisions[0]!.decision).toMatchObject({ rule: 'hybrid-jump', finalScore: 0.874, summary: 'start deepseek-r1:32b: bias 0.91 (15 runs), complexity 1.0, failure 0.7 -> 0.874' });
+  });
+});

@@ -1,0 +1,93 @@
+/** Meta-Supervisor commands (priorities, bias, explain, stats) and learning-history import/export. */
+import type { Kysely } from 'kysely';
+import { exportLearningFile, importLearningFile } from '../db/learning-io';
+import { biasHitRate, domainAggregates, escalationStats, modelAggregates } from '../db/meta-repository';
+import type { Database } from '../db/tables';
+import type { KisystemConfig } from '../policy/config-schema';
+import { explainPriority, nextPriorities, recommendModelBias } from '../policy/meta-supervisor';
+import { num, pct, table } from './format-table';
+
+type Out = (line: string) => void;
+
+export async function showPriorities(db: Kysely<Database>, config: KisystemConfig, top: number | undefined, json: boolean, out: Out): Promise<void> {
+  const now = new Date();
+  const aggs = await domainAggregates(db);
+  const ranked = nextPriorities(aggs, now, config, top);
+  if (json) return out(JSON.stringify(ranked.map(([domain, score]) => ({ domain, priority: score }))));
+  if (ranked.length === 0) return out('no runs in the learning history yet');
+  const explained = new Map(aggs.map((a) => [a.domain, explainPriority(a, now, config)]));
+  out(table(['domain', 'priority', 'success rate', 'avg time (s)', 'runs', 'R'], ranked.map(([d, p]) => {
+    const e = explained.get(d)!;
+    return [d, num(p), pct(e.success_rate), e.avg_time.toFixed(1), e.run_count, `${e.recency.R >= 0 ? '+' : ''}${e.recency.R} (${e.recency.reason})`];
+  })));
+}
+
+export async function showBias(db: Kysely<Database>, config: KisystemConfig, json: boolean, out: Out): Promise<void> {
+  const models = await modelAggregates(db, new Date(), config.meta_supervisor.aging_days);
+  const bias = recommendModelBias(models, config.routing, config.meta_supervisor);
+  if (json) return out(JSON.stringify(bias));
+  const rows = Object.values(bias).map((b) => [b.domain, b.model, num(b.weightedSuccessRate), b.runs]);
+  if (rows.length === 0) {
+    return out(`no model qualifies yet (needs a weighted success rate >= ${config.meta_supervisor.bias_min_success_rate} and >= ${config.meta_supervisor.bias_min_runs} runs in a domain)`);
+  }
+  out(table(['domain', 'bias model', 'weighted success rate', 'runs'], rows));
+}
+
+export async function showExplain(db: Kysely<Database>, config: KisystemConfig, domain: string, json: boolean, out: Out): Promise<boolean> {
+  const agg = (await domainAggregates(db)).find((a) => a.domain === domain);
+  if (!agg) {
+    out(`no runs of domain "${domain}" in the learning history`);
+    return false;
+  }
+  const e = explainPriority(agg, new Date(), config);
+  if (json) {
+    out(JSON.stringify(e));
+    return true;
+  }
+  const w = config.meta_supervisor_weights;
+  out(`${domain}: priority ${num(e.priority_score, 5)}`);
+  out(table(['factor', 'weight', 'input', 'contribution'], [
+    ['failure (1 - sr)', w.failure_weight, `sr = ${num(e.success_rate)}`, num(e.factors.failure_contribution, 5)],
+    ['time 1/(1 + t)', w.time_weight, `t = ${e.avg_time.toFixed(1)} s`, num(e.factors.time_contribution, 5)],
+    ['count min(1, c/20)', w.count_weight, `c = ${e.run_count}`, num(e.factors.count_contribution, 5)],
+    ['recency R', w.recency_weight, `R = ${e.recency.R} (${e.recency.reason})`, num(e.factors.recency_boost, 5)],
+  ]));
+  return true;
+}
+
+export async function showStats(db: Kysely<Database>, config: KisystemConfig, json: boolean, out: Out): Promise<void> {
+  const [domains, models, escalations, bias] = await Promise.all([
+    domainAggregates(db),
+    modelAggregates(db, new Date(), config.meta_supervisor.aging_days),
+    escalationStats(db),
+    biasHitRate(db),
+  ]);
+  const stats = {
+    domains: domains.map((d) => ({ domain: d.domain, runs: d.runs, success_rate: d.runs ? d.successes / d.runs : 0, avg_time_s: d.meanDurationSeconds })),
+    models: models.map((m) => ({ domain: m.domain, model: m.model, runs: m.runs, success_rate: m.runs ? m.successes / m.runs : 0, weighted_success_rate: m.weightSum ? m.weightedSuccesses / m.weightSum : 0 })),
+    escalations: escalations.map((e) => ({ domain: e.domain, escalations: e.escalations, stoploss_triggers: e.stoplossTriggers })),
+    bias: { ...bias, used_rate: bias.recommended ? bias.used / bias.recommended : null, hit_rate: bias.used ? bias.right / bias.used : null },
+  };
+  if (json) return out(JSON.stringify(stats));
+  out('Per domain');
+  out(table(['domain', 'runs', 'success rate', 'avg time (s)'], stats.domains.map((d) => [d.domain, d.runs, pct(d.success_rate), d.avg_time_s.toFixed(1)])));
+  out('\nPer domain and model');
+  out(table(['domain', 'model', 'runs', 'success rate', 'weighted (aged)'], stats.models.map((m) => [m.domain, m.model, m.runs, pct(m.success_rate), pct(m.weighted_success_rate)])));
+  out('\nEscalations');
+  out(table(['domain', 'escalations', 'stop-loss triggers'], stats.escalations.map((e) => [e.domain, e.escalations, e.stoploss_triggers])));
+  const b = stats.bias;
+  out(`\nBias: recommended at ${b.recommended} task start(s), used ${b.used} time(s), right ${b.right} time(s)` +
+    (b.hit_rate === null ? '' : ` (hit rate ${pct(b.hit_rate)})`));
+}
+
+export async function learningImport(db: Kysely<Database>, path: string, out: Out): Promise<boolean> {
+  const report = await importLearningFile(db, path);
+  for (const error of report.errors) out(`skipped ${error}`);
+  out(`${path}: ${report.lines} line(s): ${report.imported} imported, ${report.duplicates} already in the history, ${report.errors.length} refused`);
+  return report.errors.length === 0;
+}
+
+export async function learningExport(db: Kysely<Database>, path: string | undefined, domain: string | undefined, out: Out): Promise<void> {
+  const count = await exportLearningFile(db, path ?? process.stdout, domain);
+  if (path) out(`${path}: ${count} run(s) exported`);
+}
