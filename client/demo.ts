@@ -81,10 +81,13 @@ export async function runDemo(options: DemoOptions): Promise<boolean> {
         escalations += r.escalations.length;
         if (r.status !== 'succeeded') ok = false;
         log(`  ${s.task.id.padEnd(16)} ${r.status.padEnd(9)} by ${String(r.winningModel).padEnd(22)} runs ${r.runs.length}  path ${r.escalationPath.join(' -> ')}`);
+        log(`  ${''.padEnd(16)} ${r.start.summary} [${r.start.rule}]`);
       }
       log(`  ${''.padEnd(16)} ${workflowUrl(ui, s.workflowId)}`);
     }
     log(`${escalations} escalation(s) across ${submitted.length} task(s). All task workflows: ${stack.uiUrl}/namespaces/${settings.namespace}/workflows`);
+    log('Every run is in the learning history: `kisystem stats`, `kisystem priorities` and `kisystem bias` show what the Meta-Supervisor learned.');
+    log('Once a model has >= 5 runs with an aged success rate >= 0.65 in a domain, later tasks of that domain start on it (the escalation disappears).');
     if (options.keepUi && stack.devServer) {
       log(`The Web UI stays up at ${stack.uiUrl}; press Ctrl-C to stop.`);
       await new Promise<void>((resolve) => {

@@ -83,6 +83,8 @@ export interface TaskResult {
   winningModel: string | null;
   /** Models in the order they were used. */
   escalationPath: string[];
+  /** How the first model was chosen. */
+  start: StartDecision;
   runs: RunSummary[];
   escalations: EscalationEvent[];
   /** The passing code (absent when nothing passed). */

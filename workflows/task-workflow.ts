@@ -264,7 +264,7 @@ export async function taskWorkflow(input: TaskWorkflowInput): Promise<TaskResult
     setStatus(status);
     const path: string[] = [];
     for (const run of state.runs) if (path[path.length - 1] !== run.model) path.push(run.model);
-    return { taskId: task.id, status, winningModel, escalationPath: path, runs: state.runs, escalations: state.escalations, finalCode, message };
+    return { taskId: task.id, status, winningModel, escalationPath: path, start, runs: state.runs, escalations: state.escalations, finalCode, message };
   };
 
   publish();
