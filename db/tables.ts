@@ -41,6 +41,7 @@ export interface RunsTable {
 export interface Database {
   runs: RunsTable;
   start_decisions: StartDecisionsTable;
+  queue_tasks: QueueTasksTable;
 }
 
 export type RunRow = Selectable<RunsTable>;
@@ -67,4 +68,19 @@ export interface StartDecisionsTable {
   chain: string[];
   summary: string;
   decided_at: ColumnType<Date, Date | string, never>;
+}
+
+/** A task in a named cost-aware queue (upserted by (queue, key) as it waits, starts and ends). */
+export interface QueueTasksTable {
+  queue: string;
+  key: string;
+  task_id: string;
+  workflow_id: string | null;
+  priority_score: number;
+  eta_seconds: number;
+  added_at: ColumnType<Date, Date | string, Date | string>;
+  started_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
+  finished_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
+  /** pending, running, succeeded, exhausted, gave_up, failed, cancelled */
+  status: string;
 }

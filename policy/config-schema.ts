@@ -167,6 +167,20 @@ export const configSchema = z
       .default({ cpu_seconds: 60, memory_mb: 4096, max_processes: 256, max_file_mb: 256 }),
     /** How much of a build or test output is kept for the prompt, the categorizer and the history. */
     output_keep_chars: z.number().int().min(500).max(200_000).default(8000),
+    /** The cost-aware queue workflow (guide section 5): slots, Meta-Supervisor refresh, continue-as-new bound. */
+    queue: z
+      .object({
+        /** Task workflows a queue runs at once. */
+        max_running: z.number().int().min(1).max(256).default(3),
+        /** How often pending tasks get fresh P(domain), start models and ETAs (seconds). */
+        priority_refresh_seconds: seconds.default(300),
+        /** The queue continues as new before its history passes this many events (or when the server suggests it). */
+        max_history_events: z.number().int().min(100).max(50_000).default(10_000),
+        /** Finished tasks the queue keeps for its query and the Web UI. */
+        recent_results: z.number().int().min(0).max(1000).default(50),
+      })
+      .strict()
+      .default({ max_running: 3, priority_refresh_seconds: 300, max_history_events: 10_000, recent_results: 50 }),
   })
   .strict();
 

@@ -30,6 +30,8 @@ export interface TaskWorkflowInput {
   /** The validated config, frozen into the task at submission. */
   config: KisystemConfig;
   queues: TaskQueues;
+  /** Set by the queue workflow: the task signals the queue (its latest run) when it ends. */
+  notifyQueue?: { workflowId: string; key: string };
 }
 
 /** One run as the workflow reports it (the learning history holds the same, and more). */

@@ -6,7 +6,10 @@
 import {
   ActivityFailure,
   ApplicationFailure,
+  CancellationScope,
   condition,
+  getExternalWorkflowHandle,
+  isCancellation,
   proxyActivities,
   setHandler,
   setCurrentDetails,
@@ -40,6 +43,7 @@ import {
   type TaskWorkflowInput,
 } from './messages';
 import { CURRENT_MODEL, DOMAIN, ESCALATIONS, STATUS, TASK_ID } from './search-attributes';
+import { taskFinishedSignal, type TaskFinishedNotice } from './queue-messages';
 
 /** What one attempt produced, before it is recorded. */
 interface AttemptOutcome {
@@ -55,6 +59,27 @@ interface AttemptOutcome {
 }
 
 export async function taskWorkflow(input: TaskWorkflowInput): Promise<TaskResult> {
+  // A task started by a queue tells the queue how it ended; a task without one runs exactly as before.
+  if (!input.notifyQueue) return runTask(input);
+  const notify = input.notifyQueue;
+  const tell = (status: TaskFinishedNotice['status'], message: string) =>
+    CancellationScope.nonCancellable(() =>
+      getExternalWorkflowHandle(notify.workflowId)
+        .signal(taskFinishedSignal, { key: notify.key, workflowId: workflowInfo().workflowId, status, message })
+        .catch(() => undefined),
+    );
+  let result: TaskResult;
+  try {
+    result = await runTask(input);
+  } catch (error) {
+    await tell(isCancellation(error) ? 'cancelled' : 'failed', error instanceof Error ? error.message : String(error));
+    throw error;
+  }
+  await tell(result.status, result.message);
+  return result;
+}
+
+async function runTask(input: TaskWorkflowInput): Promise<TaskResult> {
   const { task, config } = input;
   const info = workflowInfo();
   const ctx: CandidateContext = { task, config, queues: input.queues, workflowId: info.workflowId, workflowRunId: info.runId };

@@ -1,0 +1,115 @@
+/**
+ * The queue workflow's activities: what the learning history says about the tasks waiting in a queue
+ * (start model by the hybrid decision, P(domain), real durations for the ETA), and the queue's own
+ * record (`queue_tasks`, one row per queued task, upserted by (queue, key): a retried write is harmless).
+ */
+import type { Kysely } from 'kysely';
+import { sql } from 'kysely';
+import type { Database } from '../db/tables';
+import type { KisystemConfig } from '../policy/config-schema';
+import { taskComplexity } from '../policy/complexity';
+import { isDomain } from '../policy/domains';
+import { failureStateScore } from '../policy/failure-state';
+import { decideStart } from '../policy/hybrid-decision';
+import { chainForDomain } from '../policy/routing';
+import type { QueueEstimate, QueueEstimateRequest, QueueTaskRow } from '../workflows/queue-messages';
+import { createMetaActivities } from './meta';
+
+/** Real durations kept per (model, domain) for the ETA median. */
+export const ETA_HISTORY_LIMIT = 50;
+
+export interface QueueEstimatesInput {
+  config: KisystemConfig;
+  tasks: QueueEstimateRequest[];
+}
+
+/**
+ * The last `limit` real task durations (seconds, newest first) of tasks that started with `model` in
+ * `domain`: a task's duration is the sum of its runs' duration_ms, its model the model of its start
+ * decision (start_decisions joined with runs by workflow_run_id).
+ */
+export async function taskDurations(db: Kysely<Database>, model: string, domain: string, limit = ETA_HISTORY_LIMIT): Promise<number[]> {
+  const rows = await sql<{ ms: string }>`
+    select sum(r.duration_ms) as ms
+    from start_decisions sd join runs r on r.workflow_run_id = sd.workflow_run_id
+    where sd.model = ${model} and sd.domain = ${domain}
+    group by sd.workflow_run_id
+    having sum(r.duration_ms) > 0
+    order by max(r.finished_at) desc
+    limit ${limit}`.execute(db);
+  return rows.rows.map((r) => Number(r.ms) / 1000);
+}
+
+export function createQueueActivities(deps: { db: Kysely<Database> }) {
+  const { db } = deps;
+  const meta = createMetaActivities({ db });
+
+  async function queueEstimates(input: QueueEstimatesInput): Promise<QueueEstimate[]> {
+    const { config } = input;
+    const durations = new Map<string, Promise<number[]>>();
+    const out: QueueEstimate[] = [];
+    for (const t of input.tasks) {
+      if (!isDomain(t.domain)) throw new Error(`queueEstimates: unknown domain ${t.domain}`);
+      const chain = chainForDomain(config, t.domain);
+      const snapshot = await meta.loadMetaSnapshot({
+        taskId: t.taskId,
+        domain: t.domain,
+        chain: [...chain.models],
+        settings: { meta_supervisor: config.meta_supervisor, meta_supervisor_weights: config.meta_supervisor_weights },
+      });
+      const start = decideStart({
+        domainChain: chain.models,
+        bias: snapshot.bias,
+        complexity: taskComplexity(t.domain, t.text),
+        failureState: failureStateScore(snapshot.earlierFailures, snapshot.lastErrorType),
+        config,
+      });
+      const pair = `${start.model}\u0000${t.domain}`;
+      if (!durations.has(pair)) durations.set(pair, taskDurations(db, start.model, t.domain));
+      out.push({
+        key: t.key,
+        startModel: start.model,
+        startSummary: start.summary,
+        domainPriority: snapshot.priority ? snapshot.priority.priority_score : null,
+        durationsSeconds: await durations.get(pair)!,
+      });
+    }
+    return out;
+  }
+
+  /** Upserts each row by (queue, key); rows are written in order, the last state wins. */
+  async function recordQueueEvents(rows: QueueTaskRow[]): Promise<number> {
+    for (const r of rows) {
+      await db
+        .insertInto('queue_tasks')
+        .values({
+          queue: r.queue,
+          key: r.key,
+          task_id: r.taskId,
+          workflow_id: r.workflowId,
+          priority_score: r.priorityScore,
+          eta_seconds: r.etaSeconds,
+          added_at: r.addedAt,
+          started_at: r.startedAt,
+          finished_at: r.finishedAt,
+          status: r.status,
+        })
+        .onConflict((oc) =>
+          oc.columns(['queue', 'key']).doUpdateSet({
+            workflow_id: r.workflowId,
+            priority_score: r.priorityScore,
+            eta_seconds: r.etaSeconds,
+            started_at: r.startedAt,
+            finished_at: r.finishedAt,
+            status: r.status,
+          }),
+        )
+        .execute();
+    }
+    return rows.length;
+  }
+
+  return { queueEstimates, recordQueueEvents };
+}
+
+export type QueueActivities = ReturnType<typeof createQueueActivities>;
