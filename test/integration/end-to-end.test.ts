@@ -59,6 +59,20 @@ describe('kisystem end to end (C++ examples)', () => {
     expect(status.out).toMatch(/result: succeeded/);
     expect(status.out).toMatch(/escalation path: deepseek-coder-v2:16b -> qwen2\.5-coder:32b/);
 
+    // The Meta-Supervisor's commands read what the runs taught.
+    const stats = JSON.parse((await stack.kisystem(['stats', '--json'])).out);
+    expect(stats.domains).toEqual(expect.arrayContaining([expect.objectContaining({ domain: 'Audio/DSP', runs: 3, success_rate: 1 / 3 })]));
+    expect(stats.escalations).toEqual(expect.arrayContaining([{ domain: 'Audio/DSP', escalations: 1, stoploss_triggers: 1 }]));
+    const priorities = JSON.parse((await stack.kisystem(['priorities', '--json'])).out);
+    expect(priorities.map((p: { domain: string }) => p.domain).sort()).toEqual(['Audio/DSP', 'C++/System']);
+    const explain = await stack.kisystem(['explain', 'Audio/DSP']);
+    expect(explain.out).toMatch(/failure \(1 - sr\)\s+0\.5\s+sr = 0\.333/);
+    const decisions = await stack.db.selectFrom('start_decisions').selectAll().execute();
+    expect(decisions.map((d) => [d.task_id, d.model, d.rule]).sort()).toEqual([
+      ['biquad-filter', 'deepseek-coder-v2:16b', 'chain-head'],
+      ['bounded-queue', 'deepseek-coder-v2:16b', 'chain-head'],
+    ]);
+
     const list = await stack.kisystem(['list', '--query', "KisystemModel = 'qwen2.5-coder:32b'"]);
     expect(list.out).toContain(workflowIdOf(submitted.out, 'biquad-filter'));
     expect(list.out).not.toContain(workflowIdOf(submitted.out, 'bounded-queue'));
