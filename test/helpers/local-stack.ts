@@ -9,7 +9,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import type { Kysely } from 'kysely';
-import { Client as PgClient } from 'pg';
 import { ensureDatabase, migrate, openDatabase } from '../../db/database';
 import type { Database } from '../../db/tables';
 import { startDevServer, type DevServer } from '../../runtime/dev-server';
@@ -17,6 +16,7 @@ import { PROJECT_ROOT } from '../../runtime/settings';
 import type { LoadedScript } from '../../scripted-model-server/scripts';
 import { startScriptedModelServer } from '../../scripted-model-server/server';
 import { temporalCli, uniqueName } from './temporal-env';
+import { dropDatabase, testDatabaseUrl } from './test-database';
 
 export interface LocalStack {
   dataDir: string;
@@ -68,8 +68,7 @@ export async function startLocalStack(scripts: LoadedScript[], configPath = join
   const dbFile = join(dataDir, 'temporal.db');
   const serverOptions = { binary, dataDir, port, uiPort: port + 1000, dbFile };
   let server = await startDevServer(serverOptions);
-  const dbName = uniqueName('kisystem_it').replace(/-/g, '_');
-  const databaseUrl = `postgres://postgres@127.0.0.1:5432/${dbName}`;
+  const databaseUrl = testDatabaseUrl('kisystem_it');
   await ensureDatabase(databaseUrl);
   const db = openDatabase(databaseUrl);
   await migrate(db);
@@ -140,10 +139,7 @@ export async function startLocalStack(scripts: LoadedScript[], configPath = join
       await scripted.close();
       await server.stop();
       await db.destroy();
-      const admin = new PgClient({ connectionString: 'postgres://postgres@127.0.0.1:5432/postgres' });
-      await admin.connect();
-      await admin.query(`drop database if exists "${dbName}" with (force)`);
-      await admin.end();
+      await dropDatabase(databaseUrl);
     },
   };
   return stack;

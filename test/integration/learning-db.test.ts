@@ -1,27 +1,23 @@
 /** The learning history on a real PostgreSQL: created, migrated, and a run written exactly once. */
 import type { Kysely } from 'kysely';
-import { Client } from 'pg';
 import { createLearningActivities } from '../../activities/learning';
 import type { RecordRunInput } from '../../activities/types';
-import { DatabaseUnavailableError, ensureDatabase, migrate, prepareDatabase } from '../../db/database';
+import { DatabaseUnavailableError, ensureDatabase, migrate } from '../../db/database';
 import { runsOfTask, runsOfWorkflow } from '../../db/runs-repository';
 import type { Database } from '../../db/tables';
-import { uniqueName } from '../helpers/temporal-env';
+import { createTestDatabase, type TestDatabase } from '../helpers/test-database';
 
-const name = uniqueName('kisystem_db_test').replace(/-/g, '_');
-const url = `postgres://postgres@127.0.0.1:5432/${name}`;
+let testDb: TestDatabase;
 let db: Kysely<Database>;
+let url: string;
 
 beforeAll(async () => {
-  db = await prepareDatabase(url);
+  testDb = await createTestDatabase('kisystem_db_test');
+  ({ db, url } = testDb);
 });
 
 afterAll(async () => {
-  await db?.destroy();
-  const admin = new Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/postgres' });
-  await admin.connect();
-  await admin.query(`drop database if exists "${name}" with (force)`);
-  await admin.end();
+  await testDb?.drop();
 });
 
 function run(attemptNo: number, overrides: Partial<RecordRunInput> = {}): RecordRunInput {

@@ -8,22 +8,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import type { Kysely } from 'kysely';
-import { Client } from 'pg';
 import { createMetaActivities } from '../../activities/meta';
-import { prepareDatabase } from '../../db/database';
 import { exportLearningFile, importLearningFile } from '../../db/learning-io';
 import { domainAggregates, modelAggregates } from '../../db/meta-repository';
 import type { Database } from '../../db/tables';
 import { defaultConfig } from '../../policy/config-schema';
 import { explainPriority, nextPriorities, recommendModelBias } from '../../policy/meta-supervisor';
-import { uniqueName } from '../helpers/temporal-env';
+import { createTestDatabase, type TestDatabase } from '../helpers/test-database';
 
-const name = uniqueName('kisystem_meta_test').replace(/-/g, '_');
-const url = `postgres://postgres@127.0.0.1:5432/${name}`;
 const dir = mkdtempSync(join(tmpdir(), 'kisystem-learning-'));
 const config = defaultConfig();
 const DAY = 86_400_000;
 const now = new Date();
+let testDb: TestDatabase;
 let db: Kysely<Database>;
 
 /** A run `ageDays` old; `n` makes the id unique. */
@@ -35,15 +32,12 @@ function line(n: number, domain: string, model: string, outcome: 'success' | 'fa
 }
 
 beforeAll(async () => {
-  db = await prepareDatabase(url);
+  testDb = await createTestDatabase('kisystem_meta_test');
+  db = testDb.db;
 });
 
 afterAll(async () => {
-  await db?.destroy();
-  const admin = new Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/postgres' });
-  await admin.connect();
-  await admin.query(`drop database if exists "${name}" with (force)`);
-  await admin.end();
+  await testDb?.drop();
 });
 
 describe('Meta-Supervisor on the learning history', () => {

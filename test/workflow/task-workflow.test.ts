@@ -16,9 +16,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
-import { Client as PgClient } from 'pg';
 import { createMetaActivities } from '../../activities/meta';
-import { prepareDatabase } from '../../db/database';
+import { createTestDatabase, type TestDatabase } from '../helpers/test-database';
 import { importLearningFile } from '../../db/learning-io';
 import type { Database } from '../../db/tables';
 
@@ -243,12 +242,12 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs = 30_000): Promi
 void quietLogger;
 
 describe('start decision (Meta-Supervisor and hybrid decision)', () => {
-  const dbName = uniqueName('kisystem_wf_meta').replace(/-/g, '_');
-  const dbUrl = `postgres://postgres@127.0.0.1:5432/${dbName}`;
+  let testDb: TestDatabase;
   let db: Kysely<Database>;
 
   beforeAll(async () => {
-    db = await prepareDatabase(dbUrl);
+    testDb = await createTestDatabase('kisystem_wf_meta');
+    db = testDb.db;
     // deepseek-r1:32b: 6 CUDA runs, 5 passed, 2 days ago: weighted rate 0.83 >= 0.65 with >= 5 runs.
     const dir = mkdtempSync(join(tmpdir(), 'kisystem-wf-history-'));
     const finished = new Date(Date.now() - 2 * 86_400_000).toISOString();
@@ -261,11 +260,7 @@ describe('start decision (Meta-Supervisor and hybrid decision)', () => {
   });
 
   afterAll(async () => {
-    await db?.destroy();
-    const admin = new PgClient({ connectionString: 'postgres://postgres@127.0.0.1:5432/postgres' });
-    await admin.connect();
-    await admin.query(`drop database if exists "${dbName}" with (force)`);
-    await admin.end();
+    await testDb?.drop();
   });
 
   const replies = { 'qwen2.5-coder:32b': [fence('OK', 'cuda')], 'deepseek-r1:32b': [fence('OK', 'cuda')] };
