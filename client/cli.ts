@@ -16,6 +16,7 @@ import { runDemo } from './demo';
 import { followTasks } from './follow';
 import { startStack } from './stack';
 import { listTasks, loadTasks, printStatus, resolveTask, submitTask } from './tasks';
+import { checkQueueName, DEFAULT_QUEUE, queueAdd, queueCancel, queuePause, queueReprioritize, queueShow } from './queue';
 
 const USAGE = `kisystem: a durable build loop in which local LLMs write, build and test CUDA and C++ code
 
@@ -30,6 +31,14 @@ usage: kisystem <command> [options]
   resolve <workflow id> --file <code> [--author <name>] | --give-up [reason]
                               the manual fallback: hand in code (built and tested) or give up
   cancel <workflow id>        cancel a task
+  queue add <task files...> [--priority N] [--queue name]
+                              add tasks to a cost-aware queue (priority_eff = priority / ETA; started when missing)
+  queue show [--queue name] [--json]
+                              the queue's order (priority score, ETA, priority_eff), running tasks, recent results
+  queue cancel <key|task id> | queue reprioritize <key|task id> <0..100> [--queue name]
+                              drop or re-rate a pending task (a running one: kisystem cancel <its workflow id>)
+  queue pause | queue resume [--queue name]
+                              stop or restart new starts (running tasks go on)
   priorities [--top N] [--json]
                               Meta-Supervisor: domains by priority P(d), with sr, t, c and R
   bias [--json]               Meta-Supervisor: the model each domain starts with, when one qualifies
@@ -119,6 +128,8 @@ async function main(argv: string[]): Promise<number> {
       log(`${id}: cancellation requested`);
       return 0;
     }
+    case 'queue':
+      return queueCommand(rest, settings);
     case 'priorities':
     case 'bias':
     case 'explain':
@@ -149,6 +160,44 @@ async function main(argv: string[]): Promise<number> {
 }
 
 class UsageError extends Error {}
+
+async function queueCommand(rest: string[], settings: ReturnType<typeof settingsFromEnv>): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    options: { queue: { type: 'string', default: DEFAULT_QUEUE }, priority: { type: 'string' }, json: { type: 'boolean', default: false } },
+  });
+  const [verb, ...args] = positionals;
+  const name = checkQueueName(values.queue!);
+  const priority = values.priority === undefined ? undefined : Number(values.priority);
+  if (priority !== undefined && !(Number.isFinite(priority) && priority >= 0 && priority <= 100)) throw new UsageError('--priority needs a number between 0 and 100');
+  switch (verb) {
+    case 'add': {
+      if (args.length === 0) throw new UsageError('queue add needs at least one task file');
+      const config = loadConfig(settings.configPath);
+      return (await queueAdd(await connectClient(settings), settings, config, name, args, priority, log)) ? 0 : 1;
+    }
+    case 'show':
+      await queueShow(await connectClient(settings), name, values.json!, log);
+      return 0;
+    case 'cancel':
+      if (!args[0]) throw new UsageError('queue cancel needs a task key or task id');
+      await queueCancel(await connectClient(settings), name, args[0], log);
+      return 0;
+    case 'reprioritize': {
+      const p = Number(args[1] ?? values.priority);
+      if (!args[0] || !Number.isFinite(p)) throw new UsageError('queue reprioritize needs a task key or id and a priority 0..100');
+      await queueReprioritize(await connectClient(settings), name, args[0], p, log);
+      return 0;
+    }
+    case 'pause':
+    case 'resume':
+      await queuePause(await connectClient(settings), name, verb === 'pause', log);
+      return 0;
+    default:
+      throw new UsageError('queue needs add, show, cancel, reprioritize, pause or resume');
+  }
+}
 
 async function withDatabase(run: (db: Kysely<Database>) => Promise<number>): Promise<number> {
   const db = await prepareDatabase(databaseUrl());

@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import { exportLearningFile, importLearningFile } from '../db/learning-io';
 import { biasHitRate, domainAggregates, escalationStats, modelAggregates } from '../db/meta-repository';
 import type { Database } from '../db/tables';
+import { queueStats } from '../db/queue-repository';
 import type { KisystemConfig } from '../policy/config-schema';
 import { explainPriority, nextPriorities, recommendModelBias } from '../policy/meta-supervisor';
 import { num, pct, table } from './format-table';
@@ -56,17 +57,19 @@ export async function showExplain(db: Kysely<Database>, config: KisystemConfig, 
 }
 
 export async function showStats(db: Kysely<Database>, config: KisystemConfig, json: boolean, out: Out): Promise<void> {
-  const [domains, models, escalations, bias] = await Promise.all([
+  const [domains, models, escalations, bias, queues] = await Promise.all([
     domainAggregates(db),
     modelAggregates(db, new Date(), config.meta_supervisor.aging_days),
     escalationStats(db),
     biasHitRate(db),
+    queueStats(db),
   ]);
   const stats = {
     domains: domains.map((d) => ({ domain: d.domain, runs: d.runs, success_rate: d.runs ? d.successes / d.runs : 0, avg_time_s: d.meanDurationSeconds })),
     models: models.map((m) => ({ domain: m.domain, model: m.model, runs: m.runs, success_rate: m.runs ? m.successes / m.runs : 0, weighted_success_rate: m.weightSum ? m.weightedSuccesses / m.weightSum : 0 })),
     escalations: escalations.map((e) => ({ domain: e.domain, escalations: e.escalations, stoploss_triggers: e.stoplossTriggers })),
     bias: { ...bias, used_rate: bias.recommended ? bias.used / bias.recommended : null, hit_rate: bias.used ? bias.right / bias.used : null },
+    queues: queues.map((q) => ({ queue: q.queue, tasks: q.tasks, finished: q.finished, avg_wait_s: q.avgWaitSeconds, throughput_per_hour: q.throughputPerHour, eta_median_relative_error: q.etaMedianRelativeError })),
   };
   if (json) return out(JSON.stringify(stats));
   out('Per domain');
@@ -78,6 +81,13 @@ export async function showStats(db: Kysely<Database>, config: KisystemConfig, js
   const b = stats.bias;
   out(`\nBias: recommended at ${b.recommended} task start(s), used ${b.used} time(s), right ${b.right} time(s)` +
     (b.hit_rate === null ? '' : ` (hit rate ${pct(b.hit_rate)})`));
+  if (stats.queues.length > 0) {
+    const opt = (x: number | null, f: (v: number) => string) => (x === null ? '-' : f(x));
+    out('\nQueues (cost-aware)');
+    out(table(['queue', 'tasks', 'finished', 'avg wait (s)', 'throughput (tasks/h)', 'ETA error (median |real-ETA|/ETA)'], stats.queues.map((q) => [
+      q.queue, q.tasks, q.finished, opt(q.avg_wait_s, (v) => v.toFixed(1)), opt(q.throughput_per_hour, (v) => v.toFixed(1)), opt(q.eta_median_relative_error, pct),
+    ])));
+  }
 }
 
 export async function learningImport(db: Kysely<Database>, path: string, out: Out): Promise<boolean> {

@@ -1,11 +1,12 @@
 /**
- * The workflow worker: task workflows and the learning-history activities, on queue `kisystem`.
+ * The workflow worker: task and queue workflows and the learning-history activities, on queue `kisystem`.
  * Stops gracefully on SIGINT/SIGTERM (the SDK's runtime handles the signals).
  */
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { workerLogger } from './quiet-logger';
 import { createLearningActivities } from '../activities/learning';
 import { createMetaActivities } from '../activities/meta';
+import { createQueueActivities } from '../activities/queue';
 import { databaseUrl, prepareDatabase, redact } from '../db/database';
 import { settingsFromEnv } from '../runtime/settings';
 
@@ -22,7 +23,7 @@ export async function runWorkflowWorker(): Promise<void> {
       namespace: settings.namespace,
       taskQueue: settings.taskQueue,
       workflowsPath: require.resolve('../workflows'),
-      activities: { ...createLearningActivities({ db }), ...createMetaActivities({ db }) },
+      activities: { ...createLearningActivities({ db }), ...createMetaActivities({ db }), ...createQueueActivities({ db }) },
       shutdownGraceTime: '10 seconds',
     });
     console.log(`kisystem workflow worker: queue ${settings.taskQueue} on ${settings.temporalAddress}/${settings.namespace}, history ${redact(url)}`);

@@ -1,2 +1,3 @@
 /** Everything the workflow worker registers. Workflow code: no Node built-ins, no pg, no kysely. */
 export { taskWorkflow } from './task-workflow';
+export { queueWorkflow } from './queue-workflow';

@@ -137,8 +137,6 @@ export interface QueueCarry {
   /** queue_tasks rows not yet written. */
   outbox: QueueTaskRow[];
   lastRefreshAt: string | null;
-  /** Finish signals for keys not (yet) running: kept so that a signal overtaking the start is not lost. */
-  early: TaskFinishedNotice[];
 }
 
 export interface QueueWorkflowInput {

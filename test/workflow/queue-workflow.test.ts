@@ -1,0 +1,300 @@
+/**
+ * The cost-aware queue workflow on a real dev server: the task workflows it starts run on scripted
+ * activities (each model answer takes `delayMs`), the queue's own activities are scripted too
+ * (start model, P(domain) and durations per task; queue_tasks rows collected in memory).
+ */
+import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import type { QueueEstimatesInput } from '../../activities/queue';
+import { parseConfig, type KisystemConfig } from '../../policy/config-schema';
+import type { Domain } from '../../policy/domains';
+import type { ResolvedTask } from '../../policy/task-schema';
+import {
+  addTasksUpdate,
+  cancelTaskUpdate,
+  pauseUpdate,
+  queueStateQuery,
+  reprioritizeUpdate,
+  resumeUpdate,
+  type QueueEstimate,
+  type QueueStateView,
+  type QueueTaskRow,
+  type QueueWorkflowInput,
+} from '../../workflows/queue-messages';
+import type { queueWorkflow } from '../../workflows/queue-workflow';
+import { createScriptedActivities, fence } from '../helpers/scripted-activities';
+import { startTestServer, uniqueName, workflowBundle } from '../helpers/temporal-env';
+
+jest.setTimeout(180_000);
+
+let env: TestWorkflowEnvironment;
+
+beforeAll(async () => {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  env = await startTestServer();
+  await workflowBundle();
+});
+
+afterAll(async () => {
+  await env?.teardown();
+});
+
+function testConfig(): KisystemConfig {
+  return parseConfig('(test)', { retry_build: 2, retry_test: 1, retry_llm: 2, timeouts: { manual_fallback: 600, heartbeat: 10 } });
+}
+
+function task(id: string, domain: Domain, priority?: number): ResolvedTask {
+  const language = domain === 'CUDA/Kernel' ? 'cuda' : 'cpp';
+  return {
+    id,
+    title: `task ${id}`,
+    domain,
+    domainReason: 'given in the task file',
+    language,
+    goal: `Write ${id}.`,
+    solution_file: language === 'cuda' ? 'k.cu' : 'k.cpp',
+    harnessFiles: [{ path: language === 'cuda' ? 'harness.cu' : 'harness.cpp', content: '// harness' }],
+    interfaceFiles: [],
+    build: { flags: ['-O2'], output: 'candidate' },
+    test: { command: ['./candidate'] },
+    sourcePath: `/tasks/${id}.yaml`,
+    ...(priority === undefined ? {} : { priority }),
+  };
+}
+
+type Estimator = (t: QueueEstimatesInput['tasks'][number]) => Omit<QueueEstimate, 'key' | 'startSummary'>;
+
+/** The worker's activities: scripted task activities (every model answers OK after delayMs) and scripted queue activities. */
+function world(taskQueue: string, estimate: Estimator, delayMs = 150) {
+  const scripted = createScriptedActivities({ hostQueue: taskQueue, replies: new Proxy({}, { get: () => [fence('OK', '')] }) as Record<string, string[]> });
+  const rows: QueueTaskRow[] = [];
+  const estimateCalls: string[][] = [];
+  const activities = {
+    ...scripted.activities,
+    async generateCode(input: Parameters<typeof scripted.activities.generateCode>[0]) {
+      await new Promise((r) => setTimeout(r, delayMs));
+      return scripted.activities.generateCode(input);
+    },
+    async queueEstimates(input: QueueEstimatesInput): Promise<QueueEstimate[]> {
+      estimateCalls.push(input.tasks.map((t) => t.key));
+      return input.tasks.map((t) => ({ key: t.key, startSummary: 'scripted', ...estimate(t) }));
+    },
+    async recordQueueEvents(batch: QueueTaskRow[]): Promise<number> {
+      rows.push(...batch);
+      return batch.length;
+    },
+  };
+  /** Task ids in the order their workflows made their start decision (= start order with one slot). */
+  const started = () => scripted.startDecisions.map((d) => d.taskId);
+  return { scripted, rows, estimateCalls, activities, started };
+}
+
+async function newWorker(taskQueue: string, activities: object): Promise<Worker> {
+  return Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities });
+}
+
+async function startQueue(taskQueue: string, overrides: Partial<QueueWorkflowInput> = {}): Promise<WorkflowHandle<typeof queueWorkflow>> {
+  const name = uniqueName('q');
+  const input: QueueWorkflowInput = { name, config: testConfig(), queues: { gpu: taskQueue, cuda: taskQueue }, ...overrides };
+  return env.client.workflow.start<typeof queueWorkflow>('queueWorkflow', { taskQueue, workflowId: `kisystem-queue-${name}`, args: [input] });
+}
+
+async function waitFor(handle: WorkflowHandle, until: (s: QueueStateView) => boolean, timeoutMs = 90_000): Promise<QueueStateView> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const state = await handle.query(queueStateQuery);
+    if (until(state)) return state;
+    if (Date.now() > deadline) throw new Error(`queue state never matched: ${JSON.stringify({ ...state, recent: state.recent.length })}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+const noHistory: Estimator = (t) => ({ startModel: t.domain === 'CUDA/Kernel' ? 'qwen2.5-coder:32b' : 'deepseek-coder-v2:16b', domainPriority: null, durationsSeconds: [] });
+
+/** The guide's example (section 5): model and real durations per task, so the ETAs are the guide's 300 s, 180 s and 900 s. */
+const guideExample: Estimator = (t) => {
+  const seconds: Record<string, [string, number]> = { a: ['qwen2.5-coder:32b', 300], b: ['deepseek-coder-v2:16b', 180], c: ['deepseek-r1:32b', 900] };
+  const [model, s] = seconds[t.taskId]!;
+  return { startModel: model, domainPriority: null, durationsSeconds: [s, s, s, s, s] };
+};
+
+async function updateError(promise: Promise<unknown>): Promise<string> {
+  const error = await promise.then(() => null, (e: Error) => e);
+  expect(error).toBeInstanceOf(WorkflowUpdateFailedError);
+  return (error as WorkflowUpdateFailedError).cause?.message ?? '';
+}
+
+describe('queue workflow', () => {
+  it("runs the guide's example in priority_eff order B, A, C on one slot", async () => {
+    const taskQueue = uniqueName('queue');
+    const w = world(taskQueue, guideExample);
+    const worker = await newWorker(taskQueue, w.activities);
+    await worker.runUntil(async () => {
+      const handle = await startQueue(taskQueue, { maxRunning: 1 });
+      expect(await handle.executeUpdate(pauseUpdate)).toBe(true);
+      const outcomes = await handle.executeUpdate(addTasksUpdate, {
+        args: [[{ task: task('a', 'Audio/DSP', 90) }, { task: task('b', 'C++/System'), priority: 80 }, { task: task('c', 'CUDA/Kernel', 95) }]],
+      });
+      expect(outcomes.map((o) => o.accepted)).toEqual([true, true, true]);
+      const waiting = await handle.query(queueStateQuery);
+      expect(waiting.order.map((o) => [o.taskId, o.priorityScore, o.etaSeconds, o.etaSource, Number(o.priorityEff.toFixed(2))])).toEqual([
+        ['b', 80, 180, 'history', 0.44],
+        ['a', 90, 300, 'history', 0.3],
+        ['c', 95, 900, 'history', 0.11],
+      ]);
+      expect(await handle.executeUpdate(resumeUpdate)).toBe(false);
+      const done = await waitFor(handle, (s) => s.counters.finished === 3);
+      expect(w.started()).toEqual(['b', 'a', 'c']);
+      expect(done.counters).toMatchObject({ added: 3, started: 3, succeeded: 3, failed: 0 });
+      expect(done.recent.map((r) => r.taskId)).toEqual(['c', 'a', 'b']);
+      // The record: one final row per task, in queue_tasks order of events.
+      const last = new Map(w.rows.map((r) => [r.key, r]));
+      expect([...last.values()].map((r) => [r.taskId, r.status])).toEqual(expect.arrayContaining([['a', 'succeeded'], ['b', 'succeeded'], ['c', 'succeeded']]));
+      await handle.terminate('test over');
+    });
+  });
+
+  it('uses 100 x P(domain) when a task has no priority, and the table ETA below 5 samples', async () => {
+    const taskQueue = uniqueName('queue');
+    const w = world(taskQueue, (t) => ({ ...noHistory(t), domainPriority: t.domain === 'Audio/DSP' ? 0.9 : 0.2, durationsSeconds: [100, 100, 100, 100] }));
+    const worker = await newWorker(taskQueue, w.activities);
+    await worker.runUntil(async () => {
+      const handle = await startQueue(taskQueue, { maxRunning: 1 });
+      await handle.executeUpdate(pauseUpdate);
+      await handle.executeUpdate(addTasksUpdate, { args: [[{ task: task('sys', 'C++/System') }, { task: task('dsp', 'Audio/DSP') }]] });
+      const state = await handle.query(queueStateQuery);
+      expect(state.order.map((o) => [o.taskId, o.priorityScore, o.prioritySource, o.etaSeconds, o.etaSource])).toEqual([
+        ['dsp', 90, 'meta-supervisor', 120 * 1.2 + 30, 'table'],
+        ['sys', 20, 'meta-supervisor', 150, 'table'],
+      ]);
+      expect(state.order[0]!.etaReason).toContain('4 of 5 runs needed');
+      await handle.terminate('test over');
+    });
+  });
+
+  it('refuses bad updates with their reason and accepts the good items of a batch', async () => {
+    const taskQueue = uniqueName('queue');
+    const w = world(taskQueue, noHistory);
+    const worker = await newWorker(taskQueue, w.activities);
+    await worker.runUntil(async () => {
+      const handle = await startQueue(taskQueue, { maxRunning: 1 });
+      await handle.executeUpdate(pauseUpdate);
+      const bad = { ...task('rusty', 'C++/System'), language: 'rust' } as unknown as ResolvedTask;
+      const outcomes = await handle.executeUpdate(addTasksUpdate, {
+        args: [[
+          { task: task('good', 'C++/System') },
+          { task: bad },
+          { task: task('loud', 'C++/System'), priority: 150 },
+          { task: task('good', 'C++/System') },
+          { task: { ...task('noharness', 'C++/System'), harnessFiles: [] } },
+        ]],
+      });
+      expect(outcomes.map((o) => [o.taskId, o.accepted])).toEqual([['good', true], ['rusty', false], ['loud', false], ['good', false], ['noharness', false]]);
+      expect(outcomes[1]!.reason).toContain('task.language');
+      expect(outcomes[2]!.reason).toContain('priority must be a number between 0 and 100');
+      expect(outcomes[3]!.reason).toContain('already in queue');
+      expect(outcomes[4]!.reason).toContain('task.harnessFiles');
+      // A second update with the same task id is refused too (it is pending).
+      const again = await handle.executeUpdate(addTasksUpdate, { args: [[{ task: task('good', 'C++/System') }]] });
+      expect(again[0]).toMatchObject({ accepted: false, reason: expect.stringContaining('already in queue') });
+      // Whole updates refused by the validators (nothing enters the history).
+      expect(await updateError(handle.executeUpdate(addTasksUpdate, { args: [[]] }))).toContain('the list is empty');
+      expect(await updateError(handle.executeUpdate(addTasksUpdate, { args: ['nope' as never] }))).toContain('takes a list');
+      expect(await updateError(handle.executeUpdate(cancelTaskUpdate, { args: ['missing'] }))).toContain('no pending task missing');
+      expect(await updateError(handle.executeUpdate(reprioritizeUpdate, { args: ['good', 101] }))).toContain('between 0 and 100');
+      expect(await updateError(handle.executeUpdate(reprioritizeUpdate, { args: ['missing', 10] }))).toContain('no pending task');
+      const state = await handle.query(queueStateQuery);
+      expect(state.order.map((o) => o.taskId)).toEqual(['good']);
+      expect(state.counters).toMatchObject({ added: 1, refused: 5 });
+      await handle.terminate('test over');
+    });
+  });
+
+  it('cancels and reprioritizes pending tasks, pauses and resumes, and refuses to cancel a running one', async () => {
+    const taskQueue = uniqueName('queue');
+    const w = world(taskQueue, noHistory, 1500);
+    const worker = await newWorker(taskQueue, w.activities);
+    await worker.runUntil(async () => {
+      const handle = await startQueue(taskQueue, { maxRunning: 1 });
+      await handle.executeUpdate(pauseUpdate);
+      const added = await handle.executeUpdate(addTasksUpdate, {
+        args: [[{ task: task('x', 'C++/System', 60) }, { task: task('y', 'C++/System', 50) }, { task: task('z', 'C++/System', 10) }]],
+      });
+      expect((await handle.query(queueStateQuery)).order.map((o) => o.taskId)).toEqual(['x', 'y', 'z']);
+      const z = await handle.executeUpdate(reprioritizeUpdate, { args: [added[2]!.key!, 100] });
+      expect(z).toMatchObject({ priorityScore: 100, prioritySource: 'task' });
+      expect(await handle.executeUpdate(cancelTaskUpdate, { args: ['y'] })).toMatchObject({ key: added[1]!.key });
+      expect((await handle.query(queueStateQuery)).order.map((o) => o.taskId)).toEqual(['z', 'x']);
+      // Paused: nothing starts.
+      await new Promise((r) => setTimeout(r, 500));
+      expect(w.started()).toEqual([]);
+      await handle.executeUpdate(resumeUpdate);
+      const running = await waitFor(handle, (s) => s.running.length === 1);
+      expect(running.running[0]!.taskId).toBe('z');
+      const refusal = await updateError(handle.executeUpdate(cancelTaskUpdate, { args: ['z'] }));
+      expect(refusal).toContain(`is running as workflow ${running.running[0]!.workflowId}`);
+      const done = await waitFor(handle, (s) => s.counters.finished === 3);
+      expect(w.started()).toEqual(['z', 'x']);
+      expect(done.counters).toMatchObject({ succeeded: 2, cancelled: 1 });
+      await handle.terminate('test over');
+    });
+  });
+
+  it('continues as new with tasks pending and running and loses none (every task runs exactly once)', async () => {
+    const taskQueue = uniqueName('queue');
+    const w = world(taskQueue, noHistory, 100);
+    const worker = await newWorker(taskQueue, w.activities);
+    const n = 16;
+    await worker.runUntil(async () => {
+      const handle = await startQueue(taskQueue, { maxRunning: 3, maxHistoryEvents: 120 });
+      const firstRun = (await handle.describe()).runId;
+      const ids = Array.from({ length: n }, (_, i) => `t${i}`);
+      // In several updates, so that some arrive in later runs.
+      for (let i = 0; i < n; i += 4) {
+        const out = await handle.executeUpdate(addTasksUpdate, { args: [ids.slice(i, i + 4).map((id) => ({ task: task(id, 'C++/System', 10 + i) }))] });
+        expect(out.every((o) => o.accepted)).toBe(true);
+      }
+      const done = await waitFor(handle, (s) => s.counters.finished === n);
+      expect(done.counters.continuedAsNew).toBeGreaterThanOrEqual(1);
+      expect((await handle.describe()).runId).not.toBe(firstRun);
+      expect(done.counters).toMatchObject({ added: n, started: n, succeeded: n, failed: 0 });
+      expect(done.running).toEqual([]);
+      expect(done.order).toEqual([]);
+      // Exactly once: one start decision per task, one workflow per task.
+      expect([...w.started()].sort()).toEqual([...ids].sort());
+      const workflowsPerTask = new Map<string, Set<string>>();
+      for (const r of w.scripted.recorded) workflowsPerTask.set(r.taskId, (workflowsPerTask.get(r.taskId) ?? new Set()).add(r.workflowId));
+      expect([...workflowsPerTask.values()].every((s) => s.size === 1)).toBe(true);
+      // The record ends with every task finished (the last rows are written just after the last notice).
+      await waitFor(handle, (s) => s.counters.finished === n && new Map(w.rows.map((r) => [r.key, r.status])).size === n && w.rows.slice(-1)[0]?.status === 'succeeded' && new Set(w.rows.filter((r) => r.status === 'succeeded').map((r) => r.key)).size === n);
+      const last = new Map(w.rows.map((r) => [r.key, r.status]));
+      expect(last.size).toBe(n);
+      expect([...last.values()].every((s) => s === 'succeeded')).toBe(true);
+      await handle.terminate('test over');
+    });
+  });
+
+  it('keeps the queue when its worker stops mid-queue and another one takes over', async () => {
+    const taskQueue = uniqueName('queue');
+    const w = world(taskQueue, noHistory, 400);
+    const n = 6;
+    const ids = Array.from({ length: n }, (_, i) => `r${i}`);
+    const first = await newWorker(taskQueue, w.activities);
+    const handle = await first.runUntil(async () => {
+      const h = await startQueue(taskQueue, { maxRunning: 2 });
+      await h.executeUpdate(addTasksUpdate, { args: [ids.map((id) => ({ task: task(id, 'C++/System') }))] });
+      await waitFor(h, (s) => s.counters.finished >= 1 && s.running.length > 0);
+      return h;
+    });
+    // No worker for a moment: the queue's state is in its history; a fresh worker (a new workflow cache) replays it.
+    await new Promise((r) => setTimeout(r, 300));
+    const second = await newWorker(taskQueue, w.activities);
+    await second.runUntil(async () => {
+      const done = await waitFor(handle, (s) => s.counters.finished === n);
+      expect(done.counters).toMatchObject({ started: n, succeeded: n, failed: 0 });
+      expect([...w.started()].sort()).toEqual([...ids].sort());
+      await handle.terminate('test over');
+    });
+  });
+});
