@@ -81,3 +81,8 @@ export function taskComplexity(domain: string, text: string): { score: number; m
   if (domain === 'C++/System') return detectComplexity(text, 'cpp');
   return { score: 0.5, matched: [] };
 }
+
+/** The text the complexity rules read at a task's start: its title, goal and interface files. */
+export function taskComplexityText(task: { title: string; goal: string; interfaceFiles: readonly { content: string }[] }): string {
+  return [task.title, task.goal, ...task.interfaceFiles.map((f) => f.content)].join('\n');
+}

@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { DOMAINS, type Domain } from './domains';
+import { TASK_ID_PATTERN } from './task-id';
 
 /** A file name relative to the run folder: no absolute paths, no `..`, no odd characters. */
 export const relativeFileName = z
@@ -19,7 +20,7 @@ export const relativeFileName = z
 export const taskFileSchema = z
   .object({
     /** Stable id of the task; also the default workflow id prefix. */
-    id: z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,99}$/, 'must be lower-case letters, digits, . _ - (at most 100)'),
+    id: z.string().regex(TASK_ID_PATTERN, 'must be lower-case letters, digits, . _ - (at most 100)'),
     title: z.string().min(1).max(200),
     /** One of the guide's domains; inferred from language and goal when absent. */
     domain: z.enum(DOMAINS).optional(),

@@ -29,7 +29,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { QueueActivities } from '../activities/queue';
-import { isDomain } from '../policy/domains';
+import { taskComplexityText } from '../policy/complexity';
 import { estimateEta } from '../policy/eta';
 import { orderQueue, priorityEff, priorityScoreFor } from '../policy/queue-order';
 import type { ResolvedTask } from '../policy/task-schema';
@@ -56,48 +56,11 @@ import {
   type TaskFinishedNotice,
 } from './queue-messages';
 import { DOMAIN, TASK_ID } from './search-attributes';
+import { checkPriority, checkQueueItem } from './queue-item-check';
 import { taskWorkflow } from './task-workflow';
 
-const TASK_ID_PATTERN = /^[a-z0-9][a-z0-9_.-]{0,99}$/;
 /** Tasks per queueEstimates call (keeps payloads small). */
 const ESTIMATE_CHUNK = 100;
-
-function isText(value: unknown): value is string {
-  return typeof value === 'string' && value.trim() !== '';
-}
-
-function isFileList(value: unknown): boolean {
-  return Array.isArray(value) && value.every((f) => f && typeof f === 'object' && typeof f.path === 'string' && typeof f.content === 'string');
-}
-
-function checkPriority(value: unknown, what: string): string | null {
-  if (value === undefined || value === null) return null;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > 100) return `${what} must be a number between 0 and 100 (got ${JSON.stringify(value)})`;
-  return null;
-}
-
-/** Why an item cannot enter the queue, or null. The client validates task files first; this guards the workflow. */
-export function checkQueueItem(item: unknown): string | null {
-  if (!item || typeof item !== 'object') return 'an item must be an object { task, priority? }';
-  const { task, priority } = item as Partial<QueueItemInput>;
-  if (!task || typeof task !== 'object') return 'task: missing';
-  const t = task as Partial<ResolvedTask>;
-  if (typeof t.id !== 'string' || !TASK_ID_PATTERN.test(t.id)) return `task.id: must be lower-case letters, digits, . _ - (got ${JSON.stringify(t.id)})`;
-  if (!isText(t.title)) return 'task.title: must be a non-empty string';
-  if (!isText(t.goal)) return 'task.goal: must be a non-empty string';
-  if (t.language !== 'cuda' && t.language !== 'cpp') return `task.language: must be cuda or cpp (got ${JSON.stringify(t.language)})`;
-  if (typeof t.domain !== 'string' || !isDomain(t.domain)) return `task.domain: unknown domain ${JSON.stringify(t.domain)}`;
-  if (!isText(t.solution_file)) return 'task.solution_file: must be a non-empty string';
-  if (!isFileList(t.harnessFiles) || (t.harnessFiles as unknown[]).length === 0) return 'task.harnessFiles: must be a non-empty list of { path, content }';
-  if (!isFileList(t.interfaceFiles)) return 'task.interfaceFiles: must be a list of { path, content }';
-  if (!t.build || typeof t.build !== 'object' || !Array.isArray(t.build.flags) || typeof t.build.output !== 'string') return 'task.build: must have flags and output';
-  if (!t.test || typeof t.test !== 'object' || !Array.isArray(t.test.command) || t.test.command.length === 0) return 'task.test.command: must be a non-empty list';
-  return checkPriority(priority, 'priority') ?? checkPriority(t.priority, 'task.priority');
-}
-
-function complexityText(task: ResolvedTask): string {
-  return [task.title, task.goal, ...task.interfaceFiles.map((f) => f.content)].join('\n');
-}
 
 function newCarry(epoch: string): QueueCarry {
   return {
@@ -183,7 +146,7 @@ export async function queueWorkflow(input: QueueWorkflowInput): Promise<void> {
       const answer = await acts.queueEstimates.executeWithOptions({ summary: `estimates for ${chunk.length} task(s)` }, [
         {
           config: input.config,
-          tasks: chunk.map(({ key, task }) => ({ key, taskId: task.id, domain: task.domain, language: task.language, text: complexityText(task) })),
+          tasks: chunk.map(({ key, task }) => ({ key, taskId: task.id, domain: task.domain, language: task.language, text: taskComplexityText(task) })),
         },
       ]);
       for (const e of answer) out.set(e.key, e);

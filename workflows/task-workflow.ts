@@ -19,7 +19,7 @@ import {
 import type { LearningActivities } from '../activities/learning';
 import type { LlmActivities } from '../activities/llm';
 import type { MetaActivities } from '../activities/meta';
-import { taskComplexity } from '../policy/complexity';
+import { taskComplexity, taskComplexityText } from '../policy/complexity';
 import { failureStateScore } from '../policy/failure-state';
 import { decideStart } from '../policy/hybrid-decision';
 import { categorize, parseVerdict } from '../policy/categorizer';
@@ -113,7 +113,7 @@ async function runTask(input: TaskWorkflowInput): Promise<TaskResult> {
   const start = decideStart({
     domainChain: chain.models,
     bias: snapshot.bias,
-    complexity: taskComplexity(task.domain, [task.title, task.goal, ...task.interfaceFiles.map((f) => f.content)].join('\n')),
+    complexity: taskComplexity(task.domain, taskComplexityText(task)),
     failureState: failureStateScore(snapshot.earlierFailures, snapshot.lastErrorType),
     config,
   });
