@@ -63,7 +63,12 @@ export async function printStatus(client: Client, settings: Settings, workflowId
   const description = await handle.describe();
   log(`${workflowId}: ${description.status.name} (${workflowUrl(settings, workflowId)})`);
   if (description.status.name === 'RUNNING') {
-    const state = await handle.query(stateQuery);
+    // The state query answers once the start decision is made (a second or so after the start).
+    const state = await handle.query(stateQuery).catch(() => null);
+    if (!state) {
+      log('the task is starting: the Meta-Supervisor is choosing its first model');
+      return;
+    }
     log(`task ${state.taskId} [${state.domain}] status ${state.status}, model ${state.currentModel}, chain ${state.chain.join(' -> ')}`);
     for (const run of state.runs) log(`  ${describeRun(run)}`);
     if (state.fallback) log(`  waiting for a person since ${state.fallback.waitingSince}: ${state.fallback.reason}`);
