@@ -1,6 +1,8 @@
 /** What a GPU/build host has: compilers, GPUs, profilers. Checked once when the worker starts. */
 import { execFile } from 'node:child_process';
-import { hostname } from 'node:os';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -20,6 +22,11 @@ export interface HostCapabilities {
   nvcc: string | null;
   gpus: GpuInfo[];
   ncu: string | null;
+  /**
+   * true only when `nsys` is installed AND wrote a report in a probe at worker start
+   * (the H200 we test on has an nsys that cannot write reports: ../shared/fixtures/README.md).
+   */
+  nsysWorks: boolean;
 }
 
 async function firstLine(program: string, args: string[]): Promise<string | null> {
@@ -48,19 +55,38 @@ async function firstLineAll(program: string, args: string[]): Promise<string[]> 
   }
 }
 
+/**
+ * Whether Nsight Systems works here: `nsys --version` answers, and `nsys profile` of a trivial
+ * program (`true`) writes a report file. Never throws; false on any failure.
+ */
+export async function probeNsys(): Promise<boolean> {
+  if ((await firstLine('nsys', ['--version'])) === null) return false;
+  const folder = mkdtempSync(join(tmpdir(), 'kisystem-nsys-probe-'));
+  try {
+    const out = join(folder, 'probe');
+    await run('nsys', ['profile', '--force-overwrite=true', '-o', out, 'true'], { timeout: 60000 });
+    return existsSync(`${out}.nsys-rep`) || existsSync(`${out}.qdrep`);
+  } catch {
+    return false;
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
+}
+
 export function hostQueueName(baseQueue: string, hostId: string): string {
   return `${baseQueue}@${hostId}`;
 }
 
 export async function detectHost(baseQueue: string, env: NodeJS.ProcessEnv = process.env): Promise<HostCapabilities> {
   const hostId = (env.KISYSTEM_HOST_ID || hostname()).replace(/[^A-Za-z0-9_.-]/g, '-');
-  const [gxx, nvcc, gpus, ncu] = await Promise.all([
+  const [gxx, nvcc, gpus, ncu, nsysWorks] = await Promise.all([
     firstLine('g++', ['--version']),
     firstLine('nvcc', ['--version']).then((v) => (v === null ? null : 'nvcc')),
     queryGpus(),
     firstLine('ncu', ['--version']),
+    probeNsys(),
   ]);
-  return { hostId, hostQueue: hostQueueName(baseQueue, hostId), gxx, nvcc, gpus, ncu };
+  return { hostId, hostQueue: hostQueueName(baseQueue, hostId), gxx, nvcc, gpus, ncu, nsysWorks };
 }
 
 /** `-arch=sm_XY` for the first GPU, when the task's flags do not already choose one. */
@@ -79,5 +105,6 @@ export function describeHost(c: HostCapabilities): string {
     `nvcc: ${c.nvcc ? 'present' : 'missing'}`,
     `GPUs: ${gpus}`,
     `ncu: ${c.ncu ?? 'missing'}`,
+    `nsys: ${c.nsysWorks ? 'works' : 'missing or cannot write reports'}`,
   ].join('; ');
 }

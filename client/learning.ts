@@ -4,6 +4,7 @@ import { exportLearningFile, importLearningFile } from '../db/learning-io';
 import { biasHitRate, domainAggregates, escalationStats, modelAggregates } from '../db/meta-repository';
 import type { Database } from '../db/tables';
 import { queueStats } from '../db/queue-repository';
+import { profileStats } from '../db/profiles-repository';
 import type { KisystemConfig } from '../policy/config-schema';
 import { explainPriority, nextPriorities, recommendModelBias } from '../policy/meta-supervisor';
 import { num, pct, table } from './format-table';
@@ -57,12 +58,13 @@ export async function showExplain(db: Kysely<Database>, config: KisystemConfig, 
 }
 
 export async function showStats(db: Kysely<Database>, config: KisystemConfig, json: boolean, out: Out): Promise<void> {
-  const [domains, models, escalations, bias, queues] = await Promise.all([
+  const [domains, models, escalations, bias, queues, profiling] = await Promise.all([
     domainAggregates(db),
     modelAggregates(db, new Date(), config.meta_supervisor.aging_days),
     escalationStats(db),
     biasHitRate(db),
     queueStats(db),
+    profileStats(db),
   ]);
   const stats = {
     domains: domains.map((d) => ({ domain: d.domain, runs: d.runs, success_rate: d.runs ? d.successes / d.runs : 0, avg_time_s: d.meanDurationSeconds })),
@@ -70,6 +72,10 @@ export async function showStats(db: Kysely<Database>, config: KisystemConfig, js
     escalations: escalations.map((e) => ({ domain: e.domain, escalations: e.escalations, stoploss_triggers: e.stoplossTriggers })),
     bias: { ...bias, used_rate: bias.recommended ? bias.used / bias.recommended : null, hit_rate: bias.used ? bias.right / bias.used : null },
     queues: queues.map((q) => ({ queue: q.queue, tasks: q.tasks, finished: q.finished, avg_wait_s: q.avgWaitSeconds, throughput_per_hour: q.throughputPerHour, eta_median_relative_error: q.etaMedianRelativeError })),
+    profiling: {
+      tier0: profiling.tier0, tier1: profiling.tier1, tier0_per_tier1: profiling.tier0PerTier1, profiling_s: profiling.profilingMs / 1000,
+      all_full_s: profiling.allFullMs / 1000, saved_s: profiling.savedMs / 1000, saved_pct: profiling.savedPct, regressions_caught: profiling.regressionsCaught, falls_at_tier0: profiling.fallsAtTier0,
+    },
   };
   if (json) return out(JSON.stringify(stats));
   out('Per domain');
@@ -87,6 +93,14 @@ export async function showStats(db: Kysely<Database>, config: KisystemConfig, js
     out(table(['queue', 'tasks', 'finished', 'avg wait (s)', 'throughput (tasks/h)', 'ETA error (median |real-ETA|/ETA)'], stats.queues.map((q) => [
       q.queue, q.tasks, q.finished, opt(q.avg_wait_s, (v) => v.toFixed(1)), opt(q.throughput_per_hour, (v) => v.toFixed(1)), opt(q.eta_median_relative_error, pct),
     ])));
+  }
+  const p = stats.profiling;
+  if (p.tier0 + p.tier1 > 0) {
+    out('\nTwo-tier profiling (measured)');
+    out(table(['tier 0', 'tier 1', 'tier 0 / tier 1', 'profiling (s)', 'all full (s)', 'saved', 'regressions caught', 'falls at tier 0'], [[
+      p.tier0, p.tier1, p.tier0_per_tier1 === null ? '-' : p.tier0_per_tier1.toFixed(2), p.profiling_s.toFixed(1), p.all_full_s.toFixed(1),
+      p.saved_pct === null ? '-' : `${p.saved_s.toFixed(1)} s (${p.saved_pct.toFixed(1)} %)`, p.regressions_caught, p.falls_at_tier0,
+    ]]));
   }
 }
 

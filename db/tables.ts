@@ -42,6 +42,7 @@ export interface Database {
   runs: RunsTable;
   start_decisions: StartDecisionsTable;
   queue_tasks: QueueTasksTable;
+  profiles: ProfilesTable;
 }
 
 export type RunRow = Selectable<RunsTable>;
@@ -84,3 +85,40 @@ export interface QueueTasksTable {
   /** pending, running, succeeded, exhausted, gave_up, failed, cancelled */
   status: string;
 }
+
+/** One profiled iteration of an optimization phase (two-tier profiling, issue 4). */
+export interface ProfilesTable {
+  id: Generated<string>;
+  task_id: string;
+  workflow_id: string;
+  workflow_run_id: string;
+  attempt_no: number;
+  iteration: number;
+  domain: string;
+  model: string;
+  /** 0: microbenchmark only, 1: microbenchmark and full profile. */
+  tier: number;
+  /** decideTier's rule (baseline, score-change, slow-regression, stale-full-profile, two-tier-disabled, no-trigger). */
+  rule: string;
+  summary: string;
+  score: number;
+  /** Score change against the previous profiled iteration (null at the baseline). */
+  score_change: number | null;
+  time_ms: number;
+  accepted: boolean;
+  /** Measured wall time of the microbenchmark and of the full profile (0 at tier 0). */
+  microbench_ms: number;
+  full_profile_ms: number;
+  tool: string | null;
+  fell_back: string | null;
+  kernel_name: string | null;
+  sm_throughput_pct: number | null;
+  memory_throughput_pct: number | null;
+  dram_throughput_pct: number | null;
+  achieved_occupancy_pct: number | null;
+  bottleneck: string | null;
+  top_rules: ColumnType<unknown, string | null, never> | null;
+  recorded_at: ColumnType<Date, Date | string | undefined, never>;
+}
+
+export type NewProfile = Insertable<ProfilesTable>;

@@ -48,6 +48,8 @@ export const configSchema = z
     max_concurrent_builds: z.number().int().min(1).max(64).default(3),
     enable_meta_supervisor: z.boolean().default(true),
     enable_two_tier_profiling: z.boolean().default(true),
+    /** Tier-1 profiler: "auto" (the host decides), "ncu" or "nsys" (falls back to ncu, visibly, where nsys does not work). */
+    profiler: z.enum(['auto', 'ncu', 'nsys']).default('auto'),
     enable_async_io: z.boolean().default(true),
     meta_supervisor_weights: weightsSummingToOne({
       failure_weight: weight.default(0.5),

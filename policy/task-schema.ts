@@ -57,6 +57,22 @@ export const taskFileSchema = z
       .default({ command: ['./candidate'] }),
     /** 0..100; used by the queue. */
     priority: z.number().min(0).max(100).optional(),
+    /**
+     * The optimization phase (issue 4) runs only for a task with this section: the benchmark program
+     * (part of the harness, run in the run folder after the build) prints `KISYSTEM_BENCH` lines
+     * (policy/microbench-line.ts).
+     */
+    benchmark: z
+      .object({
+        /** Argument array run in the run folder; the first element is the program. */
+        command: z.array(z.string().min(1)).min(1),
+        /** Which kernels Nsight Compute profiles (`ncu -k regex:<this>`); all when absent. */
+        kernel_regex: z.string().min(1).max(200).optional(),
+        /** Time of the task's reference implementation in ms, reported beside the score. */
+        reference_ms: z.number().positive().optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 

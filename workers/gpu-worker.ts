@@ -2,7 +2,7 @@
  * The GPU/build worker of one host. Polls three queues:
  * - `kisystem-gpu`: LLM calls, and host claims of C++ tasks;
  * - `kisystem-gpu-cuda`: host claims of CUDA tasks, only when this host has a GPU and nvcc;
- * - its own host queue: the build and test of the candidates it claimed (at most
+ * - its own host queue: the build, test and profile (activities/profile.ts) of the candidates it claimed (at most
  *   `max_concurrent_builds` at once), so that a test runs where its binary was built.
  */
 import { mkdirSync } from 'node:fs';
@@ -12,6 +12,7 @@ import { workerLogger } from './quiet-logger';
 import { createHostActivities } from '../activities/build-test';
 import { describeHost, detectHost } from '../activities/host-capabilities';
 import { createLlmActivities, type LlmEndpoint } from '../activities/llm';
+import { createProfileActivities } from '../activities/profile';
 import type { KisystemConfig } from '../policy/config-schema';
 import { loadConfig } from '../runtime/load-config';
 import { cudaQueue, settingsFromEnv } from '../runtime/settings';
@@ -35,6 +36,7 @@ export async function runGpuWorker(): Promise<void> {
   const endpoint = llmEndpoint(config);
   const host = createHostActivities({ capabilities, workRoot });
   const llm = createLlmActivities(endpoint);
+  const profile = createProfileActivities({ capabilities });
   const connection = await NativeConnection.connect({ address: settings.temporalAddress });
   const common = { connection, namespace: settings.namespace, shutdownGraceTime: '10 seconds' } as const;
   try {
@@ -48,7 +50,7 @@ export async function runGpuWorker(): Promise<void> {
       await Worker.create({
         ...common,
         taskQueue: capabilities.hostQueue,
-        activities: { buildCandidate: host.buildCandidate, testCandidate: host.testCandidate },
+        activities: { buildCandidate: host.buildCandidate, testCandidate: host.testCandidate, microbenchmark: profile.microbenchmark, fullProfile: profile.fullProfile },
         maxConcurrentActivityTaskExecutions: config.max_concurrent_builds,
       }),
     ];

@@ -5,6 +5,7 @@
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { workerLogger } from './quiet-logger';
 import { createLearningActivities } from '../activities/learning';
+import { createProfileHistoryActivities } from '../activities/profile-history';
 import { createMetaActivities } from '../activities/meta';
 import { createQueueActivities } from '../activities/queue';
 import { databaseUrl, prepareDatabase, redact } from '../db/database';
@@ -23,7 +24,7 @@ export async function runWorkflowWorker(): Promise<void> {
       namespace: settings.namespace,
       taskQueue: settings.taskQueue,
       workflowsPath: require.resolve('../workflows'),
-      activities: { ...createLearningActivities({ db }), ...createMetaActivities({ db }), ...createQueueActivities({ db }) },
+      activities: { ...createLearningActivities({ db }), ...createMetaActivities({ db }), ...createQueueActivities({ db }), ...createProfileHistoryActivities({ db }) },
       shutdownGraceTime: '10 seconds',
     });
     console.log(`kisystem workflow worker: queue ${settings.taskQueue} on ${settings.temporalAddress}/${settings.namespace}, history ${redact(url)}`);

@@ -9,6 +9,7 @@ import type { HostActivities } from '../activities/build-test';
 import type { BuildResult, TestResult } from '../activities/types';
 import type { KisystemConfig } from '../policy/config-schema';
 import type { ExtractedFile } from '../policy/extract-code';
+import type { Categorization } from '../policy/run-types';
 import type { ResolvedTask } from '../policy/task-schema';
 import type { TaskQueues } from './messages';
 
@@ -20,9 +21,26 @@ export interface CandidateContext {
   workflowRunId: string;
 }
 
+/** `hostQueue`: the queue of the host that holds the run folder (profiling goes there too). */
 export type CandidateRun =
-  | { stage: 'build'; build: BuildResult }
-  | { stage: 'test'; build: BuildResult; test: TestResult };
+  | { stage: 'build'; build: BuildResult; hostQueue: string }
+  | { stage: 'test'; build: BuildResult; test: TestResult; hostQueue: string };
+
+/** What one attempt (generate or take code, build, test, categorize) produced, before it is recorded. */
+export interface AttemptOutcome {
+  success: boolean;
+  categorization: Categorization | null;
+  files: ExtractedFile[];
+  output: string;
+  llmMs: number;
+  buildMs: number;
+  testMs: number;
+  host: string | null;
+  startedAt: string;
+  /** Where the built candidate lives (null when nothing was built). */
+  runFolder: string | null;
+  hostQueue: string | null;
+}
 
 const MAX_HOST_CLAIMS = 3;
 
@@ -83,7 +101,7 @@ export async function buildAndTest(
           },
         ],
       );
-      if (!build.ok) return { stage: 'build', build };
+      if (!build.ok) return { stage: 'build', build, hostQueue: host.hostQueue };
       const test = await onHost.testCandidate.executeWithOptions(
         {
           summary: `${label}: test on ${host.description}`,
@@ -107,7 +125,7 @@ export async function buildAndTest(
           },
         ],
       );
-      return { stage: 'test', build, test };
+      return { stage: 'test', build, test, hostQueue: host.hostQueue };
     } catch (error) {
       if (hostLost(error) && claimNo < MAX_HOST_CLAIMS) continue;
       throw error;

@@ -27,6 +27,18 @@ export function renderDetails(state: TaskState): string {
       lines.push(`| ${run.attemptNo} | ${run.model} | ${run.outcome === 'success' ? '✅ passed' : `❌ ${run.phase}`} | ${c ? `${c.errorType} (sev ${c.severity})` : ''} | ${cell(c?.firstErrorLine ?? '')} | ${cell(then)} |`);
     }
   }
+  if (state.optimization) {
+    const o = state.optimization;
+    lines.push(
+      '',
+      `**Optimization**: best score ${o.bestScore.toFixed(1)} at iteration ${o.bestIteration} (${o.bestTimeMs.toPrecision(4)} ms) · profiling ${Math.round(o.profileMsTier0)} ms at tier 0, ${Math.round(o.profileMsTier1)} ms at tier 1${o.stopReason ? ` · stopped: ${cell(o.stopReason)}` : ''}${o.fellBack ? ` · ${cell(o.fellBack)}` : ''}`,
+      '| iteration | run | tier decision | score | ms | kept |',
+      '|---|---|---|---|---|---|',
+    );
+    for (const it of o.iterations) {
+      lines.push(`| ${it.iteration} | ${it.attemptNo} | ${cell(it.summary)} | ${it.score === null ? '' : it.score.toFixed(1)} | ${it.timeMs === null ? '' : it.timeMs.toPrecision(4)} | ${it.accepted ? '✅' : `❌ ${it.rejectedAs ?? ''}`} |`);
+    }
+  }
   if (state.escalations.length) {
     lines.push('', '**Escalations**');
     for (const e of state.escalations) lines.push(`- after run ${e.afterAttempt}: ${e.from} → ${e.to} (${e.rule}: ${cell(e.reason)})`);

@@ -12,6 +12,7 @@ export type TaskStatus =
   | 'generating'
   | 'building'
   | 'testing'
+  | 'optimizing'
   | 'waiting_for_person'
   | 'succeeded'
   | 'exhausted'
@@ -50,6 +51,46 @@ export interface RunSummary {
   testMs: number;
 }
 
+/** One iteration of the optimization phase (issue 4). */
+export interface OptimizationIteration {
+  /** 0: the baseline (the first passing candidate), 1..max_optimization_iterations: new candidates. */
+  iteration: number;
+  /** The run (attemptNo) of the candidate. */
+  attemptNo: number;
+  model: string;
+  /** The profile tier that counted; null when the candidate never got to profiling (build/test/generation failure). */
+  tier: 0 | 1 | null;
+  /** The trigger rule of policy/two-tier.ts decideTier (null without profiling). */
+  rule: string | null;
+  /** decideTier's summary, e.g. "iteration 3: tier 1, score +6 > 5" (or why it was rejected). */
+  summary: string;
+  /** Score that counted (full-profile score at tier 1, the estimate at tier 0); null without profiling. */
+  score: number | null;
+  /** Median microbenchmark time in ms; null without profiling. */
+  timeMs: number | null;
+  /** Became the best candidate (the baseline always does). */
+  accepted: boolean;
+  /** Why it was not accepted: "LOGIC", "COMPILATION", "PERFORMANCE" (slower than the best), ...; null when accepted. */
+  rejectedAs: string | null;
+}
+
+export interface OptimizationSummary {
+  iterations: OptimizationIteration[];
+  bestScore: number;
+  bestIteration: number;
+  bestTimeMs: number;
+  /** Wall time of the microbenchmark activities (tier 0), ms. */
+  profileMsTier0: number;
+  /** Wall time of the full-profile activities (tier 1), ms. */
+  profileMsTier1: number;
+  /** Why the phase ended: target reached, iterations used up, stop-loss, or a profiling error. */
+  stopReason: string;
+  /** Set when the profiler that ran is not the one asked for (e.g. nsys asked, ncu ran). */
+  fellBack: string | null;
+  /** Stop-loss escalations of the optimization phase (its own counter). */
+  escalations: EscalationEvent[];
+}
+
 export interface EscalationEvent {
   afterAttempt: number;
   from: string;
@@ -74,6 +115,8 @@ export interface TaskState {
   failuresOfCurrent: number;
   runs: RunSummary[];
   escalations: EscalationEvent[];
+  /** The optimization phase so far (null for a task without a benchmark, or before it starts). */
+  optimization: OptimizationSummary | null;
   /** Set while the workflow waits for a person. */
   fallback: { reason: string; waitingSince: string; deadline: string } | null;
 }
@@ -89,8 +132,10 @@ export interface TaskResult {
   start: StartDecision;
   runs: RunSummary[];
   escalations: EscalationEvent[];
-  /** The passing code (absent when nothing passed). */
+  /** The passing code (absent when nothing passed); after optimization the best correct candidate. */
   finalCode: ExtractedFile[] | null;
+  /** The optimization phase; null when it did not run (no benchmark in the task, or max_optimization_iterations 0). */
+  optimization: OptimizationSummary | null;
   message: string;
 }
 

@@ -25,11 +25,11 @@ import { decideStart } from '../policy/hybrid-decision';
 import { categorize, parseVerdict } from '../policy/categorizer';
 import { extractFiles, type ExtractedFile } from '../policy/extract-code';
 import { categorizeReply } from '../policy/generation-failure';
-import { buildPrompt, type PreviousFailure } from '../policy/prompt';
+import { buildPrompt, type ChatMessage, type PreviousFailure } from '../policy/prompt';
 import { chainForDomain } from '../policy/routing';
-import type { Categorization } from '../policy/run-types';
 import { afterFailure, currentModel, startEscalation, type EscalationState, type StopLossDecision } from '../policy/stop-loss';
-import { buildAndTest, type CandidateContext } from './candidate';
+import { buildAndTest, type AttemptOutcome, type CandidateContext } from './candidate';
+import { optimizePhase } from './optimize';
 import { renderDetails } from './details';
 import {
   giveUpUpdate,
@@ -37,6 +37,7 @@ import {
   stateQuery,
   submitSolutionUpdate,
   type ManualOutcome,
+  type OptimizationSummary,
   type RunSummary,
   type TaskResult,
   type TaskState,
@@ -44,19 +45,6 @@ import {
 } from './messages';
 import { CURRENT_MODEL, DOMAIN, ESCALATIONS, STATUS, TASK_ID } from './search-attributes';
 import { taskFinishedSignal, type TaskFinishedNotice } from './queue-messages';
-
-/** What one attempt produced, before it is recorded. */
-interface AttemptOutcome {
-  success: boolean;
-  categorization: Categorization | null;
-  files: ExtractedFile[];
-  output: string;
-  llmMs: number;
-  buildMs: number;
-  testMs: number;
-  host: string | null;
-  startedAt: string;
-}
 
 export async function taskWorkflow(input: TaskWorkflowInput): Promise<TaskResult> {
   // A task started by a queue tells the queue how it ended; a task without one runs exactly as before.
@@ -132,6 +120,7 @@ async function runTask(input: TaskWorkflowInput): Promise<TaskResult> {
     failuresOfCurrent: 0,
     runs: [],
     escalations: [],
+    optimization: null,
     fallback: null,
   };
   const modelAnswers = new Map<string, number>();
@@ -140,6 +129,9 @@ async function runTask(input: TaskWorkflowInput): Promise<TaskResult> {
   let manualIds = 0;
   let giveUpReason: string | null = null;
   let finalCode: ExtractedFile[] | null = null;
+  let optimization: OptimizationSummary | null = null;
+  /** The optimization phase's own stop-loss state (set while it runs). */
+  let optimizeEscalation: EscalationState | null = null;
 
   setHandler(stateQuery, () => state);
   setHandler(
@@ -171,8 +163,9 @@ async function runTask(input: TaskWorkflowInput): Promise<TaskResult> {
   );
 
   const publish = () => {
-    state.currentModel = state.status === 'waiting_for_person' ? 'manual' : currentModel(escalation);
-    state.failuresOfCurrent = escalation.failuresOfCurrent;
+    const active = optimizeEscalation ?? escalation;
+    state.currentModel = state.status === 'waiting_for_person' ? 'manual' : currentModel(active);
+    state.failuresOfCurrent = active.failuresOfCurrent;
     upsertSearchAttributes([
       { key: TASK_ID, value: task.id },
       { key: DOMAIN, value: task.domain },
@@ -188,7 +181,7 @@ async function runTask(input: TaskWorkflowInput): Promise<TaskResult> {
   };
 
   /** Generate (or take a person's code), build, test, categorize. Infrastructure faults throw. */
-  async function attempt(attemptNo: number, model: string, previous: PreviousFailure | undefined, manualCode?: string): Promise<AttemptOutcome> {
+  async function attempt(attemptNo: number, model: string, previous: PreviousFailure | undefined, manualCode?: string, messages?: ChatMessage[]): Promise<AttemptOutcome> {
     const startedAt = new Date().toISOString();
     const label = `#${attemptNo} ${model}`;
     let llmMs = 0;
@@ -205,7 +198,7 @@ async function runTask(input: TaskWorkflowInput): Promise<TaskResult> {
           workflowId: info.workflowId,
           model,
           modelAttempt,
-          messages: buildPrompt(task, previous),
+          messages: messages ?? buildPrompt(task, previous),
           temperature: config.llm.temperature,
         },
       ]);
@@ -213,7 +206,7 @@ async function runTask(input: TaskWorkflowInput): Promise<TaskResult> {
       const extraction = extractFiles(reply.reply, task.solution_file, task.language, task.harnessFiles.map((f) => f.path));
       const refused = categorizeReply(reply.doneReason, extraction.ok ? null : extraction);
       if (refused || !extraction.ok) {
-        return { success: false, categorization: refused, files: [], output: reply.reply.slice(0, config.output_keep_chars), llmMs, buildMs: 0, testMs: 0, host: null, startedAt };
+        return { success: false, categorization: refused, files: [], output: reply.reply.slice(0, config.output_keep_chars), llmMs, buildMs: 0, testMs: 0, host: null, startedAt, runFolder: null, hostQueue: null };
       }
       files = extraction.files;
     }
@@ -224,24 +217,32 @@ async function runTask(input: TaskWorkflowInput): Promise<TaskResult> {
     if (run.stage === 'build') {
       const b = run.build;
       const categorization = categorize({ phase: 'BUILD', exitCode: b.exitCode, signal: b.signal, timedOut: b.timedOut, output: b.output, solutionFile: task.solution_file, harnessFiles: harness });
-      return { success: false, categorization, files, output: b.output, llmMs, buildMs: b.durationMs, testMs: 0, host: b.host, startedAt };
+      return { success: false, categorization, files, output: b.output, llmMs, buildMs: b.durationMs, testMs: 0, host: b.host, startedAt, runFolder: b.runFolder, hostQueue: run.hostQueue };
     }
     const t = run.test;
     const passed = t.exitCode === 0 && !t.timedOut && parseVerdict(t.output).verdict === 'PASS';
     const categorization = passed
       ? null
       : categorize({ phase: 'TEST', exitCode: t.exitCode, signal: t.signal, timedOut: t.timedOut, output: t.output, solutionFile: task.solution_file, harnessFiles: harness });
-    return { success: passed, categorization, files, output: t.output, llmMs, buildMs: run.build.durationMs, testMs: t.durationMs, host: t.host, startedAt };
+    return { success: passed, categorization, files, output: t.output, llmMs, buildMs: run.build.durationMs, testMs: t.durationMs, host: t.host, startedAt, runFolder: run.build.runFolder, hostQueue: run.hostQueue };
   }
 
-  async function record(attemptNo: number, model: string, source: 'model' | 'manual', outcome: AttemptOutcome, decision: StopLossDecision | null): Promise<RunSummary> {
+  /** `extra` (optimization runs only): a note before the verdict in the activity summary, and the phase of a success. */
+  async function record(
+    attemptNo: number,
+    model: string,
+    source: 'model' | 'manual',
+    outcome: AttemptOutcome,
+    decision: StopLossDecision | null,
+    extra?: { note?: string; phase?: string },
+  ): Promise<RunSummary> {
     const c = outcome.categorization;
     const summary: RunSummary = {
       attemptNo,
       model,
       source,
       outcome: outcome.success ? 'success' : 'failure',
-      phase: c?.phase ?? 'TEST',
+      phase: c?.phase ?? extra?.phase ?? 'TEST',
       categorization: c,
       decision,
       host: outcome.host,
@@ -253,7 +254,8 @@ async function runTask(input: TaskWorkflowInput): Promise<TaskResult> {
     const verdict = outcome.success ? 'passed' : `${c!.phase} ${c!.errorType} sev ${c!.severity}`;
     const next = decision ? ` => ${shortDecision(decision)}` : '';
     const line = c?.firstErrorLine ? ` | ${c.firstErrorLine.slice(0, 160)}` : '';
-    await learning.recordRun.executeWithOptions({ summary: `#${attemptNo} ${model}: ${verdict}${next}${line}` }, [
+    const note = extra?.note ? `${extra.note} · ` : '';
+    await learning.recordRun.executeWithOptions({ summary: `#${attemptNo} ${model}: ${note}${verdict}${next}${line}` }, [
       {
         taskId: task.id,
         workflowId: info.workflowId,
@@ -289,7 +291,7 @@ async function runTask(input: TaskWorkflowInput): Promise<TaskResult> {
     setStatus(status);
     const path: string[] = [];
     for (const run of state.runs) if (path[path.length - 1] !== run.model) path.push(run.model);
-    return { taskId: task.id, status, winningModel, escalationPath: path, start, runs: state.runs, escalations: state.escalations, finalCode, message };
+    return { taskId: task.id, status, winningModel, escalationPath: path, start, runs: state.runs, escalations: state.escalations, finalCode, optimization, message };
   };
 
   publish();
@@ -307,7 +309,36 @@ async function runTask(input: TaskWorkflowInput): Promise<TaskResult> {
     if (outcome.success) {
       finalCode = outcome.files;
       await record(attemptNo, model, 'model', outcome, null);
-      return result('succeeded', model, `${model} passed the tests at run #${attemptNo}`);
+      const passedMessage = `${model} passed the tests at run #${attemptNo}`;
+      // Optimization (issue 4) only for a task with a benchmark: a task without one ends here, as before.
+      if (task.benchmark && config.max_optimization_iterations > 0) {
+        optimizeEscalation = { ...escalation, failuresOfCurrent: 0 };
+        setStatus('optimizing');
+        const optimized = await optimizePhase(
+          ctx,
+          { files: outcome.files, runFolder: outcome.runFolder!, hostQueue: outcome.hostQueue!, attemptNo, model },
+          {
+            escalation: optimizeEscalation,
+            attempt: (no, m, messages) => attempt(no, m, undefined, undefined, messages),
+            record: (no, m, o, decision, extra) => record(no, m, 'model', o, decision, extra),
+            update: (summary, esc) => {
+              optimization = summary;
+              state.optimization = summary;
+              optimizeEscalation = esc;
+              publish();
+            },
+          },
+        ).catch((e) => infrastructureFault(e, 'the optimization phase'));
+        finalCode = optimized.bestFiles;
+        optimization = optimized.summary;
+        state.optimization = optimized.summary;
+        return result(
+          'succeeded',
+          model,
+          `${passedMessage}; optimization: best score ${Math.round(optimized.summary.bestScore * 10) / 10} at iteration ${optimized.summary.bestIteration} (${optimized.summary.stopReason})`,
+        );
+      }
+      return result('succeeded', model, passedMessage);
     }
     const failure = outcome.categorization!;
     const next = afterFailure(escalation, failure, config.stoploss_per_model);

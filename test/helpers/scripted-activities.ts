@@ -1,10 +1,13 @@
 /**
  * Scripted activities for workflow tests: same names and shapes as the real ones, answers decided by
- * markers in the "code" (OK, WRONG, SYNTAX, SEGV, XFSZ, TIMEOUT, HARNESS_BROKEN). The real
+ * markers in the "code" (OK, WRONG, SYNTAX, SEGV, XFSZ, TIMEOUT, HARNESS_BROKEN; for profiling
+ * `ms=<median ms>` and `sol=<speed-of-light %>`, defaults 1 and 50, and NO_BENCH). The real
  * activities are tested against real compilers and servers in test/integration.
  */
 import { ApplicationFailure } from '@temporalio/activity';
 import type { MetaSnapshot, MetaSnapshotInput, RecordStartDecisionInput } from '../../activities/meta';
+import type { RecordProfileInput } from '../../activities/profile-history';
+import type { FullProfileInput, FullProfileResult, MicrobenchmarkInput, MicrobenchmarkResult } from '../../activities/profile';
 import type { BuildInput, BuildResult, GenerateInput, GenerateResult, HostClaim, RecordRunInput, TestInput, TestResult } from '../../activities/types';
 
 export interface ScriptedWorld {
@@ -28,6 +31,13 @@ export function createScriptedActivities(world: ScriptedWorld) {
   const recordKeys = new Set<string>();
   const generated: GenerateInput[] = [];
   const startDecisions: RecordStartDecisionInput[] = [];
+  const microbenchmarks: MicrobenchmarkInput[] = [];
+  const fullProfiles: FullProfileInput[] = [];
+  const profiles: RecordProfileInput[] = [];
+  const marker = (code: string, key: string, fallback: number): number => {
+    const m = new RegExp(`\\b${key}=([0-9.eE+-]+)`).exec(code);
+    return m ? Number(m[1]) : fallback;
+  };
 
   function maybeFault(name: keyof NonNullable<ScriptedWorld['faults']>): void {
     calls[name] = (calls[name] ?? 0) + 1;
@@ -40,6 +50,9 @@ export function createScriptedActivities(world: ScriptedWorld) {
     recorded,
     generated,
     startDecisions,
+    microbenchmarks,
+    fullProfiles,
+    profiles,
     activities: {
       async loadMetaSnapshot(_input: MetaSnapshotInput): Promise<MetaSnapshot> {
         return { takenAt: '2026-11-28T00:00:00.000Z', bias: null, priority: null, earlierFailures: 0, lastErrorType: null, ...world.snapshot };
@@ -82,6 +95,34 @@ export function createScriptedActivities(world: ScriptedWorld) {
         if (code.includes('WRONG')) return { ...base, exitCode: 1, signal: null, output: 'seed 7\nKISYSTEM_VERDICT: FAIL n=1000: c[3]=1 expected 2' };
         if (code.includes('OK')) return { ...base, exitCode: 0, signal: null, output: 'seed 7\nKISYSTEM_VERDICT: PASS' };
         return { ...base, exitCode: 0, signal: null, output: 'no verdict printed' };
+      },
+      async microbenchmark(input: MicrobenchmarkInput): Promise<MicrobenchmarkResult> {
+        microbenchmarks.push(input);
+        const code = codeByFolder.get(input.runFolder) ?? '';
+        if (code.includes('NO_BENCH')) throw ApplicationFailure.create({ type: 'BenchmarkOutputMissing', message: 'scripted: no KISYSTEM_BENCH line', nonRetryable: true });
+        const ms = marker(code, 'ms', 1);
+        return { medianMs: ms, timesMs: [ms], durationMs: 1000, output: `KISYSTEM_BENCH kernel=k ms=${ms}` };
+      },
+      async fullProfile(input: FullProfileInput): Promise<FullProfileResult> {
+        fullProfiles.push(input);
+        const code = codeByFolder.get(input.runFolder) ?? '';
+        const sol = marker(code, 'sol', 50);
+        const ms = marker(code, 'ms', 1);
+        return {
+          tool: 'ncu',
+          summary: {
+            kernelName: 'k', launches: 1, medianDurationNs: ms * 1e6, smThroughputPct: sol, memoryThroughputPct: sol / 2, dramThroughputPct: sol / 2,
+            achievedOccupancyPct: 60, bottleneck: 'compute', topRules: [{ name: 'SOLBottleneck', type: 'OPT', estimatedSpeedupPct: 12.5, description: 'scripted rule: use shared memory tiles' }],
+          },
+          score: sol,
+          durationMs: 20000,
+          fellBack: null,
+        };
+      },
+      async recordProfile(input: RecordProfileInput): Promise<boolean> {
+        if (profiles.some((p) => p.workflowRunId === input.workflowRunId && p.iteration === input.iteration)) return false;
+        profiles.push(input);
+        return true;
       },
       async recordRun(run: RecordRunInput): Promise<boolean> {
         maybeFault('recordRun');

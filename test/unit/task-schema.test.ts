@@ -130,3 +130,24 @@ describe('relativeFileName', () => {
     );
   });
 });
+
+describe('the benchmark section (issue 4)', () => {
+  it('is optional: a task without it has no benchmark key at all', () => {
+    expect('benchmark' in parseTaskFile('tasks/vec.yaml', MINIMAL)).toBe(false);
+  });
+
+  it('takes the command, the kernel regex and the reference time', () => {
+    const task = parseTaskFile('tasks/vec.yaml', { ...MINIMAL, benchmark: { command: ['./candidate', '--bench'], kernel_regex: 'vec_add', reference_ms: 0.25 } });
+    expect(task.benchmark).toEqual({ command: ['./candidate', '--bench'], kernel_regex: 'vec_add', reference_ms: 0.25 });
+  });
+
+  it.each([
+    [{}, 'benchmark.command'],
+    [{ command: [] }, 'benchmark.command'],
+    [{ command: ['./b'], reference_ms: 0 }, 'benchmark.reference_ms'],
+    [{ command: ['./b'], kernel_regex: '' }, 'benchmark.kernel_regex'],
+    [{ command: ['./b'], reps: 10 }, 'benchmark'],
+  ])('refuses %o naming %s', (benchmark, field) => {
+    expect(taskError({ ...MINIMAL, benchmark })).toContain(`tasks/vec.yaml: ${field}`);
+  });
+});

@@ -1,0 +1,65 @@
+/** Database activity of the workflow worker: one profiled optimization iteration into `profiles` (issue 4). */
+import type { Kysely } from 'kysely';
+import { insertProfileOnce } from '../db/profiles-repository';
+import type { Database } from '../db/tables';
+import type { NcuSummary } from '../policy/ncu-report';
+
+export interface RecordProfileInput {
+  taskId: string;
+  workflowId: string;
+  workflowRunId: string;
+  attemptNo: number;
+  iteration: number;
+  domain: string;
+  model: string;
+  tier: 0 | 1;
+  rule: string;
+  summary: string;
+  score: number;
+  scoreChange: number | null;
+  timeMs: number;
+  accepted: boolean;
+  microbenchMs: number;
+  fullProfileMs: number;
+  tool: string | null;
+  fellBack: string | null;
+  /** The full profile's summary (tier 1 only). */
+  profile: NcuSummary | null;
+}
+
+export function createProfileHistoryActivities(deps: { db: Kysely<Database> }) {
+  /** Writes one profile; retried calls for the same iteration add nothing. Returns whether it was new. */
+  async function recordProfile(input: RecordProfileInput): Promise<boolean> {
+    const p = input.profile;
+    return insertProfileOnce(deps.db, {
+      task_id: input.taskId,
+      workflow_id: input.workflowId,
+      workflow_run_id: input.workflowRunId,
+      attempt_no: input.attemptNo,
+      iteration: input.iteration,
+      domain: input.domain,
+      model: input.model,
+      tier: input.tier,
+      rule: input.rule,
+      summary: input.summary,
+      score: input.score,
+      score_change: input.scoreChange,
+      time_ms: input.timeMs,
+      accepted: input.accepted,
+      microbench_ms: Math.round(input.microbenchMs),
+      full_profile_ms: Math.round(input.fullProfileMs),
+      tool: input.tool,
+      fell_back: input.fellBack,
+      kernel_name: p?.kernelName ?? null,
+      sm_throughput_pct: p?.smThroughputPct ?? null,
+      memory_throughput_pct: p?.memoryThroughputPct ?? null,
+      dram_throughput_pct: p?.dramThroughputPct ?? null,
+      achieved_occupancy_pct: p?.achievedOccupancyPct ?? null,
+      bottleneck: p?.bottleneck ?? null,
+      top_rules: p ? JSON.stringify(p.topRules) : null,
+    });
+  }
+  return { recordProfile };
+}
+
+export type ProfileHistoryActivities = ReturnType<typeof createProfileHistoryActivities>;
