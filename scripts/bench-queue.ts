@@ -1,0 +1,314 @@
+/**
+ * Benchmark of the cost-aware queue (issue 5): simulated workloads run through the REAL queue workflow
+ * (workflows/queue-workflow.ts) and the REAL task workflows it starts, on a private Temporal dev server,
+ * with every activity replaced by a timed stand-in (scripts/lib/queue-stand-ins.ts, no database).
+ * A task's answer takes its ETA from the guide's table (policy/eta.ts, model seconds x domain
+ * multiplier + overhead) scaled down: --scale milliseconds per ETA second (generate = the model part,
+ * build and test = half the overhead each).
+ *
+ *   npm run build && node dist/scripts/bench-queue.js [--scale 1] [--guide-scale 10] [--tasks 200] [--seed 5]
+ *
+ * Workloads: the guide's example (A: priority 90, ETA 300 s; B: 80, 180 s; C: 95, 900 s) and a mix
+ * of --tasks tasks over the five domains with random priorities and start models (seeded RNG). Each
+ * runs on 1 and 3 slots (max_running), once in cost-aware order and once in arrival order (FIFO).
+ *
+ * FIFO: the queue workflow has no FIFO switch (it always orders by priority_eff). Arrival order is
+ * forced through the same workflow by giving task i (0-based, in arrival order) the queue priority
+ * 100 x ETA_i / max ETA x (N - i) / N, so that priority_eff = 100 (N - i) / (N max ETA) strictly
+ * decreases in arrival order. The weighted completion time of both runs is scored with the tasks'
+ * TRUE priorities.
+ *
+ * Figures per run, in scaled seconds (measured ms / scale), t = 0 at the first child's start:
+ * weighted completion time sum(priority x completion) from the child workflows' real start and close
+ * times (server clock); the same for the order the queue actually took, computed with the ETAs
+ * (`weightedCompletionTime`, no Temporal overhead); tasks done when FIFO has finished half; the gap to
+ * Smith's rule (orderQueue + weightedCompletionTime on one slot: the optimum; on 3 slots the Smith
+ * list schedule, a reference, not a proven optimum).
+ */
+import { parseArgs } from 'node:util';
+import type { WorkflowHandle } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import type { MetaSnapshot } from '../activities/meta';
+import { parseConfig, type KisystemConfig } from '../policy/config-schema';
+import { DOMAINS, type Domain } from '../policy/domains';
+import { tableEta } from '../policy/eta';
+import { fifoOrder, orderQueue, weightedCompletionTime, type QueuedTask } from '../policy/queue-order';
+import { addTasksUpdate, MAX_ADD_BATCH, pauseUpdate, queueStateQuery, resumeUpdate, type QueueItemInput, type QueueStateView, type QueueWorkflowInput } from '../workflows/queue-messages';
+import type { queueWorkflow } from '../workflows/queue-workflow';
+import { seededRandom, sleep, standInTask, startBenchServer, type BenchServer } from './lib/queue-bench-env';
+import { complexityText, createStandInActivities, startModelFor, type PhaseMs } from './lib/queue-stand-ins';
+
+interface BenchTask {
+  id: string;
+  domain: Domain;
+  priority: number;
+  model: string;
+  etaSeconds: number;
+  snapshot: Partial<MetaSnapshot>;
+  /** Real durations handed to the queue's ETA (the guide example fixes its ETAs so). */
+  history: number[];
+  seq: number;
+}
+
+interface Workload {
+  name: string;
+  tasks: BenchTask[];
+  /** ms per ETA second */
+  scale: number;
+}
+
+interface RunResult {
+  mode: 'fifo' | 'cost';
+  slots: number;
+  /** task id -> completion (scaled s from the first start) */
+  completion: Map<string, number>;
+  /** task id -> the child's own duration (scaled s) plus the mean gap the queue left between tasks on a slot */
+  effective: Map<string, number>;
+  startOrder: string[];
+  weighted: number;
+  weightedOfOrder: number;
+  makespan: number;
+  idealMakespan: number;
+  wallMs: number;
+  orderAsExpected: boolean;
+  succeeded: number;
+}
+
+const MODELS_FOR_BIAS = [null, 'mistral:7b', 'deepseek-coder-v2:16b', 'qwen2.5-coder:32b', 'deepseek-r1:32b'] as const;
+
+function benchConfig(): KisystemConfig {
+  return parseConfig('(bench)', { timeouts: { heartbeat: 10 } });
+}
+
+function guideWorkload(config: KisystemConfig, scale: number): Workload {
+  const spec: [string, Domain, number, number][] = [
+    ['a', 'Audio/DSP', 90, 300],
+    ['b', 'C++/System', 80, 180],
+    ['c', 'CUDA/Kernel', 95, 900],
+  ];
+  const tasks = spec.map(([id, domain, priority, eta], seq) => ({
+    id,
+    domain,
+    priority,
+    model: startModelFor(config, domain, complexityText(standInTask(id, domain)), {}),
+    etaSeconds: eta,
+    snapshot: {},
+    // Five real durations of `eta` make the queue's ETA exactly `eta` (history median).
+    history: new Array<number>(config.eta.history_min_samples).fill(eta),
+    seq,
+  }));
+  return { name: "guide's example (3 tasks)", tasks, scale };
+}
+
+function mixWorkload(config: KisystemConfig, n: number, seed: number, scale: number): Workload {
+  const random = seededRandom(seed);
+  const tasks: BenchTask[] = [];
+  for (let i = 0; i < n; i++) {
+    const id = `mix-${String(i).padStart(4, '0')}`;
+    const domain = DOMAINS[Math.floor(random() * DOMAINS.length)]!;
+    const priority = 1 + Math.floor(random() * 100);
+    const biasModel = MODELS_FOR_BIAS[Math.floor(random() * MODELS_FOR_BIAS.length)]!;
+    // A Meta-Supervisor bias spreads the start models (and so the ETAs) over the table, as a learnt history would.
+    const snapshot: Partial<MetaSnapshot> = biasModel ? { bias: { domain, model: biasModel, weightedSuccessRate: 0.7, runs: 10 } } : {};
+    const model = startModelFor(config, domain, complexityText(standInTask(id, domain)), snapshot);
+    tasks.push({ id, domain, priority, model, etaSeconds: tableEta(model, domain, config.eta).seconds, snapshot, history: [], seq: i });
+  }
+  return { name: `mix of ${n} tasks (seed ${seed})`, tasks, scale };
+}
+
+function queued(tasks: readonly BenchTask[]): (QueuedTask & { id: string })[] {
+  return tasks.map((t) => ({ id: t.id, key: t.id, priorityScore: t.priority, etaSeconds: t.etaSeconds, seq: t.seq }));
+}
+
+/** FIFO priorities: priority_eff = 100 (N - i) / (N max ETA), strictly decreasing in arrival order. */
+function fifoPriority(t: BenchTask, all: readonly BenchTask[]): number {
+  const maxEta = Math.max(...all.map((x) => x.etaSeconds));
+  return (100 * t.etaSeconds * (all.length - t.seq)) / (all.length * maxEta);
+}
+
+async function waitFor(handle: WorkflowHandle, until: (s: QueueStateView) => boolean, timeoutMs: number): Promise<QueueStateView> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const state = await handle.query(queueStateQuery);
+    if (until(state)) return state;
+    if (Date.now() > deadline) throw new Error(`queue did not finish in ${timeoutMs} ms: ${JSON.stringify(state.counters)}`);
+    await sleep(250);
+  }
+}
+
+async function runOnce(env: BenchServer, taskQueue: string, config: KisystemConfig, w: Workload, slots: number, mode: 'fifo' | 'cost', tag: string): Promise<RunResult> {
+  const name = `bench-${tag}-${slots}-${mode}-${Date.now().toString(36)}`;
+  const input: QueueWorkflowInput = {
+    name,
+    config,
+    queues: { gpu: taskQueue, cuda: taskQueue },
+    maxRunning: slots,
+    priorityRefreshSeconds: 1_000_000,
+    recentResults: w.tasks.length,
+  };
+  const handle = await env.client.workflow.start<typeof queueWorkflow>('queueWorkflow', { taskQueue, workflowId: `kisystem-queue-${name}`, args: [input] });
+  await handle.executeUpdate(pauseUpdate);
+  const items: QueueItemInput[] = w.tasks.map((t) => ({ task: standInTask(t.id, t.domain), priority: mode === 'cost' ? t.priority : fifoPriority(t, w.tasks) }));
+  for (let i = 0; i < items.length; i += MAX_ADD_BATCH) {
+    const out = await handle.executeUpdate(addTasksUpdate, { args: [items.slice(i, i + MAX_ADD_BATCH)] });
+    const refused = out.filter((o) => !o.accepted);
+    if (refused.length) throw new Error(`refused: ${JSON.stringify(refused.slice(0, 3))}`);
+  }
+  const waiting = await handle.query(queueStateQuery);
+  const etaOk = waiting.order.every((o) => Math.abs(o.etaSeconds - w.tasks.find((t) => t.id === o.taskId)!.etaSeconds) < 1e-9);
+  if (!etaOk) throw new Error('the queue estimates other ETAs than the bench expects');
+  const wallStart = Date.now();
+  await handle.executeUpdate(resumeUpdate);
+  const totalEtaMs = w.tasks.reduce((s, t) => s + t.etaSeconds, 0) * w.scale;
+  const done = await waitFor(handle, (s) => s.counters.finished === w.tasks.length, 120_000 + 20 * totalEtaMs / slots);
+  const wallMs = Date.now() - wallStart;
+  await handle.terminate('benchmark run over');
+
+  // Real start and close times of the child task workflows (server clock).
+  const times = await Promise.all(
+    done.recent.map(async (f) => {
+      const d = await env.client.workflow.getHandle(f.workflowId!).describe();
+      return { id: f.taskId, start: d.startTime.getTime(), close: d.closeTime!.getTime() };
+    }),
+  );
+  const t0 = Math.min(...times.map((t) => t.start));
+  const completion = new Map(times.map((t) => [t.id, (t.close - t0) / w.scale]));
+  const startOrder = [...times].sort((a, b) => a.start - b.start).map((t) => t.id);
+  const busy = times.reduce((sum, t) => sum + (t.close - t.start), 0) / w.scale;
+  const span = Math.max(...completion.values());
+  const gap = Math.max(0, (span * slots - busy) / times.length);
+  const effective = new Map(times.map((t) => [t.id, (t.close - t.start) / w.scale + gap]));
+  const byId = new Map(w.tasks.map((t) => [t.id, t]));
+  const weighted = w.tasks.reduce((s, t) => s + t.priority * completion.get(t.id)!, 0);
+  const weightedOfOrder = weightedCompletionTime(startOrder.map((id) => ({ priorityScore: byId.get(id)!.priority, etaSeconds: byId.get(id)!.etaSeconds })), slots);
+  // What the queue should have started, in order (ties in start time on several slots make the observed order only approximate there).
+  const expected = (mode === 'cost' ? orderQueue(queued(w.tasks)) : fifoOrder(queued(w.tasks))).map((t) => t.id);
+  const orderAsExpected = slots === 1 ? startOrder.join() === expected.join() : sameSlotsApart(startOrder, expected, slots);
+  return {
+    mode,
+    slots,
+    completion,
+    effective,
+    startOrder,
+    weighted,
+    weightedOfOrder,
+    makespan: Math.max(...completion.values()),
+    idealMakespan: (w.tasks.reduce((s, t) => s + t.etaSeconds, 0)) / slots,
+    wallMs,
+    orderAsExpected,
+    succeeded: done.counters.succeeded,
+  };
+}
+
+/** On k slots, tasks started within the same "round" may be observed in another order: every task starts within k places of its expected place. */
+function sameSlotsApart(observed: string[], expected: string[], slots: number): boolean {
+  const place = new Map(expected.map((id, i) => [id, i]));
+  return observed.every((id, i) => Math.abs(place.get(id)! - i) < slots);
+}
+
+function fmt(value: number, digits = 0): string {
+  return value.toLocaleString('en', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+function pct(value: number): string {
+  return `${value >= 0 ? '+' : ''}${(value * 100).toFixed(1)} %`;
+}
+
+function report(w: Workload, slots: number, fifo: RunResult, cost: RunResult): string[] {
+  const n = w.tasks.length;
+  const half = Math.ceil(n / 2);
+  const fifoHalfAt = [...fifo.completion.values()].sort((a, b) => a - b)[half - 1]!;
+  const costDoneThen = [...cost.completion.values()].filter((c) => c <= fifoHalfAt).length;
+  const q = queued(w.tasks);
+  const smith = weightedCompletionTime(orderQueue(q), slots);
+  const smith1 = weightedCompletionTime(orderQueue(q), 1);
+  const fifoModel = weightedCompletionTime(fifoOrder(q), slots);
+  // Smith's rule on the times the tasks really took (ETA + Temporal's per-task overhead): the best any order could do on this machine.
+  const real = q.map((t) => ({ ...t, etaSeconds: cost.effective.get(t.id)! }));
+  const smithReal = weightedCompletionTime(orderQueue(real), slots);
+  const lines = [
+    `${w.name}, ${slots} slot${slots > 1 ? 's' : ''} (scale ${w.scale} ms per ETA second):`,
+    `  weighted completion time, measured (child start/close):  FIFO ${fmt(fifo.weighted)}   cost-aware ${fmt(cost.weighted)}   -> cost-aware ${pct(1 - cost.weighted / fifo.weighted).replace('+', '')} better (target >= 30 %)`,
+    `  weighted completion time of the order taken (ETAs only):  FIFO ${fmt(fifo.weightedOfOrder)}   cost-aware ${fmt(cost.weightedOfOrder)}   -> ${pct(1 - cost.weightedOfOrder / fifo.weightedOfOrder).replace('+', '')} better; model FIFO ${fmt(fifoModel)}`,
+    `  Smith's rule (orderQueue) on ${slots} slot${slots > 1 ? 's' : ''}: ${fmt(smith)}${slots === 1 ? ' (the one-slot optimum)' : ` (one-slot optimum ${fmt(smith1)})`}; cost-aware gap: measured ${pct(cost.weighted / smith - 1)}, order taken ${pct(cost.weightedOfOrder / smith - 1)} (target within 5 %)`,
+    slots === 1
+      ? `  Smith's rule on the measured task times (ETA + Temporal overhead, 1 slot): ${fmt(smithReal)}; cost-aware measured gap to it ${pct(cost.weighted / smithReal - 1)}`
+      : `  (Smith's rule on measured task times: only computed for 1 slot)`,
+    `  tasks done when FIFO finished half (${half} of ${n}, at ${fmt(fifoHalfAt, 1)} s): cost-aware ${costDoneThen}`,
+    `  start order as the rule says: FIFO ${fifo.orderAsExpected ? 'yes' : 'NO'}, cost-aware ${cost.orderAsExpected ? 'yes' : 'NO'}; succeeded ${fifo.succeeded}/${n} and ${cost.succeeded}/${n}`,
+    `  makespan: FIFO ${fmt(fifo.makespan, 1)} s, cost-aware ${fmt(cost.makespan, 1)} s, sum of ETAs / slots ${fmt(cost.idealMakespan, 1)} s; ` +
+      `${slots === 1 ? `Temporal overhead per task ~${fmt(((cost.makespan - cost.idealMakespan) * w.scale) / n, 0)} ms; ` : ''}wall ${fmt(fifo.wallMs / 1000, 1)} s + ${fmt(cost.wallMs / 1000, 1)} s`,
+  ];
+  if (n <= 10) lines.push(`  start order: FIFO ${fifo.startOrder.join(' ')}, cost-aware ${cost.startOrder.join(' ')}`);
+  return lines;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      scale: { type: 'string', default: '1' },
+      'guide-scale': { type: 'string', default: '10' },
+      tasks: { type: 'string', default: '200' },
+      seed: { type: 'string', default: '5' },
+      slots: { type: 'string', default: '1,3' },
+    },
+  });
+  const scale = Number(values.scale);
+  const guideScale = Number(values['guide-scale']);
+  const n = Number(values.tasks);
+  const seed = Number(values.seed);
+  const slotList = values.slots.split(',').map(Number);
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const config = benchConfig();
+  const workloads = [guideWorkload(config, guideScale), mixWorkload(config, n, seed, scale)];
+  const mix = workloads[1]!;
+  const models = new Map<string, number>();
+  for (const t of mix.tasks) models.set(`${t.model} ${t.domain}`, (models.get(`${t.model} ${t.domain}`) ?? 0) + 1);
+  console.log(`start model x domain of the mix: ${[...models].sort().map(([k, c]) => `${k} ${c}`).join(', ')}`);
+  console.log(`seed ${seed}; ${n} mixed tasks, ETA ${fmt(Math.min(...mix.tasks.map((t) => t.etaSeconds)))}..${fmt(Math.max(...mix.tasks.map((t) => t.etaSeconds)))} s, sum ${fmt(mix.tasks.reduce((s, t) => s + t.etaSeconds, 0))} s`);
+
+  const byId = new Map(workloads.flatMap((w) => w.tasks.map((t) => [t.id, { t, scale: w.scale }] as const)));
+  const phaseMs = (taskId: string, model: string): PhaseMs => {
+    const e = byId.get(taskId);
+    if (!e) return { generate: 0, build: 0, test: 0 };
+    const over = config.eta.overhead_seconds;
+    // The model the task runs with is the model the queue estimated for (same decideStart, same snapshot).
+    const eta = model === '' || model === e.t.model ? e.t.etaSeconds : tableEta(model, e.t.domain, config.eta).seconds;
+    return { generate: (eta - over) * e.scale, build: (over / 2) * e.scale, test: (over / 2) * e.scale };
+  };
+  const taskQueue = `bench-queue-${Date.now().toString(36)}`;
+  const standIns = createStandInActivities({
+    hostQueue: taskQueue,
+    phaseMs,
+    snapshot: (id) => byId.get(id)?.t.snapshot ?? {},
+    history: (id) => byId.get(id)?.t.history ?? [],
+  });
+
+  const env = await startBenchServer();
+  const nativeConnection = await NativeConnection.connect({ address: env.address });
+  const worker = await Worker.create({ connection: nativeConnection, taskQueue, workflowsPath: require.resolve('../workflows'), activities: standIns.activities });
+  const running = worker.run();
+  const started = Date.now();
+  try {
+    for (const [i, w] of workloads.entries()) {
+      for (const slots of slotList) {
+        const tag = i === 0 ? 'guide' : 'mix';
+        const fifo = await runOnce(env, taskQueue, config, w, slots, 'fifo', tag);
+        const cost = await runOnce(env, taskQueue, config, w, slots, 'cost', tag);
+        console.log(report(w, slots, fifo, cost).join('\n'));
+        console.log('');
+      }
+    }
+    console.log(`stand-in calls: ${JSON.stringify(standIns.counts)}; total ${fmt((Date.now() - started) / 1000, 1)} s`);
+  } finally {
+    worker.shutdown();
+    await running.catch(() => undefined);
+    await nativeConnection.close();
+    await env.stop();
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
