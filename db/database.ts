@@ -52,9 +52,11 @@ export async function ensureDatabase(url: string): Promise<void> {
 }
 
 export function openDatabase(url: string, poolSize = 5): Kysely<Database> {
-  return new Kysely<Database>({
-    dialect: new PostgresDialect({ pool: new Pool({ connectionString: url, max: poolSize }) }),
-  });
+  const pool = new Pool({ connectionString: url, max: poolSize });
+  // An idle connection that the server closes (restart, failover, a dropped database) is reported
+  // here; without a listener Node would end the whole process. The next query opens a new connection.
+  pool.on('error', (error) => console.error(`kisystem: idle connection to ${redact(url)} lost: ${error.message}`));
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 
 /** Applies every pending migration; throws with the failing migration's name. */
