@@ -4,7 +4,7 @@
  * rules with their estimated speedups), not a raw log. Pure: no I/O.
  */
 import type { NcuSummary } from './ncu-report';
-import type { ChatMessage } from './prompt';
+import { codeFence, interfaceLines, LANGUAGE_NAME, taskHeaderLines, type ChatMessage } from './prompt';
 import type { Categorization } from './run-types';
 import type { ResolvedTask } from './task-schema';
 
@@ -26,8 +26,6 @@ export interface OptimizePromptInput {
   /** What went wrong with the last candidate, when it was not accepted. */
   lastFailure?: { iteration: number; categorization: Categorization; output: string } | null;
 }
-
-const LANGUAGE_NAME = { cuda: 'CUDA C++', cpp: 'C++17' } as const;
 
 function pct(value: number | null): string {
   return value === null ? 'n/a' : `${Math.round(value * 10) / 10} %`;
@@ -61,19 +59,14 @@ export function profileFeedbackLines(p: OptimizeFeedback): string[] {
 
 export function buildOptimizePrompt(input: OptimizePromptInput): ChatMessage[] {
   const { task } = input;
-  const fence = task.language === 'cuda' ? 'cuda' : 'cpp';
+  const fence = codeFence(task);
   const system = [
     `You are an expert ${LANGUAGE_NAME[task.language]} performance engineer. You write complete, compilable source files.`,
     `Answer with exactly one fenced code block (\`\`\`${fence}) holding the whole file ${task.solution_file}.`,
     'Keep the interface and the results exactly the same: a faster kernel with wrong results is rejected.',
   ].join('\n');
   const parts = [
-    `Task id: ${task.id}`,
-    `Title: ${task.title}`,
-    `Domain: ${task.domain}`,
-    '',
-    '## Goal',
-    task.goal.trim(),
+    ...taskHeaderLines(task),
     '',
     '## Optimize',
     `The code below is correct. Make it faster. Best so far: iteration ${input.best.iteration}, ${ms(input.best.timeMs)} per run, score ${Math.round(input.best.score * 10) / 10} of the target ${input.targetScore}.`,
@@ -92,9 +85,7 @@ export function buildOptimizePrompt(input: OptimizePromptInput): ChatMessage[] {
     );
     if (input.lastFailure.output.trim()) parts.push('', 'Output:', '```text', input.lastFailure.output.trimEnd().slice(-2000), '```');
   }
-  for (const file of task.interfaceFiles) {
-    parts.push('', `## Interface: ${file.path} (given, do not change)`, '```' + fence, file.content.trimEnd(), '```');
-  }
+  parts.push(...interfaceLines(task));
   parts.push('', `## Current best ${task.solution_file}`, '```' + fence, input.bestCode.trimEnd(), '```', '', `Answer with the complete faster ${task.solution_file}.`);
   return [
     { role: 'system', content: system },

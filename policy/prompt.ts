@@ -17,29 +17,33 @@ export interface PreviousFailure {
   categorization: Categorization;
 }
 
-const LANGUAGE_NAME = { cuda: 'CUDA C++', cpp: 'C++17' } as const;
+export const LANGUAGE_NAME = { cuda: 'CUDA C++', cpp: 'C++17' } as const;
 
-/** Builds the chat messages for one generation. The "Task id:" line lets logs and scripted servers tell tasks apart. */
+/** The fence tag of a task's code blocks. */
+export function codeFence(task: Pick<ResolvedTask, 'language'>): 'cuda' | 'cpp' {
+  return task.language === 'cuda' ? 'cuda' : 'cpp';
+}
+
+/** The lines every prompt opens with; the "Task id:" line lets logs and scripted servers tell tasks apart. */
+export function taskHeaderLines(task: ResolvedTask): string[] {
+  return [`Task id: ${task.id}`, `Title: ${task.title}`, `Domain: ${task.domain}`, '', '## Goal', task.goal.trim()];
+}
+
+/** The interface files, shown as given and not to be changed. */
+export function interfaceLines(task: ResolvedTask): string[] {
+  const fence = codeFence(task);
+  return task.interfaceFiles.flatMap((file) => ['', `## Interface: ${file.path} (given, do not change)`, '```' + fence, file.content.trimEnd(), '```']);
+}
+
+/** Builds the chat messages for one generation. */
 export function buildPrompt(task: ResolvedTask, previous?: PreviousFailure): ChatMessage[] {
-  const fence = task.language === 'cuda' ? 'cuda' : 'cpp';
+  const fence = codeFence(task);
   const system = [
     `You are an expert ${LANGUAGE_NAME[task.language]} engineer. You write complete, compilable source files.`,
     `Answer with exactly one fenced code block (\`\`\`${fence}) holding the whole file ${task.solution_file}.`,
     'Do not change the interface files; do not write a main() unless the goal asks for one.',
   ].join('\n');
-  const parts = [
-    `Task id: ${task.id}`,
-    `Title: ${task.title}`,
-    `Domain: ${task.domain}`,
-    '',
-    '## Goal',
-    task.goal.trim(),
-    '',
-    `## File to write: ${task.solution_file}`,
-  ];
-  for (const file of task.interfaceFiles) {
-    parts.push('', `## Interface: ${file.path} (given, do not change)`, '```' + fence, file.content.trimEnd(), '```');
-  }
+  const parts = [...taskHeaderLines(task), '', `## File to write: ${task.solution_file}`, ...interfaceLines(task)];
   if (previous) {
     const c = previous.categorization;
     parts.push(
