@@ -3,44 +3,20 @@
  * scripted microbenchmark and full profile answer from markers in the candidate's code
  * (`ms=<median ms>`, `sol=<speed-of-light %>`), see test/helpers/scripted-activities.ts.
  */
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import { parseConfig, type KisystemConfig } from '../../policy/config-schema';
 import type { ResolvedTask } from '../../policy/task-schema';
 import { stateQuery, type TaskResult, type TaskWorkflowInput } from '../../workflows/messages';
 import { createScriptedActivities, fence, type ScriptedWorld } from '../helpers/scripted-activities';
-import { startTestServer, uniqueName, workflowBundle } from '../helpers/temporal-env';
+import { uniqueName, workflowBundle } from '../helpers/temporal-env';
+import { cudaTask, useTestServer } from '../helpers/workflow-test-env';
 
 jest.setTimeout(120_000);
 
-let env: TestWorkflowEnvironment;
+const env = useTestServer();
 
-beforeAll(async () => {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
-  env = await startTestServer();
-  await workflowBundle();
-});
 
-afterAll(async () => {
-  await env?.teardown();
-});
-
-const plainTask: ResolvedTask = {
-  id: 'matmul-tiled',
-  title: 'Tiled matrix multiplication',
-  domain: 'CUDA/Kernel',
-  domainReason: 'given in the task file',
-  language: 'cuda',
-  goal: 'Write a tiled matmul: a __global__ kernel launched with <<<grid, block>>>, __shared__ tiles and __syncthreads.',
-  solution_file: 'matmul.cu',
-  harnessFiles: [{ path: 'harness.cu', content: '// harness' }],
-  interfaceFiles: [],
-  build: { flags: ['-O2'], output: 'candidate' },
-  test: { command: ['./candidate'] },
-  sourcePath: '/examples/matmul-tiled/task.yaml',
-};
-
-const benchTask: ResolvedTask = { ...plainTask, benchmark: { command: ['./candidate', '--bench'], kernel_regex: 'mm_tiled', reference_ms: 2 } };
+const benchTask: ResolvedTask = { ...cudaTask, benchmark: { command: ['./candidate', '--bench'], kernel_regex: 'mm_tiled', reference_ms: 2 } };
 
 const FIRST = 'qwen2.5-coder:32b';
 const SECOND = 'deepseek-r1:32b';
@@ -57,11 +33,11 @@ function ok(ms: number, sol?: number): string {
 async function runTask(task: ResolvedTask, world: Omit<ScriptedWorld, 'hostQueue'>, cfg: KisystemConfig) {
   const taskQueue = uniqueName('opt-test');
   const scripted = createScriptedActivities({ ...world, hostQueue: taskQueue });
-  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities: scripted.activities });
+  const worker = await Worker.create({ connection: env().nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities: scripted.activities });
   const workflowId = uniqueName(task.id);
   const input: TaskWorkflowInput = { task, config: cfg, queues: { gpu: taskQueue, cuda: taskQueue } };
   return worker.runUntil(async () => {
-    const handle = await env.client.workflow.start('taskWorkflow', { taskQueue, workflowId, args: [input] });
+    const handle = await env().client.workflow.start('taskWorkflow', { taskQueue, workflowId, args: [input] });
     const result = (await handle.result()) as TaskResult;
     const state = await handle.query(stateQuery);
     const history = await handle.fetchHistory();
@@ -223,7 +199,7 @@ describe('optimization phase', () => {
   });
 
   it('a task without a benchmark runs no optimization', async () => {
-    const run = await runTask(plainTask, { replies: { [FIRST]: [ok(1, 60), ok(0.5, 90)] } }, config());
+    const run = await runTask(cudaTask, { replies: { [FIRST]: [ok(1, 60), ok(0.5, 90)] } }, config());
     expect(run.result.optimization).toBeNull();
     expect(run.result.runs).toHaveLength(1);
     expect(run.scripted.generated).toHaveLength(1);

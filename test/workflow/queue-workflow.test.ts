@@ -4,10 +4,8 @@
  * (start model, P(domain) and durations per task; queue_tasks rows collected in memory).
  */
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import type { QueueEstimatesInput } from '../../activities/queue';
-import { parseConfig, type KisystemConfig } from '../../policy/config-schema';
 import type { Domain } from '../../policy/domains';
 import type { ResolvedTask } from '../../policy/task-schema';
 import {
@@ -24,25 +22,13 @@ import {
 } from '../../workflows/queue-messages';
 import type { queueWorkflow } from '../../workflows/queue-workflow';
 import { createScriptedActivities, fence } from '../helpers/scripted-activities';
-import { startTestServer, uniqueName, workflowBundle } from '../helpers/temporal-env';
+import { uniqueName, workflowBundle } from '../helpers/temporal-env';
+import { useTestServer, workflowTestConfig } from '../helpers/workflow-test-env';
 
 jest.setTimeout(180_000);
 
-let env: TestWorkflowEnvironment;
+const env = useTestServer();
 
-beforeAll(async () => {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
-  env = await startTestServer();
-  await workflowBundle();
-});
-
-afterAll(async () => {
-  await env?.teardown();
-});
-
-function testConfig(): KisystemConfig {
-  return parseConfig('(test)', { retry_build: 2, retry_test: 1, retry_llm: 2, timeouts: { manual_fallback: 600, heartbeat: 10 } });
-}
 
 function task(id: string, domain: Domain, priority?: number): ResolvedTask {
   const language = domain === 'CUDA/Kernel' ? 'cuda' : 'cpp';
@@ -91,13 +77,13 @@ function world(taskQueue: string, estimate: Estimator, delayMs = 150) {
 }
 
 async function newWorker(taskQueue: string, activities: object): Promise<Worker> {
-  return Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities });
+  return Worker.create({ connection: env().nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities });
 }
 
 async function startQueue(taskQueue: string, overrides: Partial<QueueWorkflowInput> = {}): Promise<WorkflowHandle<typeof queueWorkflow>> {
   const name = uniqueName('q');
-  const input: QueueWorkflowInput = { name, config: testConfig(), queues: { gpu: taskQueue, cuda: taskQueue }, ...overrides };
-  return env.client.workflow.start<typeof queueWorkflow>('queueWorkflow', { taskQueue, workflowId: `kisystem-queue-${name}`, args: [input] });
+  const input: QueueWorkflowInput = { name, config: workflowTestConfig(), queues: { gpu: taskQueue, cuda: taskQueue }, ...overrides };
+  return env().client.workflow.start<typeof queueWorkflow>('queueWorkflow', { taskQueue, workflowId: `kisystem-queue-${name}`, args: [input] });
 }
 
 async function waitFor(handle: WorkflowHandle, until: (s: QueueStateView) => boolean, timeoutMs = 90_000): Promise<QueueStateView> {

@@ -3,15 +3,13 @@
  * severity escalation, the manual fallback, and infrastructure faults that never count against a model.
  */
 import { WorkflowFailedError } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import { parseConfig, type KisystemConfig } from '../../policy/config-schema';
 import type { ResolvedTask } from '../../policy/task-schema';
 import { giveUpUpdate, stateQuery, submitSolutionUpdate, type TaskResult, type TaskWorkflowInput } from '../../workflows/messages';
 import { CURRENT_MODEL, ESCALATIONS, STATUS } from '../../workflows/search-attributes';
 import { createScriptedActivities, fence, type ScriptedWorld } from '../helpers/scripted-activities';
-import { quietLogger, startTestServer, uniqueName, workflowBundle } from '../helpers/temporal-env';
-import { Runtime, DefaultLogger } from '@temporalio/worker';
+import { uniqueName, workflowBundle } from '../helpers/temporal-env';
+import { cudaTask, useTestServer, workflowTestConfig } from '../helpers/workflow-test-env';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,44 +21,11 @@ import type { Database } from '../../db/tables';
 
 jest.setTimeout(120_000);
 
-let env: TestWorkflowEnvironment;
+const env = useTestServer();
 
-beforeAll(async () => {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
-  env = await startTestServer();
-  await workflowBundle();
-});
-
-afterAll(async () => {
-  await env?.teardown();
-});
-
-const cudaTask: ResolvedTask = {
-  id: 'matmul-tiled',
-  title: 'Tiled matrix multiplication',
-  domain: 'CUDA/Kernel',
-  domainReason: 'given in the task file',
-  language: 'cuda',
-  goal: 'Write a tiled matmul: a __global__ kernel launched with <<<grid, block>>>, __shared__ tiles and __syncthreads.',
-  solution_file: 'matmul.cu',
-  harnessFiles: [{ path: 'harness.cu', content: '// harness' }],
-  interfaceFiles: [],
-  build: { flags: ['-O2'], output: 'candidate' },
-  test: { command: ['./candidate'] },
-  sourcePath: '/examples/matmul-tiled/task.yaml',
-};
 
 const cppTask: ResolvedTask = { ...cudaTask, id: 'queue', title: 'Bounded queue', goal: 'Write a bounded queue.', domain: 'C++/System', language: 'cpp', solution_file: 'queue.cpp', harnessFiles: [{ path: 'harness.cpp', content: '// harness' }] };
 
-function testConfig(overrides: Record<string, unknown> = {}): KisystemConfig {
-  return parseConfig('(test)', {
-    retry_build: 2,
-    retry_test: 1,
-    retry_llm: 2,
-    timeouts: { manual_fallback: 600, heartbeat: 10 },
-    ...overrides,
-  });
-}
 
 interface Run {
   result: Promise<TaskResult>;
@@ -72,14 +37,14 @@ interface Run {
 async function runTask(
   task: ResolvedTask,
   world: Omit<ScriptedWorld, 'hostQueue'>,
-  config = testConfig(),
+  config = workflowTestConfig(),
   during?: (workflowId: string) => Promise<void>,
   realActivities: Record<string, (...args: never[]) => Promise<unknown>> = {},
 ): Promise<Run & { outcome: TaskResult | Error }> {
   const taskQueue = uniqueName('wf-test');
   const scripted = createScriptedActivities({ ...world, hostQueue: taskQueue });
   const worker = await Worker.create({
-    connection: env.nativeConnection,
+    connection: env().nativeConnection,
     taskQueue,
     workflowBundle: await workflowBundle(),
     activities: { ...scripted.activities, ...realActivities },
@@ -87,7 +52,7 @@ async function runTask(
   const workflowId = uniqueName(task.id);
   const input: TaskWorkflowInput = { task, config, queues: { gpu: taskQueue, cuda: taskQueue } };
   return worker.runUntil(async () => {
-    const handle = await env.client.workflow.start('taskWorkflow', { taskQueue, workflowId, args: [input] });
+    const handle = await env().client.workflow.start('taskWorkflow', { taskQueue, workflowId, args: [input] });
     if (during) await during(workflowId);
     const result = handle.result() as Promise<TaskResult>;
     const outcome = await result.catch((e: Error) => e);
@@ -125,7 +90,7 @@ describe('task workflow', () => {
     expect(run.scripted.generated[1]!.messages[1]!.content).toContain('KISYSTEM_VERDICT: FAIL');
     expect(run.scripted.generated[2]!.modelAttempt).toBe(1);
     // The Web UI's list can be filtered by the search attributes.
-    const description = await env.client.workflow.getHandle(run.workflowId).describe();
+    const description = await env().client.workflow.getHandle(run.workflowId).describe();
     expect(description.typedSearchAttributes.get(CURRENT_MODEL)).toBe('deepseek-r1:32b');
     expect(description.typedSearchAttributes.get(STATUS)).toBe('succeeded');
     expect(description.typedSearchAttributes.get(ESCALATIONS)).toBe(1);
@@ -152,9 +117,9 @@ describe('task workflow', () => {
   });
 
   it('goes to the manual fallback at the end of the chain, and a person resolves it', async () => {
-    const config = testConfig({ stoploss_per_model: 1 });
+    const config = workflowTestConfig({ stoploss_per_model: 1 });
     const run = await runTask(cppTask, { replies: { 'deepseek-coder-v2:16b': [fence('WRONG')], 'qwen2.5-coder:32b': [fence('SYNTAX')], 'deepseek-r1:32b': [fence('SEGV')] } }, config, async (workflowId) => {
-      const handle = env.client.workflow.getHandle(workflowId);
+      const handle = env().client.workflow.getHandle(workflowId);
       await waitFor(async () => (await handle.query(stateQuery)).status === 'waiting_for_person');
       const state = await handle.query(stateQuery);
       expect(state.fallback?.reason).toContain('last model of the chain');
@@ -176,9 +141,9 @@ describe('task workflow', () => {
   });
 
   it('lets a person give up at the fallback', async () => {
-    const config = testConfig({ stoploss_per_model: 1, routing: { 'C++/System': ['only-model'] } });
+    const config = workflowTestConfig({ stoploss_per_model: 1, routing: { 'C++/System': ['only-model'] } });
     const run = await runTask(cppTask, { replies: { 'only-model': [fence('WRONG')] } }, config, async (workflowId) => {
-      const handle = env.client.workflow.getHandle(workflowId);
+      const handle = env().client.workflow.getHandle(workflowId);
       await waitFor(async () => (await handle.query(stateQuery)).status === 'waiting_for_person');
       await handle.executeUpdate(giveUpUpdate, { args: ['not worth it'] });
     });
@@ -186,13 +151,13 @@ describe('task workflow', () => {
   });
 
   it('ends as exhausted when nobody answers before the fallback deadline', async () => {
-    const config = testConfig({ stoploss_per_model: 1, routing: { 'C++/System': ['only-model'] }, timeouts: { manual_fallback: 2, heartbeat: 10 } });
+    const config = workflowTestConfig({ stoploss_per_model: 1, routing: { 'C++/System': ['only-model'] }, timeouts: { manual_fallback: 2, heartbeat: 10 } });
     const run = await runTask(cppTask, { replies: { 'only-model': [fence('WRONG')] } }, config);
     expect(run.outcome).toMatchObject({ status: 'exhausted', winningModel: null });
   });
 
   it('goes to the fallback at once on a non-recoverable error (the harness itself does not compile)', async () => {
-    const run = await runTask(cppTask, { replies: { 'deepseek-coder-v2:16b': [fence('HARNESS_BROKEN')] } }, testConfig({ timeouts: { manual_fallback: 1, heartbeat: 10 } }));
+    const run = await runTask(cppTask, { replies: { 'deepseek-coder-v2:16b': [fence('HARNESS_BROKEN')] } }, workflowTestConfig({ timeouts: { manual_fallback: 1, heartbeat: 10 } }));
     const result = run.outcome as TaskResult;
     expect(result.status).toBe('exhausted');
     expect(result.runs).toHaveLength(1);
@@ -217,7 +182,7 @@ describe('task workflow', () => {
   });
 
   it('fails the task with a clear reason when an infrastructure fault outlasts its retries, recording no run', async () => {
-    const run = await runTask(cppTask, { replies: { 'deepseek-coder-v2:16b': [fence('OK')] }, faults: { buildCandidate: { times: 99, type: 'CompilerMissing' } } }, testConfig({ retry_build: 1 }));
+    const run = await runTask(cppTask, { replies: { 'deepseek-coder-v2:16b': [fence('OK')] }, faults: { buildCandidate: { times: 99, type: 'CompilerMissing' } } }, workflowTestConfig({ retry_build: 1 }));
     expect(run.outcome).toBeInstanceOf(WorkflowFailedError);
     const cause = (run.outcome as WorkflowFailedError).cause as Error;
     expect(cause.message).toMatch(/infrastructure fault during run #1 with deepseek-coder-v2:16b.*CompilerMissing/);
@@ -239,7 +204,6 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs = 30_000): Promi
   }
 }
 
-void quietLogger;
 
 describe('start decision (Meta-Supervisor and hybrid decision)', () => {
   let testDb: TestDatabase;
@@ -266,7 +230,7 @@ describe('start decision (Meta-Supervisor and hybrid decision)', () => {
   const replies = { 'qwen2.5-coder:32b': [fence('OK', 'cuda')], 'deepseek-r1:32b': [fence('OK', 'cuda')] };
 
   it('starts a new CUDA task on deepseek-r1:32b when the history says it qualifies, and stores the decision', async () => {
-    const run = await runTask(cudaTask, { replies }, testConfig(), undefined, createMetaActivities({ db }));
+    const run = await runTask(cudaTask, { replies }, workflowTestConfig(), undefined, createMetaActivities({ db }));
     const result = run.outcome as TaskResult;
     expect(result.runs.map((r) => r.model)).toEqual(['deepseek-r1:32b']);
     const stored = await db.selectFrom('start_decisions').selectAll().where('workflow_id', '=', run.workflowId).executeTakeFirstOrThrow();
@@ -276,7 +240,7 @@ describe('start decision (Meta-Supervisor and hybrid decision)', () => {
   });
 
   it('starts at the head of the chain with enable_meta_supervisor: false (Phase 6 behaviour)', async () => {
-    const run = await runTask(cudaTask, { replies }, testConfig({ enable_meta_supervisor: false }), undefined, createMetaActivities({ db }));
+    const run = await runTask(cudaTask, { replies }, workflowTestConfig({ enable_meta_supervisor: false }), undefined, createMetaActivities({ db }));
     expect((run.outcome as TaskResult).runs.map((r) => r.model)).toEqual(['qwen2.5-coder:32b']);
     const stored = await db.selectFrom('start_decisions').selectAll().where('workflow_id', '=', run.workflowId).executeTakeFirstOrThrow();
     expect(stored).toMatchObject({ rule: 'static-chain-head', bias_model: null, meta_enabled: false });
