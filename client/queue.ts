@@ -66,7 +66,7 @@ export async function queueAdd(client: Client, settings: Settings, config: Kisys
 
 export function formatQueue(state: QueueStateView): string[] {
   const lines = [
-    `queue ${state.name}${state.paused ? ' (paused)' : ''}: ${state.running.length}/${state.maxRunning} running, ${state.order.length} pending, ` +
+    `queue ${state.name}${state.paused ? ' (paused)' : ''}${state.ordering === 'fifo' ? ' (FIFO order)' : ''}: ${state.running.length}/${state.maxRunning} running, ${state.order.length} pending, ` +
       `${state.counters.finished} finished (${state.counters.succeeded} succeeded, ${state.counters.failed} failed, ${state.counters.cancelled} cancelled)`,
   ];
   if (state.running.length) {

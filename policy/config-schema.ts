@@ -180,9 +180,11 @@ export const configSchema = z
         max_history_events: z.number().int().min(100).max(50_000).default(10_000),
         /** Finished tasks the queue keeps for its query and the Web UI. */
         recent_results: z.number().int().min(0).max(1000).default(50),
+        /** `cost-aware` (priority_eff = priority / ETA, highest first) or `fifo` (arrival order, the guide's "traditional" queue). */
+        ordering: z.enum(['cost-aware', 'fifo']).default('cost-aware'),
       })
       .strict()
-      .default({ max_running: 3, priority_refresh_seconds: 300, max_history_events: 10_000, recent_results: 50 }),
+      .default({ max_running: 3, priority_refresh_seconds: 300, max_history_events: 10_000, recent_results: 50, ordering: 'cost-aware' }),
   })
   .strict();
 

@@ -6,17 +6,18 @@
  * multiplier + overhead) scaled down: --scale milliseconds per ETA second (generate = the model part,
  * build and test = half the overhead each).
  *
- *   npm run build && node dist/scripts/bench-queue.js [--scale 1] [--guide-scale 10] [--tasks 200] [--seed 5]
+ *   npm run build && node dist/scripts/bench-queue.js [--scale 1] [--guide-scale 10] [--tasks 200] [--seed 5] [--slots 1,3] [--eta learnt|table]
  *
  * Workloads: the guide's example (A: priority 90, ETA 300 s; B: 80, 180 s; C: 95, 900 s) and a mix
  * of --tasks tasks over the five domains with random priorities and start models (seeded RNG). Each
  * runs on 1 and 3 slots (max_running), once in cost-aware order and once in arrival order (FIFO).
  *
- * FIFO: the queue workflow has no FIFO switch (it always orders by priority_eff). Arrival order is
- * forced through the same workflow by giving task i (0-based, in arrival order) the queue priority
- * 100 x ETA_i / max ETA x (N - i) / N, so that priority_eff = 100 (N - i) / (N max ETA) strictly
- * decreases in arrival order. The weighted completion time of both runs is scored with the tasks'
- * TRUE priorities.
+ * FIFO: the same queue workflow with `ordering: 'fifo'` (arrival order), the tasks' true priorities.
+ *
+ * ETAs of the cost-aware run (--eta): `learnt` (default) gives the queue, as its history, the real
+ * durations of the FIFO run that went before it (per start model and domain, in scaled seconds:
+ * Temporal's own cost per task included), as `update_from_history` does after real runs; a model and
+ * domain with fewer than 5 of them keeps the table ETA. `table` gives it no history (guide table only).
  *
  * Figures per run, in scaled seconds (measured ms / scale), t = 0 at the first child's start:
  * weighted completion time sum(priority x completion) from the child workflows' real start and close
@@ -31,7 +32,7 @@ import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/wo
 import type { MetaSnapshot } from '../activities/meta';
 import { parseConfig, type KisystemConfig } from '../policy/config-schema';
 import { DOMAINS, type Domain } from '../policy/domains';
-import { tableEta } from '../policy/eta';
+import { estimateEta, tableEta as tableEtaOf } from '../policy/eta';
 import { fifoOrder, orderQueue, weightedCompletionTime, type QueuedTask } from '../policy/queue-order';
 import { addTasksUpdate, MAX_ADD_BATCH, pauseUpdate, queueStateQuery, resumeUpdate, type QueueItemInput, type QueueStateView, type QueueWorkflowInput } from '../workflows/queue-messages';
 import type { queueWorkflow } from '../workflows/queue-workflow';
@@ -64,6 +65,8 @@ interface RunResult {
   completion: Map<string, number>;
   /** task id -> the child's own duration (scaled s) plus the mean gap the queue left between tasks on a slot */
   effective: Map<string, number>;
+  /** task id -> the child task workflow's duration, start to close (scaled s): what the history would record */
+  durations: Map<string, number>;
   startOrder: string[];
   weighted: number;
   weightedOfOrder: number;
@@ -111,19 +114,13 @@ function mixWorkload(config: KisystemConfig, n: number, seed: number, scale: num
     // A Meta-Supervisor bias spreads the start models (and so the ETAs) over the table, as a learnt history would.
     const snapshot: Partial<MetaSnapshot> = biasModel ? { bias: { domain, model: biasModel, weightedSuccessRate: 0.7, runs: 10 } } : {};
     const model = startModelFor(config, domain, complexityText(standInTask(id, domain)), snapshot);
-    tasks.push({ id, domain, priority, model, etaSeconds: tableEta(model, domain, config.eta).seconds, snapshot, history: [], seq: i });
+    tasks.push({ id, domain, priority, model, etaSeconds: tableEtaOf(model, domain, config.eta).seconds, snapshot, history: [], seq: i });
   }
   return { name: `mix of ${n} tasks (seed ${seed})`, tasks, scale };
 }
 
 function queued(tasks: readonly BenchTask[]): (QueuedTask & { id: string })[] {
   return tasks.map((t) => ({ id: t.id, key: t.id, priorityScore: t.priority, etaSeconds: t.etaSeconds, seq: t.seq }));
-}
-
-/** FIFO priorities: priority_eff = 100 (N - i) / (N max ETA), strictly decreasing in arrival order. */
-function fifoPriority(t: BenchTask, all: readonly BenchTask[]): number {
-  const maxEta = Math.max(...all.map((x) => x.etaSeconds));
-  return (100 * t.etaSeconds * (all.length - t.seq)) / (all.length * maxEta);
 }
 
 async function waitFor(handle: WorkflowHandle, until: (s: QueueStateView) => boolean, timeoutMs: number): Promise<QueueStateView> {
@@ -136,7 +133,11 @@ async function waitFor(handle: WorkflowHandle, until: (s: QueueStateView) => boo
   }
 }
 
-async function runOnce(env: BenchServer, taskQueue: string, config: KisystemConfig, w: Workload, slots: number, mode: 'fifo' | 'cost', tag: string): Promise<RunResult> {
+/**
+ * One run of a workload through a fresh queue workflow. `etaOf` is the ETA the queue must estimate
+ * for a task (checked before the queue is resumed, so a bench bug cannot pass as a result).
+ */
+async function runOnce(env: BenchServer, taskQueue: string, config: KisystemConfig, w: Workload, slots: number, mode: 'fifo' | 'cost', tag: string, etaOf: (t: BenchTask) => number): Promise<RunResult> {
   const name = `bench-${tag}-${slots}-${mode}-${Date.now().toString(36)}`;
   const input: QueueWorkflowInput = {
     name,
@@ -145,18 +146,22 @@ async function runOnce(env: BenchServer, taskQueue: string, config: KisystemConf
     maxRunning: slots,
     priorityRefreshSeconds: 1_000_000,
     recentResults: w.tasks.length,
+    ordering: mode === 'fifo' ? 'fifo' : 'cost-aware',
   };
   const handle = await env.client.workflow.start<typeof queueWorkflow>('queueWorkflow', { taskQueue, workflowId: `kisystem-queue-${name}`, args: [input] });
   await handle.executeUpdate(pauseUpdate);
-  const items: QueueItemInput[] = w.tasks.map((t) => ({ task: standInTask(t.id, t.domain), priority: mode === 'cost' ? t.priority : fifoPriority(t, w.tasks) }));
+  const items: QueueItemInput[] = w.tasks.map((t) => ({ task: standInTask(t.id, t.domain), priority: t.priority }));
   for (let i = 0; i < items.length; i += MAX_ADD_BATCH) {
     const out = await handle.executeUpdate(addTasksUpdate, { args: [items.slice(i, i + MAX_ADD_BATCH)] });
     const refused = out.filter((o) => !o.accepted);
     if (refused.length) throw new Error(`refused: ${JSON.stringify(refused.slice(0, 3))}`);
   }
   const waiting = await handle.query(queueStateQuery);
-  const etaOk = waiting.order.every((o) => Math.abs(o.etaSeconds - w.tasks.find((t) => t.id === o.taskId)!.etaSeconds) < 1e-9);
-  if (!etaOk) throw new Error('the queue estimates other ETAs than the bench expects');
+  const byTaskId = new Map(w.tasks.map((t) => [t.id, t]));
+  const wrongEta = waiting.order.find((o) => Math.abs(o.etaSeconds - etaOf(byTaskId.get(o.taskId)!)) > 1e-6);
+  if (wrongEta) throw new Error(`the queue estimates ${wrongEta.etaSeconds} s for ${wrongEta.taskId}, the bench expects ${etaOf(byTaskId.get(wrongEta.taskId)!)} s`);
+  if (waiting.ordering !== (mode === 'fifo' ? 'fifo' : 'cost-aware')) throw new Error(`the queue orders ${waiting.ordering}, the bench asked for ${mode}`);
+  const queueEta = new Map(waiting.order.map((o) => [o.taskId, o.etaSeconds]));
   const wallStart = Date.now();
   await handle.executeUpdate(resumeUpdate);
   const totalEtaMs = w.tasks.reduce((s, t) => s + t.etaSeconds, 0) * w.scale;
@@ -178,17 +183,20 @@ async function runOnce(env: BenchServer, taskQueue: string, config: KisystemConf
   const span = Math.max(...completion.values());
   const gap = Math.max(0, (span * slots - busy) / times.length);
   const effective = new Map(times.map((t) => [t.id, (t.close - t.start) / w.scale + gap]));
+  const durations = new Map(times.map((t) => [t.id, (t.close - t.start) / w.scale]));
   const byId = new Map(w.tasks.map((t) => [t.id, t]));
   const weighted = w.tasks.reduce((s, t) => s + t.priority * completion.get(t.id)!, 0);
   const weightedOfOrder = weightedCompletionTime(startOrder.map((id) => ({ priorityScore: byId.get(id)!.priority, etaSeconds: byId.get(id)!.etaSeconds })), slots);
   // What the queue should have started, in order (ties in start time on several slots make the observed order only approximate there).
-  const expected = (mode === 'cost' ? orderQueue(queued(w.tasks)) : fifoOrder(queued(w.tasks))).map((t) => t.id);
+  const asQueued = queued(w.tasks).map((t) => ({ ...t, etaSeconds: queueEta.get(t.id)! }));
+  const expected = (mode === 'cost' ? orderQueue(asQueued) : fifoOrder(asQueued)).map((t) => t.id);
   const orderAsExpected = slots === 1 ? startOrder.join() === expected.join() : sameSlotsApart(startOrder, expected, slots);
   return {
     mode,
     slots,
     completion,
     effective,
+    durations,
     startOrder,
     weighted,
     weightedOfOrder,
@@ -243,6 +251,29 @@ function report(w: Workload, slots: number, fifo: RunResult, cost: RunResult): s
   return lines;
 }
 
+/** The FIFO run's real durations become the history of every task with the same start model and domain. */
+function learnFrom(w: Workload, run: RunResult, learnt: Map<string, number[]>): void {
+  const byGroup = new Map<string, number[]>();
+  const group = (t: BenchTask) => `${t.model}\u0000${t.domain}`;
+  for (const t of w.tasks) byGroup.set(group(t), [...(byGroup.get(group(t)) ?? []), run.durations.get(t.id)!]);
+  for (const t of w.tasks) learnt.set(t.id, byGroup.get(group(t))!);
+}
+
+function describeLearnt(w: Workload, learnt: Map<string, number[]>, config: KisystemConfig): string {
+  let fromHistory = 0;
+  const shift: number[] = [];
+  for (const t of w.tasks) {
+    const e = estimateEta(t.model, t.domain, config.eta, learnt.get(t.id) ?? []);
+    if (e.source === 'history') {
+      fromHistory++;
+      shift.push(e.seconds - t.etaSeconds);
+    }
+  }
+  const mean = shift.length ? shift.reduce((a, b) => a + b, 0) / shift.length : 0;
+  return `${fromHistory} of ${w.tasks.length} from the FIFO run's durations (median per start model and domain, >= ${config.eta.history_min_samples} runs), ` +
+    `on average ${fmt(mean, 0)} s above the table ETA (Temporal's own cost per task); the rest from the table`;
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -251,6 +282,7 @@ async function main(): Promise<void> {
       tasks: { type: 'string', default: '200' },
       seed: { type: 'string', default: '5' },
       slots: { type: 'string', default: '1,3' },
+      eta: { type: 'string', default: 'learnt' },
     },
   });
   const scale = Number(values.scale);
@@ -258,6 +290,8 @@ async function main(): Promise<void> {
   const n = Number(values.tasks);
   const seed = Number(values.seed);
   const slotList = values.slots.split(',').map(Number);
+  const etaMode = values.eta;
+  if (etaMode !== 'learnt' && etaMode !== 'table') throw new Error(`--eta must be learnt or table, got ${etaMode}`);
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const config = benchConfig();
   const workloads = [guideWorkload(config, guideScale), mixWorkload(config, n, seed, scale)];
@@ -273,15 +307,18 @@ async function main(): Promise<void> {
     if (!e) return { generate: 0, build: 0, test: 0 };
     const over = config.eta.overhead_seconds;
     // The model the task runs with is the model the queue estimated for (same decideStart, same snapshot).
-    const eta = model === '' || model === e.t.model ? e.t.etaSeconds : tableEta(model, e.t.domain, config.eta).seconds;
+    const eta = model === '' || model === e.t.model ? e.t.etaSeconds : tableEtaOf(model, e.t.domain, config.eta).seconds;
     return { generate: (eta - over) * e.scale, build: (over / 2) * e.scale, test: (over / 2) * e.scale };
   };
+  /** task id -> the real durations the queue's ETA sees (learnt from the FIFO run before; see --eta). */
+  const learnt = new Map<string, number[]>();
+  const etaOf = (t: BenchTask) => estimateEta(t.model, t.domain, config.eta, learnt.get(t.id) ?? t.history).seconds;
   const taskQueue = `bench-queue-${Date.now().toString(36)}`;
   const standIns = createStandInActivities({
     hostQueue: taskQueue,
     phaseMs,
     snapshot: (id) => byId.get(id)?.t.snapshot ?? {},
-    history: (id) => byId.get(id)?.t.history ?? [],
+    history: (id) => learnt.get(id) ?? byId.get(id)?.t.history ?? [],
   });
 
   const env = await startBenchServer();
@@ -293,8 +330,11 @@ async function main(): Promise<void> {
     for (const [i, w] of workloads.entries()) {
       for (const slots of slotList) {
         const tag = i === 0 ? 'guide' : 'mix';
-        const fifo = await runOnce(env, taskQueue, config, w, slots, 'fifo', tag);
-        const cost = await runOnce(env, taskQueue, config, w, slots, 'cost', tag);
+        learnt.clear();
+        const fifo = await runOnce(env, taskQueue, config, w, slots, 'fifo', tag, etaOf);
+        if (etaMode === 'learnt' && tag === 'mix') learnFrom(w, fifo, learnt);
+        const cost = await runOnce(env, taskQueue, config, w, slots, 'cost', tag, etaOf);
+        if (learnt.size) console.log(`  ETAs of the cost-aware run: ${describeLearnt(w, learnt, config)}`);
         console.log(report(w, slots, fifo, cost).join('\n'));
         console.log('');
       }

@@ -11,6 +11,7 @@ import type { KisystemConfig } from '../policy/config-schema';
 import type { ExtractedFile } from '../policy/extract-code';
 import type { Categorization } from '../policy/run-types';
 import type { ResolvedTask } from '../policy/task-schema';
+import { buildInputFor, testInputFor } from './host-inputs';
 import type { TaskQueues } from './messages';
 
 export interface CandidateContext {
@@ -84,22 +85,7 @@ export async function buildAndTest(
           startToCloseTimeout: `${config.timeouts.build + 60} seconds`,
           retry: { maximumAttempts: config.retry_build + 1 },
         },
-        [
-          {
-            workflowId: ctx.workflowId,
-            workflowRunId: ctx.workflowRunId,
-            attemptNo,
-            language: task.language,
-            harnessFiles: task.harnessFiles,
-            modelFiles: files,
-            solutionFile: task.solution_file,
-            sources: task.build.sources,
-            flags: task.build.flags,
-            output: task.build.output,
-            timeoutS: config.timeouts.build,
-            keepChars: config.output_keep_chars,
-          },
-        ],
+        [buildInputFor(task, config, ctx, attemptNo, files)],
       );
       if (!build.ok) return { stage: 'build', build, hostQueue: host.hostQueue };
       const test = await onHost.testCandidate.executeWithOptions(
@@ -108,22 +94,7 @@ export async function buildAndTest(
           startToCloseTimeout: `${config.timeouts.test + 60} seconds`,
           retry: { maximumAttempts: config.retry_test + 1 },
         },
-        [
-          {
-            runFolder: build.runFolder,
-            command: task.test.command,
-            language: task.language,
-            timeoutS: config.timeouts.test,
-            keepChars: config.output_keep_chars,
-            limits: {
-              cpuSeconds: config.sandbox.cpu_seconds,
-              memoryMb: config.sandbox.memory_mb,
-              maxProcesses: config.sandbox.max_processes,
-              maxFileMb: config.sandbox.max_file_mb,
-            },
-            seed,
-          },
-        ],
+        [testInputFor(task, config, build.runFolder, seed)],
       );
       return { stage: 'test', build, test, hostQueue: host.hostQueue };
     } catch (error) {

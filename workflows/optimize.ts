@@ -34,6 +34,7 @@ import type { Categorization } from '../policy/run-types';
 import { afterFailure, currentModel, type EscalationState, type StopLossDecision } from '../policy/stop-loss';
 import { decideTier, estimateScoreFromTime, type TierHistoryEntry } from '../policy/two-tier';
 import type { AttemptOutcome, CandidateContext } from './candidate';
+import { fullProfileInputFor, microbenchmarkInputFor } from './host-inputs';
 import type { OptimizationIteration, OptimizationSummary } from './messages';
 
 /** The passing candidate the phase starts from. */
@@ -103,11 +104,11 @@ export async function optimizePhase(ctx: CandidateContext, passing: PassingCandi
     });
   const microbenchmark = (hostQueue: string, runFolder: string, iteration: number): Promise<MicrobenchmarkResult> =>
     profiler(hostQueue).microbenchmark.executeWithOptions({ summary: `iteration ${iteration}: tier 0 microbenchmark` }, [
-      { runFolder, command: benchmark.command, timeoutS: config.timeouts.profile, keepChars: config.output_keep_chars, seed: Math.floor(Math.random() * 2 ** 31) },
+      microbenchmarkInputFor(benchmark, config, runFolder, Math.floor(Math.random() * 2 ** 31)),
     ]);
   const fullProfile = (hostQueue: string, runFolder: string, summary: string): Promise<FullProfileResult> =>
     profiler(hostQueue).fullProfile.executeWithOptions({ summary }, [
-      { runFolder, command: benchmark.command, kernelRegex: benchmark.kernel_regex ?? null, tool: config.profiler, timeoutS: config.timeouts.profile, keepChars: config.output_keep_chars },
+      fullProfileInputFor(benchmark, config, runFolder),
     ]);
 
   const profileHistory = proxyActivities<ProfileHistoryActivities>({

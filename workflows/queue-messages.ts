@@ -139,6 +139,9 @@ export interface QueueCarry {
   lastRefreshAt: string | null;
 }
 
+/** How a queue picks its next task. */
+export type QueueOrdering = 'cost-aware' | 'fifo';
+
 export interface QueueWorkflowInput {
   name: string;
   /** Frozen into each task the queue starts. */
@@ -149,6 +152,8 @@ export interface QueueWorkflowInput {
   maxHistoryEvents?: number;
   priorityRefreshSeconds?: number;
   recentResults?: number;
+  /** Override of `config.queue.ordering`: `fifo` starts tasks in arrival order (for comparisons). */
+  ordering?: QueueOrdering;
   /** Set by continue-as-new only. */
   carry?: QueueCarry;
 }
@@ -172,6 +177,8 @@ export interface QueueStateView {
   name: string;
   paused: boolean;
   maxRunning: number;
+  /** How the queue picks its next task (`order` is in that order). */
+  ordering: QueueOrdering;
   order: QueueOrderEntry[];
   running: (RunningTask & { elapsedSeconds: number })[];
   recent: FinishedTask[];

@@ -1,7 +1,7 @@
 /**
  * The cost-aware queue (guide section 5, issue 5): one durable workflow per named queue
  * (`kisystem-queue-<name>`). It holds the pending tasks in priority_eff order (priority_score / ETA,
- * `orderQueue`), starts each as a child task workflow while fewer than `max_running` run, and starts
+ * `orderQueue`; arrival order when config `queue.ordering` is `fifo`), starts each as a child task workflow while fewer than `max_running` run, and starts
  * the next as soon as one ends. Models: samples-typescript `batch-sliding-window` and
  * `safe-message-handlers`.
  *
@@ -31,7 +31,7 @@ import {
 import type { QueueActivities } from '../activities/queue';
 import { taskComplexityText } from '../policy/complexity';
 import { estimateEta } from '../policy/eta';
-import { orderQueue, priorityEff, priorityScoreFor } from '../policy/queue-order';
+import { fifoOrder, orderQueue, priorityEff, priorityScoreFor } from '../policy/queue-order';
 import type { ResolvedTask } from '../policy/task-schema';
 import type { TaskWorkflowInput } from './messages';
 import {
@@ -83,6 +83,9 @@ export async function queueWorkflow(input: QueueWorkflowInput): Promise<void> {
   const maxHistory = input.maxHistoryEvents ?? settings.max_history_events;
   const refreshMs = (input.priorityRefreshSeconds ?? settings.priority_refresh_seconds) * 1000;
   const recentLimit = input.recentResults ?? settings.recent_results;
+  // Configs frozen into queues started before `ordering` existed have no such key: cost-aware.
+  const ordering = input.ordering ?? settings.ordering ?? 'cost-aware';
+  const inOrder = <T extends PendingTask>(pending: readonly T[]): T[] => (ordering === 'fifo' ? fifoOrder(pending) : orderQueue(pending));
   const s: QueueCarry = input.carry ?? newCarry(info.runId.slice(0, 8));
 
   const acts = proxyActivities<QueueActivities>({
@@ -270,7 +273,8 @@ export async function queueWorkflow(input: QueueWorkflowInput): Promise<void> {
       name: input.name,
       paused: s.paused,
       maxRunning,
-      order: orderQueue(s.pending).map((p, i) => ({
+      ordering,
+      order: inOrder(s.pending).map((p, i) => ({
         position: i + 1,
         key: p.key,
         taskId: p.task.id,
@@ -294,7 +298,7 @@ export async function queueWorkflow(input: QueueWorkflowInput): Promise<void> {
   function publish(): void {
     const v = view();
     const lines = [
-      `**Queue ${input.name}**${v.paused ? ' · **paused**' : ''} · ${v.running.length}/${maxRunning} running · ${v.order.length} pending · ` +
+      `**Queue ${input.name}**${v.paused ? ' · **paused**' : ''}${ordering === 'fifo' ? ' · FIFO order' : ''} · ${v.running.length}/${maxRunning} running · ${v.order.length} pending · ` +
         `${v.counters.finished} finished (${v.counters.succeeded} succeeded, ${v.counters.failed} failed, ${v.counters.cancelled} cancelled)`,
       '',
     ];
@@ -380,17 +384,19 @@ export async function queueWorkflow(input: QueueWorkflowInput): Promise<void> {
   }
 
   for (;;) {
-    await flush();
+    // Cleared before the awaits below: a signal or update that lands during them wakes the next wait at once.
+    wake = false;
     if (shouldContinueAsNew()) break;
     if (s.lastRefreshAt === null || Date.now() - Date.parse(s.lastRefreshAt) >= refreshMs) await refresh();
     while (!s.paused && s.running.length < maxRunning && s.pending.length > 0 && !shouldContinueAsNew()) {
-      const next = orderQueue(s.pending)[0]!;
+      const next = inOrder(s.pending)[0]!;
       s.pending.splice(s.pending.indexOf(next), 1);
       await start(next);
     }
+    // The record is written after the starts: a free slot never waits for the database.
+    await flush();
     publish();
     if (s.outbox.length > 0 && !flushFailed) continue;
-    wake = false;
     const untilRefresh = Math.max(1000, refreshMs - (Date.now() - Date.parse(s.lastRefreshAt!)));
     const ready = () => wake || (s.outbox.length > 0 && !flushFailed) || shouldContinueAsNew();
     if (s.pending.length > 0) await condition(ready, untilRefresh);

@@ -142,6 +142,24 @@ describe('queue workflow', () => {
     });
   });
 
+  it('starts the same three tasks in arrival order A, B, C when the queue is set to FIFO ordering', async () => {
+    const taskQueue = uniqueName('queue');
+    const w = world(taskQueue, guideExample, 50);
+    const worker = await newWorker(taskQueue, w.activities);
+    await worker.runUntil(async () => {
+      const handle = await startQueue(taskQueue, { maxRunning: 1, ordering: 'fifo' });
+      await handle.executeUpdate(pauseUpdate);
+      await handle.executeUpdate(addTasksUpdate, { args: [[{ task: task('a', 'Audio/DSP', 90) }, { task: task('b', 'C++/System', 80) }, { task: task('c', 'CUDA/Kernel', 95) }]] });
+      const waiting = await handle.query(queueStateQuery);
+      expect(waiting.ordering).toBe('fifo');
+      expect(waiting.order.map((o) => [o.position, o.taskId])).toEqual([[1, 'a'], [2, 'b'], [3, 'c']]);
+      await handle.executeUpdate(resumeUpdate);
+      await waitFor(handle, (s) => s.counters.finished === 3);
+      expect(w.started()).toEqual(['a', 'b', 'c']);
+      await handle.terminate('test over');
+    });
+  });
+
   it('uses 100 x P(domain) when a task has no priority, and the table ETA below 5 samples', async () => {
     const taskQueue = uniqueName('queue');
     const w = world(taskQueue, (t) => ({ ...noHistory(t), domainPriority: t.domain === 'Audio/DSP' ? 0.9 : 0.2, durationsSeconds: [100, 100, 100, 100] }));

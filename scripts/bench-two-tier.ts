@@ -1,0 +1,292 @@
+/**
+ * Benchmark of two-tier profiling (issue 4), on a machine with an NVIDIA GPU, nvcc and Nsight Compute.
+ *
+ *   npm run build && node dist/scripts/bench-two-tier.js [--iterations 10] [--keep]       live, on a GPU host
+ *   npm run build && node dist/scripts/bench-two-tier.js --replay <recording.json>        anywhere
+ *
+ * Live: everything below runs on the GPU host. Replay: a GPU machine without Temporal or Postgres (like
+ * the lent H200) records what the real host activities return for each kernel
+ * (scripts/gpu/record-two-tier.ts: build, test, microbenchmark AND full profile of every kernel, with
+ * their measured durations); here the real task workflow runs on a local dev server with those
+ * results served back (scripts/lib/two-tier-replay.ts), so the tier decisions are the workflow's own
+ * and the profiling times are sums of measured activity durations. Both modes then see the same
+ * measurement of each kernel (no run-to-run noise between them).
+ *
+ * The tiled matrix multiplication example (examples/matmul-tiled) goes through the REAL stack: a
+ * private Temporal dev server, a Postgres database of its own (`kisystem_bench_two_tier`, emptied
+ * first), both workers as processes (real nvcc builds, the real harness, the real benchmark program,
+ * real `ncu`), and the scripted model server (tests and demos only, not a model) playing one model,
+ * `kisystem-bench-coder`, that hands in a fixed sequence of real kernels
+ * (examples/matmul-tiled/optimization/two-tier-script.yaml): the baseline, then 10 optimization
+ * candidates, some faster, some slower, one large regression, one incorrect.
+ *
+ * The same task runs twice, with `enable_two_tier_profiling` on and off (every iteration fully
+ * profiled). Settings of both runs: target_score 100, max_optimization_iterations --iterations,
+ * stoploss_per_model 50 (the sequence must be played to its end: this measures profiling, not
+ * escalation), CUDA routed to the scripted model only. Everything else is config/optimization_config.json.
+ *
+ * It prints, per run, each iteration (tier, trigger rule, score, median kernel time, accepted or
+ * rejected) and the profiling time measured by the activities (microbenchmark and full profile, wall
+ * clock of each activity, from the workflow's result); then the saving of two-tier in %, whether every
+ * regression larger than the threshold got a full profile in the two-tier run, and whether the
+ * incorrect kernel was rejected in both runs. A regression larger than the threshold is an iteration
+ * whose full-profile score in the always-full run (ncu on every candidate: the ground truth) fell by
+ * more than `score_change_threshold` against the previous profiled iteration. Target: >= 60 % saved,
+ * every such regression caught, the incorrect kernel rejected. Exit code 0 when all three hold, 1 when
+ * not, 2 when the machine cannot run it (no GPU, nvcc or ncu: nothing is measured).
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { NativeConnection, Runtime, Worker, DefaultLogger } from '@temporalio/worker';
+import { detectHost } from '../activities/host-capabilities';
+import { createLearningActivities } from '../activities/learning';
+import { createLlmActivities } from '../activities/llm';
+import { createMetaActivities } from '../activities/meta';
+import { createProfileHistoryActivities } from '../activities/profile-history';
+import { createQueueActivities } from '../activities/queue';
+import { connectClient } from '../client/connect';
+import { followTasks, causeMessage } from '../client/follow';
+import { startStack } from '../client/stack';
+import { loadTasks, submitTask } from '../client/tasks';
+import { ensureDatabase, prepareDatabase } from '../db/database';
+import { parseConfig, type KisystemConfig } from '../policy/config-schema';
+import { findOrInstallTemporalCli, startDevServer } from '../runtime/dev-server';
+import { cudaQueue, settingsFromEnv, type Settings } from '../runtime/settings';
+import { loadModelScripts } from '../scripted-model-server/scripts';
+import { startScriptedModelServer } from '../scripted-model-server/server';
+import type { OptimizationSummary, TaskResult } from '../workflows/messages';
+import { createReplayHostActivities } from './lib/two-tier-replay';
+import { BENCH_MODEL, readRecording, TWO_TIER_SCRIPT as SCRIPT, TWO_TIER_TASK as TASK } from './lib/two-tier-recording';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+/** Why this machine cannot run the benchmark, or null when it can. */
+async function missingForBenchmark(): Promise<string | null> {
+  const host = await detectHost('bench-probe');
+  const missing: string[] = [];
+  if (host.gpus.length === 0) missing.push('no NVIDIA GPU (nvidia-smi -L lists none)');
+  if (!host.nvcc) missing.push('nvcc is missing');
+  if (!host.ncu) missing.push('ncu (Nsight Compute) is missing');
+  return missing.length ? missing.join(', ') : null;
+}
+
+function benchConfig(twoTier: boolean, iterations: number): KisystemConfig {
+  return parseConfig('(bench-two-tier)', {
+    enable_two_tier_profiling: twoTier,
+    target_score: 100,
+    max_optimization_iterations: iterations,
+    stoploss_per_model: 50,
+    routing: { 'CUDA/Kernel': [BENCH_MODEL] },
+    llm: { provider: 'ollama' },
+  });
+}
+
+function ms(value: number): string {
+  return `${(value / 1000).toFixed(2)} s`;
+}
+
+function describe(label: string, opt: OptimizationSummary): string[] {
+  const lines = [`${label}: ${opt.iterations.length} iterations, stop: ${opt.stopReason}${opt.fellBack ? `; profiler: ${opt.fellBack}` : ''}`];
+  lines.push('  iter  tier  rule                 score   time (ms)  outcome');
+  for (const it of opt.iterations) {
+    const outcome = it.accepted ? 'accepted (new best)' : it.rejectedAs ? `rejected (${it.rejectedAs})` : 'not accepted';
+    lines.push(
+      `  ${String(it.iteration).padStart(4)}  ${it.tier === null ? '  - ' : `  ${it.tier} `}  ${(it.rule ?? '-').padEnd(19)}  ${it.score === null ? '    -' : it.score.toFixed(1).padStart(5)}  ${
+        it.timeMs === null ? '        -' : it.timeMs.toFixed(4).padStart(9)
+      }  ${outcome}`,
+    );
+  }
+  lines.push(`  profiling time: tier 0 ${ms(opt.profileMsTier0)} + tier 1 ${ms(opt.profileMsTier1)} = ${ms(opt.profileMsTier0 + opt.profileMsTier1)}`);
+  return lines;
+}
+
+/** Iterations (numbers) whose full-profile score fell by more than the threshold against the previous profiled one. */
+export function regressionsOf(alwaysFull: OptimizationSummary, threshold: number): number[] {
+  const profiled = alwaysFull.iterations.filter((i) => i.tier === 1 && i.score !== null);
+  const out: number[] = [];
+  for (let k = 1; k < profiled.length; k++) {
+    if (profiled[k - 1]!.score! - profiled[k]!.score! > threshold) out.push(profiled[k]!.iteration);
+  }
+  return out;
+}
+
+async function runTask(settings: Settings, config: KisystemConfig, label: string): Promise<TaskResult> {
+  const client = await connectClient(settings);
+  const { tasks } = loadTasks([TASK], (line) => console.log(line));
+  if (tasks.length !== 1) throw new Error(`cannot load ${TASK}`);
+  const submitted = await submitTask(client, settings, config, tasks[0]!);
+  console.log(`${label}: started ${submitted.workflowId}`);
+  const results = await followTasks(client, [submitted.workflowId], (line) => console.log(`  ${line}`));
+  const result = results.get(submitted.workflowId)!;
+  if (result instanceof Error) throw new Error(`${label}: the task workflow failed: ${causeMessage(result)}`);
+  if (!result.optimization) throw new Error(`${label}: the task ended without an optimization phase: ${result.message}`);
+  return result;
+}
+
+type RunMode = (label: string, config: KisystemConfig) => Promise<TaskResult>;
+
+/** Both runs, through the stack that `withStack` sets up (live processes or the replay). */
+async function runBoth(iterations: number, withStack: (run: (mode: RunMode) => Promise<void>) => Promise<void>): Promise<{ twoTier: TaskResult; full: TaskResult }> {
+  const out: TaskResult[] = [];
+  await withStack(async (runOne) => {
+    for (const [label, twoTier] of [
+      ['two-tier', true],
+      ['always full', false],
+    ] as const) {
+      out.push(await runOne(label, benchConfig(twoTier, iterations)));
+    }
+  });
+  return { twoTier: out[0]!, full: out[1]! };
+}
+
+/** A fresh database for the benchmark's learning history (earlier runs must not bias the start model). */
+async function freshBenchDatabase(): Promise<string> {
+  const base = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/kisystem';
+  const url = base.replace(/\/[^/?]+(\?|$)/, '/kisystem_bench_two_tier$1');
+  const admin = url.replace(/\/kisystem_bench_two_tier(\?|$)/, '/postgres$1');
+  spawnSync('psql', [admin, '-qc', 'DROP DATABASE IF EXISTS kisystem_bench_two_tier'], { stdio: 'inherit' });
+  await ensureDatabase(url);
+  process.env.DATABASE_URL = url;
+  return url;
+}
+
+function benchSettings(dataDir: string, port: number): Settings {
+  const tag = Date.now().toString(36);
+  return {
+    ...settingsFromEnv(),
+    temporalAddress: `127.0.0.1:${port}`,
+    taskQueue: `bench-two-tier-${tag}`,
+    gpuQueue: `bench-two-tier-gpu-${tag}`,
+    configPath: join(dataDir, 'config.json'),
+    dataDir,
+    webUiUrl: `http://localhost:${port + 1000}`,
+  };
+}
+
+/** Live: the whole stack on this GPU host (workers as processes, real nvcc, harness and ncu). */
+async function live(settings: Settings, scriptedUrl: string): Promise<(run: (mode: RunMode) => Promise<void>) => Promise<void>> {
+  return async (body) => {
+    await body(async (label, config) => {
+      writeFileSync(settings.configPath, JSON.stringify(config, null, 2));
+      const stack = await startStack({ settings, workerEnv: { OLLAMA_HOST: scriptedUrl, KISYSTEM_CONFIG: settings.configPath }, log: (line) => console.log(line) });
+      try {
+        return await runTask(settings, config, label);
+      } finally {
+        await stack.stop();
+      }
+    });
+  };
+}
+
+/** Replay: a dev server and in-process workers; the host activities serve the recording. */
+function replay(settings: Settings, scriptedUrl: string, recordingPath: string): (run: (mode: RunMode) => Promise<void>) => Promise<void> {
+  const recording = readRecording(recordingPath);
+  return async (body) => {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+    const port = Number(settings.temporalAddress.split(':').pop());
+    const server = await startDevServer({ binary: findOrInstallTemporalCli(), dataDir: settings.dataDir, port, uiPort: port + 1000 });
+    const db = await prepareDatabase();
+    const connection = await NativeConnection.connect({ address: server.address });
+    const hostQueue = `${settings.gpuQueue}@replay`;
+    const host = createReplayHostActivities(recording, recordingPath, hostQueue);
+    const llm = createLlmActivities({ provider: 'ollama', url: scriptedUrl });
+    const workers = [
+      await Worker.create({
+        connection,
+        taskQueue: settings.taskQueue,
+        workflowsPath: require.resolve('../workflows'),
+        activities: { ...createLearningActivities({ db }), ...createMetaActivities({ db }), ...createQueueActivities({ db }), ...createProfileHistoryActivities({ db }) },
+      }),
+      await Worker.create({ connection, taskQueue: settings.gpuQueue, activities: { ...llm, claimHost: host.claimHost } }),
+      await Worker.create({ connection, taskQueue: cudaQueue(settings.gpuQueue), activities: { claimHost: host.claimHost } }),
+      await Worker.create({ connection, taskQueue: hostQueue, activities: { buildCandidate: host.buildCandidate, testCandidate: host.testCandidate, microbenchmark: host.microbenchmark, fullProfile: host.fullProfile } }),
+    ];
+    const running = workers.map((w) => w.run());
+    console.log(`replaying ${recording.kernels.length} kernels recorded ${recording.recordedAt} on ${recording.host.hostId} (${recording.host.gpus.map((g) => g.name).join(', ') || 'no GPU'}; ncu ${recording.host.ncu ?? 'missing'})`);
+    try {
+      await body((label, config) => runTask(settings, config, label));
+    } finally {
+      workers.forEach((w) => w.shutdown());
+      await Promise.all(running.map((r) => r.catch(() => undefined)));
+      await connection.close();
+      await db.destroy();
+      await server.stop();
+    }
+  };
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({ options: { iterations: { type: 'string', default: '10' }, keep: { type: 'boolean', default: false }, replay: { type: 'string' } } });
+  const iterations = Number(values.iterations);
+  if (!Number.isInteger(iterations) || iterations < 1) throw new Error(`--iterations must be an integer >= 1, got ${values.iterations}`);
+  if (!values.replay) {
+    const missing = await missingForBenchmark();
+    if (missing) {
+      console.log(`bench-two-tier: this machine cannot run the benchmark live: ${missing}. Nothing was measured. Run it on a host with an NVIDIA GPU, nvcc and Nsight Compute, or record there (scripts/gpu/record-two-tier.ts) and replay here with --replay.`);
+      return 2;
+    }
+  }
+
+  const dataDir = mkdtempSync(join(tmpdir(), 'kisystem-bench-two-tier-'));
+  mkdirSync(dataDir, { recursive: true });
+  const settings = benchSettings(dataDir, await freePort());
+  await freshBenchDatabase();
+  const scripted = await startScriptedModelServer({ scripts: loadModelScripts([SCRIPT]), log: () => undefined });
+  console.log(`scripted model server (tests and demo only, not a model) at ${scripted.url}, playing ${BENCH_MODEL} from ${SCRIPT}`);
+  const threshold = benchConfig(true, iterations).two_tier_profiling.score_change_threshold;
+  let results: { twoTier: TaskResult; full: TaskResult };
+  try {
+    results = await runBoth(iterations, values.replay ? replay(settings, scripted.url, values.replay) : await live(settings, scripted.url));
+  } finally {
+    await scripted.close();
+    if (!values.keep) rmSync(dataDir, { recursive: true, force: true });
+  }
+
+  const twoTier = results.twoTier.optimization!;
+  const full = results.full.optimization!;
+  console.log('');
+  console.log(describe('two-tier', twoTier!).join('\n'));
+  console.log('');
+  console.log(describe('always full', full!).join('\n'));
+  const totalTwoTier = twoTier!.profileMsTier0 + twoTier!.profileMsTier1;
+  const totalFull = full!.profileMsTier0 + full!.profileMsTier1;
+  const saving = 1 - totalTwoTier / totalFull;
+  const regressions = regressionsOf(full!, threshold);
+  const missed = regressions.filter((k) => twoTier!.iterations.find((i) => i.iteration === k)?.tier !== 1);
+  const wrongRejected = (opt: OptimizationSummary) => opt.iterations.some((i) => i.rejectedAs === 'LOGIC' || i.rejectedAs === 'RUNTIME');
+  const tier1 = twoTier!.iterations.filter((i) => i.tier === 1).length;
+  const profiled = twoTier!.iterations.filter((i) => i.tier !== null).length;
+  console.log('');
+  console.log(`profiling time: two-tier ${ms(totalTwoTier)} (${tier1} full profiles of ${profiled} profiled iterations), always full ${ms(totalFull)}: ${(saving * 100).toFixed(1)} % saved (target >= 60 %)`);
+  console.log(
+    `regressions larger than ${threshold} points (always-full scores): ${regressions.length ? regressions.map((k) => `iteration ${k}`).join(', ') : 'none'}; ` +
+      `caught by a full profile in the two-tier run: ${regressions.length - missed.length} of ${regressions.length}${missed.length ? ` (missed: ${missed.join(', ')})` : ''}`,
+  );
+  console.log(`incorrect kernel rejected: two-tier ${wrongRejected(twoTier!) ? 'yes' : 'NO'}, always full ${wrongRejected(full!) ? 'yes' : 'NO'}`);
+  const met = saving >= 0.6 && missed.length === 0 && regressions.length > 0 && wrongRejected(twoTier!) && wrongRejected(full!);
+  console.log(`targets ${met ? 'met' : 'NOT met'}${regressions.length === 0 ? ' (no regression larger than the threshold was measured: the sequence did not test that)' : ''}`);
+  return met ? 0 : 1;
+}
+
+if (require.main === module) {
+  main().then(
+    (code) => process.exit(code),
+    (error) => {
+      console.error(error instanceof Error ? error.message : error);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,54 @@
+/**
+ * The inputs of the host activities (build, test, microbenchmark, full profile) for a candidate of a
+ * task, as the task workflow sends them. Pure and free of workflow APIs, so that the device recorder
+ * (scripts/gpu/record-two-tier.ts) runs the activities with exactly what a workflow would send.
+ */
+import type { FullProfileInput, MicrobenchmarkInput } from '../activities/profile';
+import type { BuildInput, TestInput } from '../activities/types';
+import type { KisystemConfig } from '../policy/config-schema';
+import type { ExtractedFile } from '../policy/extract-code';
+import type { ResolvedTask } from '../policy/task-schema';
+
+export function buildInputFor(task: ResolvedTask, config: KisystemConfig, ids: { workflowId: string; workflowRunId: string }, attemptNo: number, files: ExtractedFile[]): BuildInput {
+  return {
+    workflowId: ids.workflowId,
+    workflowRunId: ids.workflowRunId,
+    attemptNo,
+    language: task.language,
+    harnessFiles: task.harnessFiles,
+    modelFiles: files,
+    solutionFile: task.solution_file,
+    sources: task.build.sources,
+    flags: task.build.flags,
+    output: task.build.output,
+    timeoutS: config.timeouts.build,
+    keepChars: config.output_keep_chars,
+  };
+}
+
+export function testInputFor(task: ResolvedTask, config: KisystemConfig, runFolder: string, seed: number): TestInput {
+  return {
+    runFolder,
+    command: task.test.command,
+    language: task.language,
+    timeoutS: config.timeouts.test,
+    keepChars: config.output_keep_chars,
+    limits: {
+      cpuSeconds: config.sandbox.cpu_seconds,
+      memoryMb: config.sandbox.memory_mb,
+      maxProcesses: config.sandbox.max_processes,
+      maxFileMb: config.sandbox.max_file_mb,
+    },
+    seed,
+  };
+}
+
+type Benchmark = NonNullable<ResolvedTask['benchmark']>;
+
+export function microbenchmarkInputFor(benchmark: Benchmark, config: KisystemConfig, runFolder: string, seed: number): MicrobenchmarkInput {
+  return { runFolder, command: benchmark.command, timeoutS: config.timeouts.profile, keepChars: config.output_keep_chars, seed };
+}
+
+export function fullProfileInputFor(benchmark: Benchmark, config: KisystemConfig, runFolder: string): FullProfileInput {
+  return { runFolder, command: benchmark.command, kernelRegex: benchmark.kernel_regex ?? null, tool: config.profiler, timeoutS: config.timeouts.profile, keepChars: config.output_keep_chars };
+}
