@@ -15,6 +15,8 @@
  *
  * A program that prints no bench line, a missing profiler, or a report that cannot be read throw
  * non-retryable ApplicationFailures with a clear message: a broken profile never becomes a score.
+ * A benchmark program that fails (exit status, signal, timeout) throws `BenchmarkFailed` with the run
+ * in its details: that is the candidate's fault, and the optimization phase rejects the candidate.
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { parseBenchLines } from '../policy/microbench-line';
@@ -39,6 +41,14 @@ export interface MicrobenchmarkResult {
   timesMs: number[];
   /** Wall time of the whole activity (the program's start to its parse). */
   durationMs: number;
+  output: string;
+}
+
+/** Details of a `BenchmarkFailed` failure: the candidate's benchmark run, for the categorizer. */
+export interface FailedBenchmarkRun {
+  exitCode: number | null;
+  signal: string | null;
+  timedOut: boolean;
   output: string;
 }
 
@@ -74,11 +84,14 @@ export function reportBase(runFolder: string): string {
   return `${runFolder.replace(/\/+$/, '')}/prof`;
 }
 
-/** `ncu ... -f -o <runFolder>/prof <command...>`: writes `<runFolder>/prof.ncu-rep`. */
+/** `ncu ... --launch-count 1 -f -o <runFolder>/prof <command...>`: writes `<runFolder>/prof.ncu-rep`. */
 export function ncuProfileArgs(runFolder: string, command: readonly string[], kernelRegex?: string | null): string[] {
   if (command.length === 0) throw new RangeError('the benchmark command is empty');
   const args = ['ncu', '--clock-control', 'none', '--section', 'SpeedOfLight', '--section', 'Occupancy', '--metrics', NCU_METRICS.join(',')];
   if (kernelRegex) args.push('-k', `regex:${kernelRegex}`);
+  // One launch: a benchmark program launches its kernel 20+ times, and each profiled launch costs
+  // ncu a dozen replays; the first launch shows the same kernel.
+  args.push('--launch-count', '1');
   args.push('-f', '-o', reportBase(runFolder), ...command);
   return args;
 }
@@ -174,6 +187,16 @@ export function createProfileActivities(deps: ProfileActivityDeps) {
   async function microbenchmark(input: MicrobenchmarkInput): Promise<MicrobenchmarkResult> {
     const started = Date.now();
     const result = await runStep(input.command, input.runFolder, input.timeoutS, input.keepChars, { ...process.env, KISYSTEM_SEED: String(input.seed) });
+    if (result.exitCode !== 0 || result.timedOut || result.signal) {
+      // Times of a run that failed (a wrong result at the benchmark's size, a crash) never count.
+      const { exitCode, signal, timedOut, output } = result;
+      throw ApplicationFailure.create({
+        type: 'BenchmarkFailed',
+        message: `benchmark ${input.command.join(' ')} on host ${capabilities.hostId} ${ended(result)}: ${output.trim().split('\n').slice(-3).join(' | ')}`,
+        nonRetryable: true,
+        details: [{ exitCode, signal, timedOut, output } satisfies FailedBenchmarkRun],
+      });
+    }
     try {
       const bench = parseBenchLines(result.output);
       return { medianMs: bench.medianMs, timesMs: bench.timesMs, durationMs: Date.now() - started, output: result.output };

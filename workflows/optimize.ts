@@ -23,16 +23,16 @@
  * Deterministic: all I/O is in activities.
  */
 import { ActivityFailure, ApplicationFailure, proxyActivities } from '@temporalio/workflow';
-import type { ProfileActivities, FullProfileResult, MicrobenchmarkResult } from '../activities/profile';
+import type { FailedBenchmarkRun, ProfileActivities, FullProfileResult, MicrobenchmarkResult } from '../activities/profile';
 import type { ProfileHistoryActivities } from '../activities/profile-history';
-import { categorizePerformance } from '../policy/categorizer';
+import { categorize, categorizePerformance } from '../policy/categorizer';
 import type { ExtractedFile } from '../policy/extract-code';
 import type { NcuSummary } from '../policy/ncu-report';
 import { buildOptimizePrompt } from '../policy/optimize-prompt';
 import type { ChatMessage } from '../policy/prompt';
 import type { Categorization } from '../policy/run-types';
 import { afterFailure, currentModel, type EscalationState, type StopLossDecision } from '../policy/stop-loss';
-import { decideTier, estimateScoreFromTime, type TierHistoryEntry } from '../policy/two-tier';
+import { decideTier, estimateScoreFromTime, type TierDecision, type TierHistoryEntry } from '../policy/two-tier';
 import type { AttemptOutcome, CandidateContext } from './candidate';
 import { fullProfileInputFor, microbenchmarkInputFor } from './host-inputs';
 import type { OptimizationIteration, OptimizationSummary } from './messages';
@@ -62,6 +62,15 @@ const PROFILE_STOPPERS = ['BenchmarkOutputMissing', 'ProfilerMissing', 'ProfileU
 
 function round1(value: number): number {
   return Math.round(value * 10) / 10;
+}
+
+/** The candidate's failed benchmark run, when `error` is a `BenchmarkFailed` activity failure. */
+function failedBenchmark(error: unknown): FailedBenchmarkRun | null {
+  if (!(error instanceof ActivityFailure)) return null;
+  const cause = error.cause;
+  if (!(cause instanceof ApplicationFailure) || cause.type !== 'BenchmarkFailed') return null;
+  const run = cause.details?.[0] as Partial<FailedBenchmarkRun> | undefined;
+  return { exitCode: run?.exitCode ?? null, signal: run?.signal ?? null, timedOut: run?.timedOut ?? false, output: run?.output ?? cause.message };
 }
 
 function profileStopper(error: unknown): string | null {
@@ -100,7 +109,7 @@ export async function optimizePhase(ctx: CandidateContext, passing: PassingCandi
       scheduleToStartTimeout: `${config.timeouts.host_pickup} seconds`,
       heartbeatTimeout: `${config.timeouts.heartbeat} seconds`,
       startToCloseTimeout: `${config.timeouts.profile + 60} seconds`,
-      retry: { initialInterval: '1 second', maximumAttempts: config.retry_profile + 1, nonRetryableErrorTypes: [...PROFILE_STOPPERS, 'CandidateMissing', 'Cancelled'] },
+      retry: { initialInterval: '1 second', maximumAttempts: config.retry_profile + 1, nonRetryableErrorTypes: [...PROFILE_STOPPERS, 'BenchmarkFailed', 'CandidateMissing', 'Cancelled'] },
     });
   const microbenchmark = (hostQueue: string, runFolder: string, iteration: number): Promise<MicrobenchmarkResult> =>
     profiler(hostQueue).microbenchmark.executeWithOptions({ summary: `iteration ${iteration}: tier 0 microbenchmark` }, [
@@ -198,6 +207,31 @@ export async function optimizePhase(ctx: CandidateContext, passing: PassingCandi
   summary.bestTimeMs = best.timeMs;
   deps.update(summary, escalation);
 
+  type Measured =
+    | { kind: 'measured'; bench: MicrobenchmarkResult; profile: FullProfileResult | null; decision: TierDecision }
+    | { kind: 'benchmark-failed'; run: FailedBenchmarkRun }
+    | { kind: 'stop'; reason: string };
+  /** Tier 0 of a correct candidate, then tier 1 when decideTier says so. */
+  async function measure(candidate: AttemptOutcome, iteration: number): Promise<Measured> {
+    try {
+      const bench = await microbenchmark(candidate.hostQueue!, candidate.runFolder!, iteration);
+      summary.profileMsTier0 += bench.durationMs;
+      const currentScore = estimateScoreFromTime(lastFull.score, lastFull.timeMs, bench.medianMs);
+      const decision = decideTier({ iteration, currentScore, history, ...tierSettings });
+      if (decision.tier === 0) return { kind: 'measured', bench, profile: null, decision };
+      const profile = await fullProfile(candidate.hostQueue!, candidate.runFolder!, decision.summary);
+      summary.profileMsTier1 += profile.durationMs;
+      summary.fellBack = profile.fellBack ?? summary.fellBack;
+      return { kind: 'measured', bench, profile, decision };
+    } catch (error) {
+      const run = failedBenchmark(error);
+      if (run) return { kind: 'benchmark-failed', run };
+      const stopper = profileStopper(error);
+      if (stopper) return { kind: 'stop', reason: stopper };
+      throw error;
+    }
+  }
+
   let attemptNo = passing.attemptNo;
   let lastFailure: { iteration: number; categorization: Categorization; output: string } | null = null;
   for (let iteration = 1; ; iteration++) {
@@ -218,40 +252,35 @@ export async function optimizePhase(ctx: CandidateContext, passing: PassingCandi
     let failure: Categorization | null = null;
     let failureOutcome: AttemptOutcome = outcome;
     let entry: OptimizationIteration;
-    if (!outcome.success) {
+    const rejected = (c: Categorization, why: string): OptimizationIteration => ({
+      iteration,
+      attemptNo,
+      model,
+      tier: null,
+      rule: null,
+      summary: `iteration ${iteration}: rejected (${why}), not profiled`,
+      score: null,
+      timeMs: null,
+      accepted: false,
+      rejectedAs: c.errorType,
+    });
+    const measured = outcome.success ? await measure(outcome, iteration) : null;
+    if (measured?.kind === 'stop') {
+      await deps.record(attemptNo, model, outcome, null, { note: `iteration ${iteration}: profiling failed, phase ends`, phase: 'PROFILE' });
+      return finish(best, `iteration ${iteration} could not be profiled: ${measured.reason}`);
+    }
+    if (!measured) {
       failure = outcome.categorization!;
-      entry = {
-        iteration,
-        attemptNo,
-        model,
-        tier: null,
-        rule: null,
-        summary: `iteration ${iteration}: rejected (${failure.errorType} in ${failure.phase}), not profiled`,
-        score: null,
-        timeMs: null,
-        accepted: false,
-        rejectedAs: failure.errorType,
-      };
+      entry = rejected(failure, `${failure.errorType} in ${failure.phase}`);
+    } else if (measured.kind === 'benchmark-failed') {
+      // The candidate passed its tests but its benchmark run failed: rejected like a failing test.
+      const run = measured.run;
+      failure = categorize({ phase: 'PROFILE', ...run, solutionFile: task.solution_file, harnessFiles: task.harnessFiles.map((f) => f.path) });
+      failureOutcome = { ...outcome, success: false, categorization: failure, output: run.output };
+      entry = rejected(failure, `${failure.errorType}: the benchmark program failed`);
     } else {
-      let bench: MicrobenchmarkResult;
-      let profile: FullProfileResult | null = null;
+      const { bench, profile, decision } = measured;
       const estimate = (ms: number) => estimateScoreFromTime(lastFull.score, lastFull.timeMs, ms);
-      let decision;
-      try {
-        bench = await microbenchmark(outcome.hostQueue!, outcome.runFolder!, iteration);
-        summary.profileMsTier0 += bench.durationMs;
-        decision = decideTier({ iteration, currentScore: estimate(bench.medianMs), history, ...tierSettings });
-        if (decision.tier === 1) {
-          profile = await fullProfile(outcome.hostQueue!, outcome.runFolder!, decision.summary);
-          summary.profileMsTier1 += profile.durationMs;
-          summary.fellBack = profile.fellBack ?? summary.fellBack;
-        }
-      } catch (error) {
-        const stopper = profileStopper(error);
-        if (!stopper) throw error;
-        await deps.record(attemptNo, model, outcome, null, { note: `iteration ${iteration}: profiling failed, phase ends`, phase: 'PROFILE' });
-        return finish(best, `iteration ${iteration} could not be profiled: ${stopper}`);
-      }
       const score = profile ? profile.score : estimate(bench.medianMs);
       const previousScore = history.length ? history[history.length - 1]!.score : null;
       history.push({ iteration, tier: decision.tier, score });

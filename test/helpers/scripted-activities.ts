@@ -1,7 +1,7 @@
 /**
  * Scripted activities for workflow tests: same names and shapes as the real ones, answers decided by
  * markers in the "code" (OK, WRONG, SYNTAX, SEGV, XFSZ, TIMEOUT, HARNESS_BROKEN; for profiling
- * `ms=<median ms>` and `sol=<speed-of-light %>`, defaults 1 and 50, and NO_BENCH). The real
+ * `ms=<median ms>` and `sol=<speed-of-light %>`, defaults 1 and 50, NO_BENCH and BENCH_FAILS). The real
  * activities are tested against real compilers and servers in test/integration.
  */
 import { ApplicationFailure } from '@temporalio/activity';
@@ -100,6 +100,10 @@ export function createScriptedActivities(world: ScriptedWorld) {
         microbenchmarks.push(input);
         const code = codeByFolder.get(input.runFolder) ?? '';
         if (code.includes('NO_BENCH')) throw ApplicationFailure.create({ type: 'BenchmarkOutputMissing', message: 'scripted: no KISYSTEM_BENCH line', nonRetryable: true });
+        if (code.includes('BENCH_FAILS')) {
+          const output = 'KISYSTEM_BENCH_ERROR wrong result at C[5][7]: 1.5, expected 2.25';
+          throw ApplicationFailure.create({ type: 'BenchmarkFailed', message: `scripted: benchmark exited with 1: ${output}`, nonRetryable: true, details: [{ exitCode: 1, signal: null, timedOut: false, output }] });
+        }
         const ms = marker(code, 'ms', 1);
         return { medianMs: ms, timesMs: [ms], durationMs: 1000, output: `KISYSTEM_BENCH kernel=k ms=${ms}` };
       },

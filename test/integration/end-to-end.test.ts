@@ -98,12 +98,20 @@ describe('kisystem end to end (C++ examples)', () => {
     const tasks = ['matmul-tiled', 'vector-add'].map((t) => join(PROJECT_ROOT, 'examples', t, 'task.yaml'));
     const submitted = await stack.kisystem(['submit', ...tasks, '--wait']);
     expect({ code: submitted.code, out: submitted.out }).toMatchObject({ code: 0 });
-    const matmul = await runsOfWorkflow(stack.db, workflowIdOf(submitted.out, 'matmul-tiled'));
-    expect(matmul.map((r) => [r.model, r.phase, r.outcome])).toEqual([
+    const matmulId = workflowIdOf(submitted.out, 'matmul-tiled');
+    const matmul = await runsOfWorkflow(stack.db, matmulId);
+    expect(matmul.slice(0, 3).map((r) => [r.model, r.phase, r.outcome])).toEqual([
       ['qwen2.5-coder:32b', 'TEST', 'failure'],
       ['qwen2.5-coder:32b', 'TEST', 'failure'],
       ['deepseek-r1:32b', 'TEST', 'success'],
     ]);
+    // matmul-tiled has a benchmark: the passing kernel is the optimization baseline, timed by its
+    // benchmark program and fully profiled by the real ncu (what follows depends on the GPU's figures).
+    const profiles = await stack.db.selectFrom('profiles').selectAll().where('workflow_id', '=', matmulId).orderBy('iteration').execute();
+    expect(profiles[0]).toMatchObject({ iteration: 0, tier: 1, rule: 'baseline', tool: 'ncu', accepted: true });
+    expect(profiles[0]!.score).toBeGreaterThan(0);
+    expect(profiles[0]!.time_ms).toBeGreaterThan(0);
+    expect(profiles[0]!.full_profile_ms).toBeGreaterThan(0);
     const vector = await runsOfWorkflow(stack.db, workflowIdOf(submitted.out, 'vector-add'));
     expect(vector.map((r) => r.outcome)).toEqual(['failure', 'success']);
   });

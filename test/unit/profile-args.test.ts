@@ -66,14 +66,16 @@ describe('ncu argument arrays', () => {
       '--section', 'Occupancy',
       '--metrics', 'gpu__time_duration.sum,dram__bytes.sum,dram__throughput.avg.pct_of_peak_sustained_elapsed,sm__warps_active.avg.pct_of_peak_sustained_active',
       '-k', 'regex:mm_tiled',
+      '--launch-count', '1',
       '-f', '-o', '/runs/wf/1/prof',
       './candidate', '--bench',
     ]);
   });
 
-  it('profiles every kernel without a regex, and a trailing slash does not double', () => {
+  it('profiles the first kernel launch without a regex, and a trailing slash does not double', () => {
     const args = ncuProfileArgs('/runs/wf/1/', ['./bench'], null);
     expect(args).not.toContain('-k');
+    expect(args).toContain('--launch-count');
     expect(args.slice(-4)).toEqual(['-f', '-o', '/runs/wf/1/prof', './bench']);
   });
 
@@ -138,11 +140,24 @@ describe('microbenchmark activity', () => {
     expect(failure.message).toContain('no KISYSTEM_BENCH line in the benchmark output');
   });
 
-  it('says how the program ended when it crashed before printing', async () => {
-    const runner = scriptedRunner([{ ...done(''), exitCode: null, signal: 'SIGSEGV' }]);
+  it('a crashed benchmark is BenchmarkFailed, saying how it ended, with the run for the categorizer', async () => {
+    const runner = scriptedRunner([{ ...done('Segmentation fault'), exitCode: null, signal: 'SIGSEGV' }]);
     const { microbenchmark } = createProfileActivities({ capabilities: H200, run: runner.run });
     const failure = await failureOf(microbenchmark({ runFolder: '/r', command: ['./b'], timeoutS: 1, keepChars: 100, seed: 1 }));
-    expect(failure.message).toContain('(the program was killed by SIGSEGV)');
+    expect(failure.type).toBe('BenchmarkFailed');
+    expect(failure.nonRetryable).toBe(true);
+    expect(failure.message).toContain('was killed by SIGSEGV');
+    expect(failure.details).toEqual([{ exitCode: null, signal: 'SIGSEGV', timedOut: false, output: 'Segmentation fault' }]);
+  });
+
+  it('times printed by a run that then exits 1 (a wrong result at the benchmark size) never count', async () => {
+    const output = 'KISYSTEM_BENCH kernel=mm ms=0.1\nKISYSTEM_BENCH_ERROR wrong result at C[3][4]\n';
+    const runner = scriptedRunner([done(output, 1)]);
+    const { microbenchmark } = createProfileActivities({ capabilities: H200, run: runner.run });
+    const failure = await failureOf(microbenchmark({ runFolder: '/r', command: ['./b', '--bench'], timeoutS: 1, keepChars: 100, seed: 1 }));
+    expect(failure.type).toBe('BenchmarkFailed');
+    expect(failure.message).toContain('exited with 1');
+    expect(failure.message).toContain('KISYSTEM_BENCH_ERROR wrong result at C[3][4]');
   });
 });
 

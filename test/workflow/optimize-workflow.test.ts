@@ -171,6 +171,24 @@ describe('optimization phase', () => {
     expect(run.scripted.generated[2]!.messages[1]!.content).toContain('was not accepted (LOGIC in TEST)');
   });
 
+  it('rejects a candidate whose benchmark program fails (a wrong result at the benchmark size): its times never count', async () => {
+    const run = await runTask(
+      benchTask,
+      { replies: { [FIRST]: [ok(1, 60), fence('OK BENCH_FAILS ms=0.1', 'cuda'), ok(0.9, 66)] } },
+      config({ target_score: 95, max_optimization_iterations: 2 }),
+    );
+    const o = run.result.optimization!;
+    expect(o.iterations.map((i) => [i.iteration, i.accepted, i.rejectedAs, i.tier, i.timeMs])).toEqual([
+      [0, true, null, 1, 1],
+      [1, false, 'RUNTIME', null, null],
+      [2, true, null, 1, 0.9],
+    ]);
+    expect(o.iterations[1]!.summary).toBe('iteration 1: rejected (RUNTIME: the benchmark program failed), not profiled');
+    expect(run.scripted.recorded[1]).toMatchObject({ attemptNo: 2, outcome: 'failure', phase: 'PROFILE', errorType: 'RUNTIME' });
+    expect(run.scripted.profiles.map((p) => p.iteration)).toEqual([0, 2]);
+    expect(o.bestIteration).toBe(2);
+  });
+
   it('escalates on optimization failures with its own stop-loss counter', async () => {
     const run = await runTask(
       benchTask,

@@ -1,0 +1,97 @@
+/**
+ * The fixed input of the two-tier profiling benchmark: examples/matmul-tiled/optimization/ (the
+ * scripted sequence of kernels and its model script), and the benchmark mode of the matmul-tiled
+ * example that times them. Whether the kernels are fast or slow needs a GPU
+ * (examples/check-examples.sh checks pass/fail there); this checks that the pieces fit together.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseBenchLines } from '../../policy/microbench-line';
+import { loadTask } from '../../runtime/load-task';
+import { loadModelScripts } from '../../scripted-model-server/scripts';
+
+const EXAMPLES = join(__dirname, '..', '..', 'examples');
+const TASK = join(EXAMPLES, 'matmul-tiled');
+const FOLDER = join(TASK, 'optimization');
+const SCRIPT = join(FOLDER, 'two-tier-script.yaml');
+
+/** The sequence in order: the baseline, then the ten optimization iterations. */
+const SEQUENCE = [
+  'it00_baseline.cu',
+  'it01_unroll.cu',
+  'it02_restrict.cu',
+  'it03_wrong_edges.cu',
+  'it04_launch_bounds.cu',
+  'it05_regression_naive.cu',
+  'it06_two_outputs.cu',
+  'it07_fmaf.cu',
+  'it08_unpadded.cu',
+  'it09_recomputed_index.cu',
+  'it10_unroll8.cu',
+];
+
+describe('the two-tier benchmark script (examples/matmul-tiled/optimization)', () => {
+  it('loads: one model that hands in the baseline and then it01..it10, in order', () => {
+    const [script, ...others] = loadModelScripts([SCRIPT]);
+    expect(others).toEqual([]);
+    expect(script!.task).toBe('matmul-tiled');
+    expect(Object.keys(script!.models)).toEqual(['kisystem-bench-coder']);
+    const answers = script!.models['kisystem-bench-coder']!;
+    expect(answers).toHaveLength(11);
+    expect(answers.map((a) => a.label)).toEqual(SEQUENCE.map((f) => `file ${f}`));
+    for (const answer of answers) {
+      if (answer.kind !== 'reply') throw new Error(`${answer.label}: expected a reply`);
+      expect(answer.content).toContain('```cuda\n');
+      expect(answer.content).toContain('void matmul(const float* A, const float* B, float* C, int M, int N, int K)');
+      expect(answer.content).toContain('#include "matmul.h"');
+      expect(answer.content).toContain('#include <cuda_runtime.h>');
+      expect(answer.cutShort).toBe(false);
+    }
+  });
+
+  it('scripts every kernel of the folder, and every kernel has an expected outcome', () => {
+    expect(readdirSync(FOLDER).filter((f) => f.endsWith('.cu')).sort()).toEqual(SEQUENCE);
+    const outcomes = new Map(
+      readFileSync(join(TASK, 'expected-outcomes.txt'), 'utf8')
+        .split('\n')
+        .map((line) => line.trim())
+        .filter((line) => line !== '' && !line.startsWith('#'))
+        .map((line) => line.split(/\s+/) as [string, string]),
+    );
+    // Only iteration 3 is wrong; the regression (iteration 5) is slow but correct.
+    expect(SEQUENCE.map((f) => [f, outcomes.get(`optimization/${f}`)])).toEqual(
+      SEQUENCE.map((f) => [f, f === 'it03_wrong_edges.cu' ? 'fail' : 'pass']),
+    );
+  });
+
+  it('is not picked up by the examples loader (the task is scripted in model-script.yaml)', () => {
+    const scripts = loadModelScripts(EXAMPLES);
+    const matmul = scripts.filter((s) => s.task === 'matmul-tiled');
+    expect(matmul.map((s) => s.path)).toEqual([join(TASK, 'model-script.yaml')]);
+    expect(scripts.some((s) => s.path === SCRIPT)).toBe(false);
+    expect(Object.keys(matmul[0]!.models)).not.toContain('kisystem-bench-coder');
+  });
+});
+
+describe('the benchmark mode of the matmul-tiled example', () => {
+  it('is the task benchmark command', () => {
+    const task = loadTask(join(TASK, 'task.yaml'));
+    expect(task.benchmark).toEqual({ command: ['./candidate', '--bench'] });
+    expect(task.test.command).toEqual(['./candidate']);
+  });
+
+  it('prints lines that parseBenchLines reads, and a summary line it ignores', () => {
+    const harness = readFileSync(join(TASK, 'harness.cu'), 'utf8');
+    const perRep = /"(KISYSTEM_BENCH kernel=matmul ms=%\.6f)\\n"/.exec(harness);
+    const summary = /"(bench: median [^"]*)\\n"/.exec(harness);
+    expect(perRep).not.toBeNull();
+    expect(summary).not.toBeNull();
+    const times = [1.84, 1.9, 1.85];
+    const output = [
+      'seed: 7 (set KISYSTEM_SEED=7 to repeat this run)',
+      ...times.map((t) => perRep![1]!.replace('%.6f', t.toFixed(6))),
+      summary![1]!.replace('%.4f', '1.8500').replace('%d', '20').replace('%.1f', '9286.4').replace('%d', '2048'),
+    ].join('\n');
+    expect(parseBenchLines(output)).toEqual({ kernel: 'matmul', timesMs: times, medianMs: 1.85, reps: 3 });
+  });
+});
