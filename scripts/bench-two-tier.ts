@@ -22,7 +22,7 @@
  *
  * The same task runs twice, with `enable_two_tier_profiling` on and off (every iteration fully
  * profiled). Settings of both runs: target_score 100, max_optimization_iterations --iterations,
- * stoploss_per_model 50 (the sequence must be played to its end: this measures profiling, not
+ * stoploss_per_model 20 (the sequence must be played to its end: this measures profiling, not
  * escalation), CUDA routed to the scripted model only. Everything else is config/optimization_config.json.
  *
  * It prints, per run, each iteration (tier, trigger rule, score, median kernel time, accepted or
@@ -35,7 +35,6 @@
  * every such regression caught, the incorrect kernel rejected. Exit code 0 when all three hold, 1 when
  * not, 2 when the machine cannot run it (no GPU, nvcc or ncu: nothing is measured).
  */
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -52,7 +51,7 @@ import { connectClient } from '../client/connect';
 import { followTasks, causeMessage } from '../client/follow';
 import { startStack } from '../client/stack';
 import { loadTasks, submitTask } from '../client/tasks';
-import { ensureDatabase, prepareDatabase } from '../db/database';
+import { dropDatabase, ensureDatabase, prepareDatabase } from '../db/database';
 import { parseConfig, type KisystemConfig } from '../policy/config-schema';
 import { findOrInstallTemporalCli, startDevServer } from '../runtime/dev-server';
 import { cudaQueue, settingsFromEnv, type Settings } from '../runtime/settings';
@@ -88,7 +87,7 @@ function benchConfig(twoTier: boolean, iterations: number): KisystemConfig {
     enable_two_tier_profiling: twoTier,
     target_score: 100,
     max_optimization_iterations: iterations,
-    stoploss_per_model: 50,
+    stoploss_per_model: 20,
     routing: { 'CUDA/Kernel': [BENCH_MODEL] },
     llm: { provider: 'ollama' },
   });
@@ -139,28 +138,25 @@ async function runTask(settings: Settings, config: KisystemConfig, label: string
 type RunMode = (label: string, config: KisystemConfig) => Promise<TaskResult>;
 
 /** Both runs, through the stack that `withStack` sets up (live processes or the replay). */
-async function runBoth(iterations: number, withStack: (run: (mode: RunMode) => Promise<void>) => Promise<void>): Promise<{ twoTier: TaskResult; full: TaskResult }> {
+async function runBoth(iterations: number, withStack: (run: (mode: RunMode) => Promise<void>) => Promise<void>, log: (line: string) => void): Promise<{ twoTier: TaskResult; full: TaskResult }> {
   const out: TaskResult[] = [];
   await withStack(async (runOne) => {
     for (const [label, twoTier] of [
       ['two-tier', true],
       ['always full', false],
     ] as const) {
+      log(`${label}: enable_two_tier_profiling ${twoTier}`);
       out.push(await runOne(label, benchConfig(twoTier, iterations)));
     }
   });
   return { twoTier: out[0]!, full: out[1]! };
 }
 
-/** A fresh database for the benchmark's learning history (earlier runs must not bias the start model). */
-async function freshBenchDatabase(): Promise<string> {
-  const base = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/kisystem';
-  const url = base.replace(/\/[^/?]+(\?|$)/, '/kisystem_bench_two_tier$1');
-  const admin = url.replace(/\/kisystem_bench_two_tier(\?|$)/, '/postgres$1');
-  spawnSync('psql', [admin, '-qc', 'DROP DATABASE IF EXISTS kisystem_bench_two_tier'], { stdio: 'inherit' });
-  await ensureDatabase(url);
-  process.env.DATABASE_URL = url;
-  return url;
+/** A database of its own for the benchmark's learning history (no earlier runs bias the start model); dropped after. */
+function benchDatabaseUrl(): string {
+  const base = new URL(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/kisystem');
+  base.pathname = `/kisystem_bench_two_tier_${Date.now().toString(36)}`;
+  return base.toString();
 }
 
 function benchSettings(dataDir: string, port: number): Settings {
@@ -177,11 +173,12 @@ function benchSettings(dataDir: string, port: number): Settings {
 }
 
 /** Live: the whole stack on this GPU host (workers as processes, real nvcc, harness and ncu). */
-async function live(settings: Settings, scriptedUrl: string): Promise<(run: (mode: RunMode) => Promise<void>) => Promise<void>> {
+async function live(settings: Settings, scriptedUrl: string, databaseUrl: string): Promise<(run: (mode: RunMode) => Promise<void>) => Promise<void>> {
   return async (body) => {
+    process.env.DATABASE_URL = databaseUrl; // startStack prepares the history at DATABASE_URL
     await body(async (label, config) => {
       writeFileSync(settings.configPath, JSON.stringify(config, null, 2));
-      const stack = await startStack({ settings, workerEnv: { OLLAMA_HOST: scriptedUrl, KISYSTEM_CONFIG: settings.configPath }, log: (line) => console.log(line) });
+      const stack = await startStack({ settings, workerEnv: { OLLAMA_HOST: scriptedUrl, KISYSTEM_CONFIG: settings.configPath, DATABASE_URL: databaseUrl }, log: (line) => console.log(line) });
       try {
         return await runTask(settings, config, label);
       } finally {
@@ -192,13 +189,12 @@ async function live(settings: Settings, scriptedUrl: string): Promise<(run: (mod
 }
 
 /** Replay: a dev server and in-process workers; the host activities serve the recording. */
-function replay(settings: Settings, scriptedUrl: string, recordingPath: string): (run: (mode: RunMode) => Promise<void>) => Promise<void> {
+function replay(settings: Settings, scriptedUrl: string, recordingPath: string, databaseUrl: string): (run: (mode: RunMode) => Promise<void>) => Promise<void> {
   const recording = readRecording(recordingPath);
   return async (body) => {
-    Runtime.install({ logger: new DefaultLogger('WARN') });
     const port = Number(settings.temporalAddress.split(':').pop());
     const server = await startDevServer({ binary: findOrInstallTemporalCli(), dataDir: settings.dataDir, port, uiPort: port + 1000 });
-    const db = await prepareDatabase();
+    const db = await prepareDatabase(databaseUrl);
     const connection = await NativeConnection.connect({ address: server.address });
     const hostQueue = `${settings.gpuQueue}@replay`;
     const host = createReplayHostActivities(recording, recordingPath, hostQueue);
@@ -228,6 +224,91 @@ function replay(settings: Settings, scriptedUrl: string, recordingPath: string):
   };
 }
 
+export interface TwoTierBenchmarkOptions {
+  iterations: number;
+  /** A recording of scripts/gpu/record-two-tier.ts to replay; live on this GPU host when absent. */
+  replay?: string;
+  /** The learning history of the runs (created, and dropped afterwards); default: a new database beside DATABASE_URL's. */
+  databaseUrl?: string;
+  keepDataDir?: boolean;
+  log?: (line: string) => void;
+}
+
+export interface TwoTierBenchmarkResult {
+  twoTier: OptimizationSummary;
+  full: OptimizationSummary;
+  threshold: number;
+}
+
+/** Runs the task twice (two-tier, always full) and returns both optimization summaries. */
+export async function runTwoTierBenchmark(options: TwoTierBenchmarkOptions): Promise<TwoTierBenchmarkResult> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const dataDir = mkdtempSync(join(tmpdir(), 'kisystem-bench-two-tier-'));
+  mkdirSync(dataDir, { recursive: true });
+  const settings = benchSettings(dataDir, await freePort());
+  const databaseUrl = options.databaseUrl ?? benchDatabaseUrl();
+  await ensureDatabase(databaseUrl);
+  const scripted = await startScriptedModelServer({ scripts: loadModelScripts([SCRIPT]), log: () => undefined });
+  log(`scripted model server (tests and demo only, not a model) at ${scripted.url}, playing ${BENCH_MODEL} from ${SCRIPT}`);
+  try {
+    const stack = options.replay ? replay(settings, scripted.url, options.replay, databaseUrl) : await live(settings, scripted.url, databaseUrl);
+    const { twoTier, full } = await runBoth(options.iterations, stack, log);
+    return { twoTier: twoTier.optimization!, full: full.optimization!, threshold: benchConfig(true, options.iterations).two_tier_profiling.score_change_threshold };
+  } finally {
+    await scripted.close();
+    await dropDatabase(databaseUrl).catch(() => undefined);
+    if (!options.keepDataDir) rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+export interface TwoTierVerdict {
+  totalTwoTierMs: number;
+  totalFullMs: number;
+  saving: number;
+  fullProfiles: number;
+  profiled: number;
+  regressions: number[];
+  missed: number[];
+  wrongRejected: { twoTier: boolean; full: boolean };
+  met: boolean;
+}
+
+export function judge(r: TwoTierBenchmarkResult): TwoTierVerdict {
+  const totalTwoTierMs = r.twoTier.profileMsTier0 + r.twoTier.profileMsTier1;
+  const totalFullMs = r.full.profileMsTier0 + r.full.profileMsTier1;
+  const saving = 1 - totalTwoTierMs / totalFullMs;
+  const regressions = regressionsOf(r.full, r.threshold);
+  const missed = regressions.filter((k) => r.twoTier.iterations.find((i) => i.iteration === k)?.tier !== 1);
+  const rejectedWrong = (opt: OptimizationSummary) => opt.iterations.some((i) => i.rejectedAs === 'LOGIC');
+  const wrongRejected = { twoTier: rejectedWrong(r.twoTier), full: rejectedWrong(r.full) };
+  const met = saving >= 0.6 && regressions.length > 0 && missed.length === 0 && wrongRejected.twoTier && wrongRejected.full;
+  return {
+    totalTwoTierMs,
+    totalFullMs,
+    saving,
+    fullProfiles: r.twoTier.iterations.filter((i) => i.tier === 1).length,
+    profiled: r.twoTier.iterations.filter((i) => i.tier !== null).length,
+    regressions,
+    missed,
+    wrongRejected,
+    met,
+  };
+}
+
+export function report(r: TwoTierBenchmarkResult, v: TwoTierVerdict): string[] {
+  return [
+    ...describe('two-tier', r.twoTier),
+    '',
+    ...describe('always full', r.full),
+    '',
+    `profiling time: two-tier ${ms(v.totalTwoTierMs)} (${v.fullProfiles} full profiles of ${v.profiled} profiled iterations), always full ${ms(v.totalFullMs)}: ${(v.saving * 100).toFixed(1)} % saved (target >= 60 %)`,
+    `regressions larger than ${r.threshold} points (always-full scores): ${v.regressions.length ? v.regressions.map((k) => `iteration ${k}`).join(', ') : 'none'}; ` +
+      `caught by a full profile in the two-tier run: ${v.regressions.length - v.missed.length} of ${v.regressions.length}${v.missed.length ? ` (missed: ${v.missed.join(', ')})` : ''}`,
+    `incorrect kernel rejected (LOGIC): two-tier ${v.wrongRejected.twoTier ? 'yes' : 'NO'}, always full ${v.wrongRejected.full ? 'yes' : 'NO'}`,
+    `targets ${v.met ? 'met' : 'NOT met'}${v.regressions.length === 0 ? ' (no regression larger than the threshold was measured: the sequence did not test that)' : ''}`,
+  ];
+}
+
 async function main(): Promise<number> {
   const { values } = parseArgs({ options: { iterations: { type: 'string', default: '10' }, keep: { type: 'boolean', default: false }, replay: { type: 'string' } } });
   const iterations = Number(values.iterations);
@@ -239,46 +320,12 @@ async function main(): Promise<number> {
       return 2;
     }
   }
-
-  const dataDir = mkdtempSync(join(tmpdir(), 'kisystem-bench-two-tier-'));
-  mkdirSync(dataDir, { recursive: true });
-  const settings = benchSettings(dataDir, await freePort());
-  await freshBenchDatabase();
-  const scripted = await startScriptedModelServer({ scripts: loadModelScripts([SCRIPT]), log: () => undefined });
-  console.log(`scripted model server (tests and demo only, not a model) at ${scripted.url}, playing ${BENCH_MODEL} from ${SCRIPT}`);
-  const threshold = benchConfig(true, iterations).two_tier_profiling.score_change_threshold;
-  let results: { twoTier: TaskResult; full: TaskResult };
-  try {
-    results = await runBoth(iterations, values.replay ? replay(settings, scripted.url, values.replay) : await live(settings, scripted.url));
-  } finally {
-    await scripted.close();
-    if (!values.keep) rmSync(dataDir, { recursive: true, force: true });
-  }
-
-  const twoTier = results.twoTier.optimization!;
-  const full = results.full.optimization!;
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const result = await runTwoTierBenchmark({ iterations, replay: values.replay, keepDataDir: values.keep });
+  const verdict = judge(result);
   console.log('');
-  console.log(describe('two-tier', twoTier!).join('\n'));
-  console.log('');
-  console.log(describe('always full', full!).join('\n'));
-  const totalTwoTier = twoTier!.profileMsTier0 + twoTier!.profileMsTier1;
-  const totalFull = full!.profileMsTier0 + full!.profileMsTier1;
-  const saving = 1 - totalTwoTier / totalFull;
-  const regressions = regressionsOf(full!, threshold);
-  const missed = regressions.filter((k) => twoTier!.iterations.find((i) => i.iteration === k)?.tier !== 1);
-  const wrongRejected = (opt: OptimizationSummary) => opt.iterations.some((i) => i.rejectedAs === 'LOGIC' || i.rejectedAs === 'RUNTIME');
-  const tier1 = twoTier!.iterations.filter((i) => i.tier === 1).length;
-  const profiled = twoTier!.iterations.filter((i) => i.tier !== null).length;
-  console.log('');
-  console.log(`profiling time: two-tier ${ms(totalTwoTier)} (${tier1} full profiles of ${profiled} profiled iterations), always full ${ms(totalFull)}: ${(saving * 100).toFixed(1)} % saved (target >= 60 %)`);
-  console.log(
-    `regressions larger than ${threshold} points (always-full scores): ${regressions.length ? regressions.map((k) => `iteration ${k}`).join(', ') : 'none'}; ` +
-      `caught by a full profile in the two-tier run: ${regressions.length - missed.length} of ${regressions.length}${missed.length ? ` (missed: ${missed.join(', ')})` : ''}`,
-  );
-  console.log(`incorrect kernel rejected: two-tier ${wrongRejected(twoTier!) ? 'yes' : 'NO'}, always full ${wrongRejected(full!) ? 'yes' : 'NO'}`);
-  const met = saving >= 0.6 && missed.length === 0 && regressions.length > 0 && wrongRejected(twoTier!) && wrongRejected(full!);
-  console.log(`targets ${met ? 'met' : 'NOT met'}${regressions.length === 0 ? ' (no regression larger than the threshold was measured: the sequence did not test that)' : ''}`);
-  return met ? 0 : 1;
+  console.log(report(result, verdict).join('\n'));
+  return verdict.met ? 0 : 1;
 }
 
 if (require.main === module) {

@@ -1,11 +1,8 @@
 /** A PostgreSQL database of its own for one test file: created and migrated, dropped afterwards. */
 import type { Kysely } from 'kysely';
-import { Client } from 'pg';
-import { prepareDatabase } from '../../db/database';
+import { dropDatabase, prepareDatabase } from '../../db/database';
 import type { Database } from '../../db/tables';
 import { uniqueName } from './temporal-env';
-
-const ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 
 export interface TestDatabase {
   url: string;
@@ -18,15 +15,7 @@ export function testDatabaseUrl(prefix: string): string {
   return `postgres://postgres@127.0.0.1:5432/${uniqueName(prefix).replace(/-/g, '_')}`;
 }
 
-export async function dropDatabase(url: string): Promise<void> {
-  const admin = new Client({ connectionString: ADMIN_URL });
-  await admin.connect();
-  try {
-    await admin.query(`drop database if exists "${new URL(url).pathname.slice(1)}" with (force)`);
-  } finally {
-    await admin.end();
-  }
-}
+export { dropDatabase };
 
 export async function createTestDatabase(prefix: string): Promise<TestDatabase> {
   const url = testDatabaseUrl(prefix);

@@ -1,0 +1,106 @@
+/**
+ * The replay half of the two-tier benchmark (scripts/bench-two-tier.ts --replay) end to end, on a
+ * real dev server and a real Postgres database, with the real task workflow, the real LLM activity
+ * against the scripted model server (tests and demo only) and the real learning history.
+ *
+ * The recording is SYNTHETIC, built here: this machine has no GPU. Its kernels are the benchmark's
+ * real scripted kernels (recognised by sha256, as a real recording's are), with invented times,
+ * speed-of-light figures and durations chosen to test the machinery: the full-profile figures
+ * start from the real H200 ncu fixture and scale with the invented time. It is not a measurement;
+ * the benchmark's figures come from a real recording (docs/benchmarks.md).
+ */
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FullProfileResult } from '../../activities/profile';
+import { extractFiles } from '../../policy/extract-code';
+import { parseNcuDetailsCsv, summarizeNcu } from '../../policy/ncu-report';
+import { fullProfileScore } from '../../policy/two-tier';
+import { loadTask } from '../../runtime/load-task';
+import { loadModelScripts } from '../../scripted-model-server/scripts';
+import { judge, runTwoTierBenchmark } from '../../scripts/bench-two-tier';
+import { BENCH_MODEL, TWO_TIER_SCRIPT, TWO_TIER_TASK, type KernelRecording, type TwoTierRecording } from '../../scripts/lib/two-tier-recording';
+import { testDatabaseUrl } from '../helpers/test-database';
+
+jest.setTimeout(300_000);
+
+const FIXTURE_SUMMARY = summarizeNcu(parseNcuDetailsCsv(readFileSync(join(__dirname, '../fixtures/h200/ncu_mm_tiled_details.csv'), 'utf8')));
+/** Invented median kernel times per answer (ms); null: the wrong kernel (its test fails). */
+const TIMES: (number | null)[] = [1.84, 1.83, 1.82, null, 1.81, 5.5, 1.5, 1.49, 1.5, 1.49, 1.48];
+const BASELINE_SOL = 60;
+const MICROBENCH_MS = 400;
+const FULL_PROFILE_MS = 2800;
+
+function syntheticRecording(): TwoTierRecording {
+  const task = loadTask(TWO_TIER_TASK);
+  const answers = loadModelScripts([TWO_TIER_SCRIPT])[0]!.models[BENCH_MODEL]!;
+  const kernels: KernelRecording[] = answers.map((answer, index) => {
+    if (answer.kind !== 'reply') throw new Error('expected replies');
+    const extraction = extractFiles(answer.content, task.solution_file, task.language, task.harnessFiles.map((f) => f.path));
+    if (!extraction.ok) throw new Error(extraction.reason);
+    const sha256 = createHash('sha256').update(extraction.files[0]!.content).digest('hex');
+    const ms = TIMES[index]!;
+    const base = { exitCode: 0, signal: null, timedOut: false, durationMs: 300, host: 'synthetic-h200' };
+    const build = { ...base, ok: true, runFolder: '/synthetic', command: ['nvcc'], output: '' };
+    if (ms === null) {
+      return { index, label: answer.label, sha256, build, test: { ...base, exitCode: 1, output: 'seed: 1\nKISYSTEM_VERDICT: FAIL M=1 N=1 K=1: C[0][0] = 3.5, expected 0.25' }, categorization: null, microbenchmark: null, fullProfile: null };
+    }
+    const sol = (BASELINE_SOL * TIMES[0]!) / ms;
+    const summary = { ...FIXTURE_SUMMARY, medianDurationNs: ms * 1e6, memoryThroughputPct: sol, smThroughputPct: sol * 0.8 };
+    const fullProfile: FullProfileResult = { tool: 'ncu', summary, score: fullProfileScore(summary), durationMs: FULL_PROFILE_MS, fellBack: null };
+    return {
+      index,
+      label: answer.label,
+      sha256,
+      build,
+      test: { ...base, output: 'seed: 1\nKISYSTEM_VERDICT: PASS' },
+      categorization: null,
+      microbenchmark: { medianMs: ms, timesMs: [ms], durationMs: MICROBENCH_MS, output: `KISYSTEM_BENCH kernel=matmul ms=${ms}` },
+      fullProfile,
+    };
+  });
+  return {
+    kind: 'kisystem-two-tier-recording',
+    version: 1,
+    recordedAt: '2026-11-28T00:00:00.000Z',
+    host: { hostId: 'synthetic-h200', gpus: [{ name: 'NVIDIA H200 (synthetic)', computeCapability: '9.0' } as TwoTierRecording['host']['gpus'][number]], nvcc: 'synthetic', ncu: 'synthetic', nsysWorks: false },
+    task: 'matmul-tiled',
+    model: BENCH_MODEL,
+    kernels,
+  };
+}
+
+describe('two-tier benchmark, replay mode (synthetic recording)', () => {
+  it('runs the real workflow twice on the recorded results and sums the recorded durations', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'kisystem-replay-')), 'recording.json');
+    writeFileSync(path, JSON.stringify(syntheticRecording()));
+    const lines: string[] = [];
+    const result = await runTwoTierBenchmark({ iterations: 10, replay: path, databaseUrl: testDatabaseUrl('kisystem_replay'), log: (l) => lines.push(l) });
+
+    // The workflow's own tier decisions: baseline, the regression (iteration 5) and the jump back (6).
+    expect(result.twoTier.iterations.map((i) => i.tier)).toEqual([1, 0, 0, null, 0, 1, 1, 0, 0, 0, 0]);
+    expect(result.full.iterations.map((i) => i.tier)).toEqual([1, 1, 1, null, 1, 1, 1, 1, 1, 1, 1]);
+    expect(result.twoTier.iterations[3]).toMatchObject({ accepted: false, rejectedAs: 'LOGIC' });
+    expect(result.twoTier.iterations[5]).toMatchObject({ accepted: false, rejectedAs: 'PERFORMANCE', rule: 'score-change' });
+    expect(result.twoTier.bestIteration).toBe(10);
+
+    // Profiling time = the recorded durations of the activities each run called.
+    expect(result.twoTier.profileMsTier0).toBe(10 * MICROBENCH_MS);
+    expect(result.twoTier.profileMsTier1).toBe(3 * FULL_PROFILE_MS);
+    expect(result.full.profileMsTier1).toBe(10 * FULL_PROFILE_MS);
+    const verdict = judge(result);
+    expect(verdict.saving).toBeCloseTo(1 - (10 * MICROBENCH_MS + 3 * FULL_PROFILE_MS) / (10 * (MICROBENCH_MS + FULL_PROFILE_MS)), 10);
+    expect(verdict.regressions).toEqual([5]);
+    expect(verdict.missed).toEqual([]);
+    expect(verdict.wrongRejected).toEqual({ twoTier: true, full: true });
+  });
+
+  it('refuses a file that is not a recording, naming it', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'kisystem-replay-')), 'not-a-recording.json');
+    writeFileSync(path, JSON.stringify({ kind: 'something-else' }));
+    await expect(runTwoTierBenchmark({ iterations: 10, replay: path, databaseUrl: testDatabaseUrl('kisystem_replay'), log: () => undefined })).rejects.toThrow(
+      `${path}: not a two-tier recording of version 1 (kind something-else, version undefined)`,
+    );
+  });
+});
