@@ -6,7 +6,7 @@
  * multiplier + overhead) scaled down: --scale milliseconds per ETA second (generate = the model part,
  * build and test = half the overhead each).
  *
- *   npm run build && node dist/scripts/bench-queue.js [--scale 1] [--guide-scale 10] [--tasks 200] [--seed 5] [--slots 1,3] [--eta learnt|table]
+ *   npm run build && node dist/scripts/bench-queue.js [--scale 10] [--guide-scale 10] [--tasks 200] [--seed 5] [--slots 1,3] [--eta learnt|table]
  *
  * Workloads: the guide's example (A: priority 90, ETA 300 s; B: 80, 180 s; C: 95, 900 s) and a mix
  * of --tasks tasks over the five domains with random priorities and start models (seeded RNG). Each
@@ -277,7 +277,7 @@ function describeLearnt(w: Workload, learnt: Map<string, number[]>, config: Kisy
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      scale: { type: 'string', default: '1' },
+      scale: { type: 'string', default: '10' },
       'guide-scale': { type: 'string', default: '10' },
       tasks: { type: 'string', default: '200' },
       seed: { type: 'string', default: '5' },
