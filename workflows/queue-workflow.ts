@@ -22,6 +22,7 @@ import {
   continueAsNew,
   isCancellation,
   ParentClosePolicy,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -58,6 +59,9 @@ import {
 import { DOMAIN, TASK_ID } from './search-attributes';
 import { checkPriority, checkQueueItem } from './queue-item-check';
 import { taskWorkflow } from './task-workflow';
+
+/** Patch id (workflow versioning): the next task starts before the queue writes its record. */
+const STARTS_BEFORE_RECORD = 'queue-starts-before-record';
 
 /** Tasks per queueEstimates call (keeps payloads small). */
 const ESTIMATE_CHUNK = 100;
@@ -383,9 +387,12 @@ export async function queueWorkflow(input: QueueWorkflowInput): Promise<void> {
     }
   }
 
+  // Queues started before this change wrote the record first; they keep that order on replay.
+  const startsFirst = patched(STARTS_BEFORE_RECORD);
   for (;;) {
     // Cleared before the awaits below: a signal or update that lands during them wakes the next wait at once.
-    wake = false;
+    if (startsFirst) wake = false;
+    else await flush();
     if (shouldContinueAsNew()) break;
     if (s.lastRefreshAt === null || Date.now() - Date.parse(s.lastRefreshAt) >= refreshMs) await refresh();
     while (!s.paused && s.running.length < maxRunning && s.pending.length > 0 && !shouldContinueAsNew()) {
@@ -394,9 +401,10 @@ export async function queueWorkflow(input: QueueWorkflowInput): Promise<void> {
       await start(next);
     }
     // The record is written after the starts: a free slot never waits for the database.
-    await flush();
+    if (startsFirst) await flush();
     publish();
     if (s.outbox.length > 0 && !flushFailed) continue;
+    if (!startsFirst) wake = false;
     const untilRefresh = Math.max(1000, refreshMs - (Date.now() - Date.parse(s.lastRefreshAt!)));
     const ready = () => wake || (s.outbox.length > 0 && !flushFailed) || shouldContinueAsNew();
     if (s.pending.length > 0) await condition(ready, untilRefresh);

@@ -1,5 +1,5 @@
 /**
- * Replay: saved histories of the task workflow must replay on the current code. A change that would
+ * Replay: saved histories of the task and queue workflows must replay on the current code. A change that would
  * break running workflows (a determinism violation) fails here. Re-record a history only for an
  * intended, versioned change: RECORD_HISTORY=1 npx jest test/workflow/replay.test.ts
  */
@@ -15,6 +15,12 @@ import { startTestServer, temporalCli, uniqueName, workflowBundle } from '../hel
 jest.setTimeout(120_000);
 
 const SAVED = join(__dirname, '../fixtures/histories/guide-example-flow.json');
+/**
+ * A queue workflow (the guide's three tasks on one slot, then terminated) recorded on commit 7062fed,
+ * before the queue started its next task ahead of the record write: that change is behind
+ * `patched('queue-starts-before-record')`, so queues already running keep their order on replay.
+ */
+const SAVED_QUEUE_V1 = join(__dirname, '../fixtures/histories/queue-guide-example-v1.json');
 
 async function recordGuideExampleHistory(): Promise<string> {
   const env = await startTestServer();
@@ -54,6 +60,17 @@ describe('replay', () => {
       if (process.env.RECORD_HISTORY !== '1') throw new Error(`no saved history existed; recorded ${SAVED}: commit it and run again`);
     }
     const history = JSON.parse(readFileSync(SAVED, 'utf8'));
+    await expect(Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history)).resolves.toBeUndefined();
+  });
+
+  it('replays a queue history recorded before the start-before-record change (patched)', async () => {
+    const history = JSON.parse(readFileSync(SAVED_QUEUE_V1, 'utf8'));
+    const types = (history.events as { eventType: string; activityTaskScheduledEventAttributes?: { activityType?: { name?: string } } }[]).map((e) =>
+      e.eventType.endsWith('ACTIVITY_TASK_SCHEDULED') ? e.activityTaskScheduledEventAttributes?.activityType?.name : e.eventType.replace(/^EVENT_TYPE_/, ''),
+    );
+    // The old order: after a child's notice, the record write is scheduled before the next child starts.
+    const notice = types.indexOf('WORKFLOW_EXECUTION_SIGNALED');
+    expect(types.indexOf('recordQueueEvents', notice)).toBeLessThan(types.indexOf('START_CHILD_WORKFLOW_EXECUTION_INITIATED', notice));
     await expect(Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history)).resolves.toBeUndefined();
   });
 });
