@@ -2,8 +2,8 @@
  * The cost-aware queue (guide section 5, issue 5): one durable workflow per named queue
  * (`kisystem-queue-<name>`). It holds the pending tasks in priority_eff order (priority_score / ETA,
  * `orderQueue`; arrival order when config `queue.ordering` is `fifo`), starts each as a child task
- * workflow while fewer than `max_running` run, and starts the next as soon as one ends. Models: samples-typescript `batch-sliding-window` and
- * `safe-message-handlers`.
+ * workflow while fewer than `max_running` run, and starts the next as soon as one ends. Models:
+ * samples-typescript `batch-sliding-window` and `safe-message-handlers`.
  *
  * - Children are started with ParentClosePolicy.ABANDON, so they survive the queue's continue-as-new;
  *   each tells the queue's LATEST run how it ended (`taskFinishedSignal`, sent by taskWorkflow when
