@@ -72,6 +72,11 @@ export function categorize(outcome: ProcessOutcome): Categorization {
  * verdict the program printed early is overridden by the harness's final one.
  * `line` is that line, trimmed and at most {@link MAX_LINE_LENGTH} characters ("" for NONE).
  */
+/** Whether a test run passed: exit 0, not timed out, and a `KISYSTEM_VERDICT: PASS` line. */
+export function testPassed(run: { exitCode: number | null; timedOut: boolean; output: string }): boolean {
+  return run.exitCode === 0 && !run.timedOut && parseVerdict(run.output).verdict === 'PASS';
+}
+
 export function parseVerdict(output: string): { verdict: 'PASS' | 'FAIL' | 'NONE'; line: string } {
   const found = lastVerdict(splitLines(output));
   return found ? { verdict: found.verdict, line: found.line } : { verdict: 'NONE', line: '' };

@@ -4,7 +4,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, openSync } from 'node:fs';
-import { createConnection } from 'node:net';
+import { createConnection, createServer } from 'node:net';
 import { join } from 'node:path';
 import { searchAttributeFlags } from '../workflows/search-attributes';
 import { PROJECT_ROOT } from './settings';
@@ -16,6 +16,21 @@ export function findOrInstallTemporalCli(): string {
   const path = result.stdout.trim().split('\n').pop();
   if (result.status !== 0 || !path) throw new Error(`cannot find or install the Temporal CLI (${script} exited ${result.status})`);
   return path;
+}
+
+/** A TCP port free on 127.0.0.1 now, at most `maxPort` (callers that put the Web UI at port + 1000 pass 64000). */
+export async function freePort(maxPort = 65535): Promise<number> {
+  for (;;) {
+    const port = await new Promise<number>((resolve, reject) => {
+      const server = createServer();
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => {
+        const address = server.address();
+        server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+      });
+    });
+    if (port > 0 && port <= maxPort) return port;
+  }
 }
 
 /** Resolves when something listens on host:port, or rejects after `timeoutMs`. */

@@ -36,7 +36,6 @@
  * not, 2 when the machine cannot run it (no GPU, nvcc or ncu: nothing is measured).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -53,32 +52,17 @@ import { startStack } from '../client/stack';
 import { loadTasks, submitTask } from '../client/tasks';
 import { dropDatabase, ensureDatabase, prepareDatabase } from '../db/database';
 import { parseConfig, type KisystemConfig } from '../policy/config-schema';
-import { findOrInstallTemporalCli, startDevServer } from '../runtime/dev-server';
+import { findOrInstallTemporalCli, freePort, startDevServer } from '../runtime/dev-server';
 import { cudaQueue, settingsFromEnv, type Settings } from '../runtime/settings';
 import { loadModelScripts } from '../scripted-model-server/scripts';
 import { startScriptedModelServer } from '../scripted-model-server/server';
 import type { OptimizationSummary, TaskResult } from '../workflows/messages';
 import { createReplayHostActivities } from './lib/two-tier-replay';
-import { BENCH_MODEL, readRecording, TWO_TIER_SCRIPT as SCRIPT, TWO_TIER_TASK as TASK } from './lib/two-tier-recording';
+import { BENCH_MODEL, missingForTwoTier, readRecording, TWO_TIER_SCRIPT as SCRIPT, TWO_TIER_TASK as TASK } from './lib/two-tier-recording';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
-/** Why this machine cannot run the benchmark, or null when it can. */
+/** Why this machine cannot run the benchmark live, or null when it can. */
 async function missingForBenchmark(): Promise<string | null> {
-  const host = await detectHost('bench-probe');
-  const missing: string[] = [];
-  if (host.gpus.length === 0) missing.push('no NVIDIA GPU (nvidia-smi -L lists none)');
-  if (!host.nvcc) missing.push('nvcc is missing');
-  if (!host.ncu) missing.push('ncu (Nsight Compute) is missing');
+  const missing = missingForTwoTier(await detectHost('bench-probe'));
   return missing.length ? missing.join(', ') : null;
 }
 
@@ -245,7 +229,7 @@ export async function runTwoTierBenchmark(options: TwoTierBenchmarkOptions): Pro
   const log = options.log ?? ((line: string) => console.log(line));
   const dataDir = mkdtempSync(join(tmpdir(), 'kisystem-bench-two-tier-'));
   mkdirSync(dataDir, { recursive: true });
-  const settings = benchSettings(dataDir, await freePort());
+  const settings = benchSettings(dataDir, await freePort(64000)); // the Web UI at port + 1000
   const databaseUrl = options.databaseUrl ?? benchDatabaseUrl();
   await ensureDatabase(databaseUrl);
   const scripted = await startScriptedModelServer({ scripts: loadModelScripts([SCRIPT]), log: () => undefined });

@@ -208,7 +208,7 @@ export async function optimizePhase(ctx: CandidateContext, passing: PassingCandi
   deps.update(summary, escalation);
 
   type Measured =
-    | { kind: 'measured'; bench: MicrobenchmarkResult; profile: FullProfileResult | null; decision: TierDecision }
+    | { kind: 'measured'; bench: MicrobenchmarkResult; estimate: number; profile: FullProfileResult | null; decision: TierDecision }
     | { kind: 'benchmark-failed'; run: FailedBenchmarkRun }
     | { kind: 'stop'; reason: string };
   /** Tier 0 of a correct candidate, then tier 1 when decideTier says so. */
@@ -216,13 +216,13 @@ export async function optimizePhase(ctx: CandidateContext, passing: PassingCandi
     try {
       const bench = await microbenchmark(candidate.hostQueue!, candidate.runFolder!, iteration);
       summary.profileMsTier0 += bench.durationMs;
-      const currentScore = estimateScoreFromTime(lastFull.score, lastFull.timeMs, bench.medianMs);
-      const decision = decideTier({ iteration, currentScore, history, ...tierSettings });
-      if (decision.tier === 0) return { kind: 'measured', bench, profile: null, decision };
+      const estimate = estimateScoreFromTime(lastFull.score, lastFull.timeMs, bench.medianMs);
+      const decision = decideTier({ iteration, currentScore: estimate, history, ...tierSettings });
+      if (decision.tier === 0) return { kind: 'measured', bench, estimate, profile: null, decision };
       const profile = await fullProfile(candidate.hostQueue!, candidate.runFolder!, decision.summary);
       summary.profileMsTier1 += profile.durationMs;
       summary.fellBack = profile.fellBack ?? summary.fellBack;
-      return { kind: 'measured', bench, profile, decision };
+      return { kind: 'measured', bench, estimate, profile, decision };
     } catch (error) {
       const run = failedBenchmark(error);
       if (run) return { kind: 'benchmark-failed', run };
@@ -279,9 +279,8 @@ export async function optimizePhase(ctx: CandidateContext, passing: PassingCandi
       failureOutcome = { ...outcome, success: false, categorization: failure, output: run.output };
       entry = rejected(failure, `${failure.errorType}: the benchmark program failed`);
     } else {
-      const { bench, profile, decision } = measured;
-      const estimate = (ms: number) => estimateScoreFromTime(lastFull.score, lastFull.timeMs, ms);
-      const score = profile ? profile.score : estimate(bench.medianMs);
+      const { bench, estimate, profile, decision } = measured;
+      const score = profile ? profile.score : estimate;
       const previousScore = history.length ? history[history.length - 1]!.score : null;
       history.push({ iteration, tier: decision.tier, score });
       if (profile) lastFull = { iteration, score, timeMs: bench.medianMs, summary: profile.summary };

@@ -22,7 +22,7 @@ import type { MetaActivities } from '../activities/meta';
 import { taskComplexity, taskComplexityText } from '../policy/complexity';
 import { failureStateScore } from '../policy/failure-state';
 import { decideStart } from '../policy/hybrid-decision';
-import { categorize, parseVerdict } from '../policy/categorizer';
+import { categorize, testPassed } from '../policy/categorizer';
 import { extractFiles, type ExtractedFile } from '../policy/extract-code';
 import { categorizeReply } from '../policy/generation-failure';
 import { buildPrompt, type ChatMessage, type PreviousFailure } from '../policy/prompt';
@@ -220,7 +220,7 @@ async function runTask(input: TaskWorkflowInput): Promise<TaskResult> {
       return { success: false, categorization, files, output: b.output, llmMs, buildMs: b.durationMs, testMs: 0, host: b.host, startedAt, runFolder: b.runFolder, hostQueue: run.hostQueue };
     }
     const t = run.test;
-    const passed = t.exitCode === 0 && !t.timedOut && parseVerdict(t.output).verdict === 'PASS';
+    const passed = testPassed(t);
     const categorization = passed
       ? null
       : categorize({ phase: 'TEST', exitCode: t.exitCode, signal: t.signal, timedOut: t.timedOut, output: t.output, solutionFile: task.solution_file, harnessFiles: harness });

@@ -17,7 +17,6 @@
  * Local half: `node dist/scripts/bench-two-tier.js --replay two-tier-recording.json` runs the real task
  * workflow on a local dev server with these results served back (scripts/lib/two-tier-replay.ts).
  */
-import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,15 +24,13 @@ import { parseArgs } from 'node:util';
 import { createHostActivities } from '../../activities/build-test';
 import { describeHost, detectHost } from '../../activities/host-capabilities';
 import { createProfileActivities } from '../../activities/profile';
-import { categorize, parseVerdict } from '../../policy/categorizer';
-import { extractFiles } from '../../policy/extract-code';
+import { categorize, testPassed } from '../../policy/categorizer';
 import { loadConfig } from '../../runtime/load-config';
 import { loadTask } from '../../runtime/load-task';
 import { PROJECT_ROOT } from '../../runtime/settings';
-import { loadModelScripts } from '../../scripted-model-server/scripts';
 import { buildInputFor, fullProfileInputFor, microbenchmarkInputFor, testInputFor } from '../../workflows/host-inputs';
 import type { KernelRecording, TwoTierRecording } from '../lib/two-tier-recording';
-import { BENCH_MODEL, TWO_TIER_SCRIPT, TWO_TIER_TASK } from '../lib/two-tier-recording';
+import { BENCH_MODEL, missingForTwoTier, scriptedKernels, TWO_TIER_TASK } from '../lib/two-tier-recording';
 import { runAsActivity } from './standalone-activity';
 
 function errorOf(error: unknown): { error: string; type: string | null } {
@@ -45,7 +42,7 @@ async function main(): Promise<number> {
   const { values } = parseArgs({ options: { out: { type: 'string', default: 'two-tier-recording.json' } } });
   const capabilities = await detectHost('kisystem-record');
   console.log(`record-two-tier: ${describeHost(capabilities)}`);
-  const missing = [capabilities.gpus.length ? '' : 'no NVIDIA GPU', capabilities.nvcc ? '' : 'no nvcc', capabilities.ncu ? '' : 'no ncu'].filter(Boolean);
+  const missing = missingForTwoTier(capabilities);
   if (missing.length) {
     console.log(`record-two-tier: cannot record here (${missing.join(', ')}); nothing was measured`);
     return 2;
@@ -53,47 +50,36 @@ async function main(): Promise<number> {
   const config = loadConfig(join(PROJECT_ROOT, 'config/optimization_config.json'));
   const task = loadTask(TWO_TIER_TASK);
   if (!task.benchmark) throw new Error(`${TWO_TIER_TASK} has no benchmark section`);
-  const [script] = loadModelScripts([TWO_TIER_SCRIPT]);
-  const answers = script!.models[BENCH_MODEL];
-  if (!answers) throw new Error(`${TWO_TIER_SCRIPT} has no answers for ${BENCH_MODEL}`);
-
   const workRoot = join(tmpdir(), `kisystem-record-${process.pid}`);
   mkdirSync(workRoot, { recursive: true });
   const host = createHostActivities({ capabilities, workRoot });
   const profile = createProfileActivities({ capabilities });
   const ids = { workflowId: 'record-two-tier', workflowRunId: String(Date.now()) };
+  const where = { solutionFile: task.solution_file, harnessFiles: task.harnessFiles.map((f) => f.path) };
   const kernels: KernelRecording[] = [];
-  for (const [index, answer] of answers.entries()) {
-    if (answer.kind !== 'reply') throw new Error(`answer ${index} of ${BENCH_MODEL} is not a reply`);
-    const extraction = extractFiles(answer.content, task.solution_file, task.language, task.harnessFiles.map((f) => f.path));
-    if (!extraction.ok) throw new Error(`answer ${index} (${answer.label}): ${extraction.reason}`);
-    const solution = extraction.files.find((f) => f.path === task.solution_file)!;
-    const sha256 = createHash('sha256').update(solution.content).digest('hex');
-    const entry: KernelRecording = { index, label: answer.label, sha256, build: null, test: null, categorization: null, microbenchmark: null, fullProfile: null };
+  for (const { index, label, files, sha256 } of scriptedKernels(task)) {
+    const entry: KernelRecording = { index, label, sha256, build: null, test: null, categorization: null, microbenchmark: null, fullProfile: null };
     kernels.push(entry);
-    const build = await runAsActivity('buildCandidate', () => host.buildCandidate(buildInputFor(task, config, ids, index + 1, extraction.files)));
+    const build = await runAsActivity('buildCandidate', () => host.buildCandidate(buildInputFor(task, config, ids, index + 1, files)));
     entry.build = build;
-    const where = { solutionFile: task.solution_file, harnessFiles: task.harnessFiles.map((f) => f.path) };
     if (!build.ok) {
       entry.categorization = categorize({ phase: 'BUILD', exitCode: build.exitCode, signal: build.signal, timedOut: build.timedOut, output: build.output, ...where });
-      console.log(`${answer.label}: build failed`);
+      console.log(`${label}: build failed`);
       continue;
     }
     const seed = Math.floor(Math.random() * 2 ** 31);
     const test = await runAsActivity('testCandidate', () => host.testCandidate(testInputFor(task, config, build.runFolder, seed)));
     entry.test = test;
-    // The task workflow's pass rule (workflows/task-workflow.ts): exit 0, no timeout, a PASS verdict.
-    const passed = test.exitCode === 0 && !test.timedOut && parseVerdict(test.output).verdict === 'PASS';
-    if (!passed) {
+    if (!testPassed(test)) {
       entry.categorization = categorize({ phase: 'TEST', exitCode: test.exitCode, signal: test.signal, timedOut: test.timedOut, output: test.output, ...where });
-      console.log(`${answer.label}: test failed (${entry.categorization.errorType}: ${entry.categorization.firstErrorLine})`);
+      console.log(`${label}: test failed (${entry.categorization.errorType}: ${entry.categorization.firstErrorLine})`);
       continue;
     }
     entry.microbenchmark = await runAsActivity('microbenchmark', () => profile.microbenchmark(microbenchmarkInputFor(task.benchmark!, config, build.runFolder, seed))).catch(errorOf);
     entry.fullProfile = await runAsActivity('fullProfile', () => profile.fullProfile(fullProfileInputFor(task.benchmark!, config, build.runFolder))).catch(errorOf);
     const bench = 'medianMs' in entry.microbenchmark ? `${entry.microbenchmark.medianMs.toFixed(4)} ms in ${entry.microbenchmark.durationMs} ms` : `ERROR ${entry.microbenchmark.error}`;
     const full = 'score' in entry.fullProfile ? `score ${entry.fullProfile.score.toFixed(1)} in ${entry.fullProfile.durationMs} ms` : `ERROR ${entry.fullProfile.error}`;
-    console.log(`${answer.label}: passed; tier 0 ${bench}; tier 1 ${full}`);
+    console.log(`${label}: passed; tier 0 ${bench}; tier 1 ${full}`);
   }
   const recording: TwoTierRecording = {
     kind: 'kisystem-two-tier-recording',

@@ -3,25 +3,12 @@
  * kisystem's search attributes registered), a client, and the task builders the scripts share.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { findOrInstallTemporalCli, startDevServer, type DevServer } from '../../runtime/dev-server';
+import { findOrInstallTemporalCli, freePort, startDevServer, type DevServer } from '../../runtime/dev-server';
 import type { Domain } from '../../policy/domains';
 import type { ResolvedTask } from '../../policy/task-schema';
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export interface BenchServer {
   server: DevServer;

@@ -6,11 +6,10 @@
  * For scripts/bench-two-tier.ts --replay only: the workflow, the LLM activity (against the scripted
  * model server) and the learning history around them are the real ones.
  */
-import { createHash } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/activity';
 import type { FullProfileInput, FullProfileResult, MicrobenchmarkInput, MicrobenchmarkResult } from '../../activities/profile';
 import type { BuildInput, BuildResult, HostClaim, TestInput, TestResult } from '../../activities/types';
-import type { KernelRecording, RecordedError, TwoTierRecording } from './two-tier-recording';
+import { solutionSha256, type KernelRecording, type RecordedError, type TwoTierRecording } from './two-tier-recording';
 
 const FOLDER_PREFIX = 'replayed-kernel-';
 
@@ -36,7 +35,7 @@ export function createReplayHostActivities(recording: TwoTierRecording, source: 
     },
     async buildCandidate(input: BuildInput): Promise<BuildResult> {
       const solution = input.modelFiles.find((f) => f.path === input.solutionFile);
-      const sha = solution ? createHash('sha256').update(solution.content).digest('hex') : '';
+      const sha = solution ? solutionSha256(solution.content) : '';
       const kernel = bySha.get(sha);
       if (!kernel?.build) {
         throw ApplicationFailure.create({ type: 'NotRecorded', message: `candidate ${input.solutionFile} (sha256 ${sha.slice(0, 12)}) is not in ${source}`, nonRetryable: true });

@@ -11,7 +11,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { Kysely } from 'kysely';
 import { ensureDatabase, migrate, openDatabase } from '../../db/database';
 import type { Database } from '../../db/tables';
-import { startDevServer, type DevServer } from '../../runtime/dev-server';
+import { freePort, startDevServer, type DevServer } from '../../runtime/dev-server';
 import { PROJECT_ROOT } from '../../runtime/settings';
 import type { LoadedScript } from '../../scripted-model-server/scripts';
 import { startScriptedModelServer } from '../../scripted-model-server/server';
@@ -36,16 +36,6 @@ export interface LocalStack {
   stop(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 function waitExit(child: ChildProcess, timeoutMs: number): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
@@ -62,8 +52,7 @@ function waitExit(child: ChildProcess, timeoutMs: number): Promise<void> {
 
 export async function startLocalStack(scripts: LoadedScript[], configPath = join(PROJECT_ROOT, 'config/optimization_config.json')): Promise<LocalStack> {
   const dataDir = mkdtempSync(join(tmpdir(), 'kisystem-it-'));
-  let port = await freePort();
-  while (port > 64000) port = await freePort(); // the UI listens on port + 1000
+  const port = await freePort(64000); // the UI listens on port + 1000
   const binary = temporalCli();
   const dbFile = join(dataDir, 'temporal.db');
   const serverOptions = { binary, dataDir, port, uiPort: port + 1000, dbFile };

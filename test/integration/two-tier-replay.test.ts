@@ -9,18 +9,15 @@
  * start from the real H200 ncu fixture and scale with the invented time. It is not a measurement;
  * the benchmark's figures come from a real recording (docs/benchmarks.md).
  */
-import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FullProfileResult } from '../../activities/profile';
-import { extractFiles } from '../../policy/extract-code';
 import { parseNcuDetailsCsv, summarizeNcu } from '../../policy/ncu-report';
 import { fullProfileScore } from '../../policy/two-tier';
 import { loadTask } from '../../runtime/load-task';
-import { loadModelScripts } from '../../scripted-model-server/scripts';
 import { judge, runTwoTierBenchmark } from '../../scripts/bench-two-tier';
-import { BENCH_MODEL, TWO_TIER_SCRIPT, TWO_TIER_TASK, type KernelRecording, type TwoTierRecording } from '../../scripts/lib/two-tier-recording';
+import { BENCH_MODEL, scriptedKernels, TWO_TIER_TASK, type KernelRecording, type TwoTierRecording } from '../../scripts/lib/two-tier-recording';
 import { testDatabaseUrl } from '../helpers/test-database';
 
 jest.setTimeout(300_000);
@@ -33,25 +30,19 @@ const MICROBENCH_MS = 400;
 const FULL_PROFILE_MS = 2800;
 
 function syntheticRecording(): TwoTierRecording {
-  const task = loadTask(TWO_TIER_TASK);
-  const answers = loadModelScripts([TWO_TIER_SCRIPT])[0]!.models[BENCH_MODEL]!;
-  const kernels: KernelRecording[] = answers.map((answer, index) => {
-    if (answer.kind !== 'reply') throw new Error('expected replies');
-    const extraction = extractFiles(answer.content, task.solution_file, task.language, task.harnessFiles.map((f) => f.path));
-    if (!extraction.ok) throw new Error(extraction.reason);
-    const sha256 = createHash('sha256').update(extraction.files[0]!.content).digest('hex');
-    const ms = TIMES[index]!;
+  const kernels: KernelRecording[] = scriptedKernels(loadTask(TWO_TIER_TASK)).map(({ index, label, sha256 }) => {
+    const ms = TIMES[index] ?? null;
     const base = { exitCode: 0, signal: null, timedOut: false, durationMs: 300, host: 'synthetic-h200' };
     const build = { ...base, ok: true, runFolder: '/synthetic', command: ['nvcc'], output: '' };
     if (ms === null) {
-      return { index, label: answer.label, sha256, build, test: { ...base, exitCode: 1, output: 'seed: 1\nKISYSTEM_VERDICT: FAIL M=1 N=1 K=1: C[0][0] = 3.5, expected 0.25' }, categorization: null, microbenchmark: null, fullProfile: null };
+      return { index, label, sha256, build, test: { ...base, exitCode: 1, output: 'seed: 1\nKISYSTEM_VERDICT: FAIL M=1 N=1 K=1: C[0][0] = 3.5, expected 0.25' }, categorization: null, microbenchmark: null, fullProfile: null };
     }
     const sol = (BASELINE_SOL * TIMES[0]!) / ms;
     const summary = { ...FIXTURE_SUMMARY, medianDurationNs: ms * 1e6, memoryThroughputPct: sol, smThroughputPct: sol * 0.8 };
     const fullProfile: FullProfileResult = { tool: 'ncu', summary, score: fullProfileScore(summary), durationMs: FULL_PROFILE_MS, fellBack: null };
     return {
       index,
-      label: answer.label,
+      label,
       sha256,
       build,
       test: { ...base, output: 'seed: 1\nKISYSTEM_VERDICT: PASS' },

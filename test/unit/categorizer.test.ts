@@ -12,6 +12,7 @@ import {
   categorizePerformance,
   categorizeWrongResult,
   parseVerdict,
+  testPassed,
 } from '../../policy/categorizer';
 import { ERROR_TYPES, type Categorization, type ProcessOutcome } from '../../policy/run-types';
 
@@ -435,6 +436,20 @@ describe('categorize: synthetic cases', () => {
     expect(c.rule).toBe('nvcc-compile');
     expect(c.firstErrorLine.length).toBeLessThanOrEqual(MAX_LINE_LENGTH);
     expect(c.firstErrorLine.startsWith('solution.cu(1): error:')).toBe(true);
+  });
+});
+
+describe('testPassed', () => {
+  it.each([
+    [0, false, 'KISYSTEM_VERDICT: PASS', true],
+    [0, false, 'ok\nKISYSTEM_VERDICT: PASS\n', true],
+    [1, false, 'KISYSTEM_VERDICT: PASS', false],
+    [0, true, 'KISYSTEM_VERDICT: PASS', false],
+    [null, false, 'KISYSTEM_VERDICT: PASS', false],
+    [0, false, 'KISYSTEM_VERDICT: FAIL C[0][0] wrong', false],
+    [0, false, 'all good', false],
+  ] as const)('exit %p, timed out %p, output %p -> %p', (exitCode, timedOut, output, expected) => {
+    expect(testPassed({ exitCode, timedOut, output })).toBe(expected);
   });
 });
 

@@ -6,7 +6,6 @@
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import type { QueueEstimatesInput } from '../../activities/queue';
-import type { Domain } from '../../policy/domains';
 import type { ResolvedTask } from '../../policy/task-schema';
 import {
   addTasksUpdate,
@@ -21,6 +20,7 @@ import {
   type QueueWorkflowInput,
 } from '../../workflows/queue-messages';
 import type { queueWorkflow } from '../../workflows/queue-workflow';
+import { standInTask } from '../../scripts/lib/queue-bench-env';
 import { createScriptedActivities, fence } from '../helpers/scripted-activities';
 import { uniqueName, workflowBundle } from '../helpers/temporal-env';
 import { useTestServer, workflowTestConfig } from '../helpers/workflow-test-env';
@@ -30,24 +30,8 @@ jest.setTimeout(180_000);
 const env = useTestServer();
 
 
-function task(id: string, domain: Domain, priority?: number): ResolvedTask {
-  const language = domain === 'CUDA/Kernel' ? 'cuda' : 'cpp';
-  return {
-    id,
-    title: `task ${id}`,
-    domain,
-    domainReason: 'given in the task file',
-    language,
-    goal: `Write ${id}.`,
-    solution_file: language === 'cuda' ? 'k.cu' : 'k.cpp',
-    harnessFiles: [{ path: language === 'cuda' ? 'harness.cu' : 'harness.cpp', content: '// harness' }],
-    interfaceFiles: [],
-    build: { flags: ['-O2'], output: 'candidate' },
-    test: { command: ['./candidate'] },
-    sourcePath: `/tasks/${id}.yaml`,
-    ...(priority === undefined ? {} : { priority }),
-  };
-}
+/** A minimal valid task (the scripted activities never read the harness): the queue benchmark's. */
+const task = standInTask;
 
 type Estimator = (t: QueueEstimatesInput['tasks'][number]) => Omit<QueueEstimate, 'key' | 'startSummary'>;
 
