@@ -1,16 +1,14 @@
 /**
  * Replay: saved histories of the task and queue workflows must replay on the current code. A change that would
  * break running workflows (a determinism violation) fails here. Re-record a history only for an
- * intended, versioned change: RECORD_HISTORY=1 npx jest test/workflow/replay.test.ts
+ * intended, versioned change: RECORD_HISTORY=1 npx jest test/workflow/replay.test.ts (the *-v1 histories
+ * stand for older code and are never re-recorded)
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { execFileSync } from 'node:child_process';
 import { Worker } from '@temporalio/worker';
-import { parseConfig } from '../../policy/config-schema';
-import type { TaskWorkflowInput } from '../../workflows/messages';
-import { createScriptedActivities, fence } from '../helpers/scripted-activities';
-import { startTestServer, temporalCli, uniqueName, workflowBundle } from '../helpers/temporal-env';
+import { recordGuideExampleHistory, recordManualFallbackHistory, recordOptimizationHistory } from '../helpers/history-recorders';
+import { workflowBundle } from '../helpers/temporal-env';
 
 jest.setTimeout(120_000);
 
@@ -22,45 +20,54 @@ const SAVED = join(__dirname, '../fixtures/histories/guide-example-flow.json');
  */
 const SAVED_QUEUE_V1 = join(__dirname, '../fixtures/histories/queue-guide-example-v1.json');
 
-async function recordGuideExampleHistory(): Promise<string> {
-  const env = await startTestServer();
-  try {
-    const taskQueue = uniqueName('replay');
-    const scripted = createScriptedActivities({
-      hostQueue: taskQueue,
-      replies: { 'qwen2.5-coder:32b': [fence('WRONG', 'cuda')], 'deepseek-r1:32b': [fence('OK', 'cuda')] },
-    });
-    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities: scripted.activities });
-    const input: TaskWorkflowInput = {
-      task: {
-        id: 'matmul-tiled', title: 'Tiled matmul', domain: 'CUDA/Kernel', domainReason: 'given in the task file', language: 'cuda',
-        goal: 'tiled matmul: a __global__ kernel, <<<grid, block>>>, __shared__ tiles, __syncthreads', solution_file: 'matmul.cu', harnessFiles: [{ path: 'harness.cu', content: '//' }], interfaceFiles: [],
-        build: { flags: ['-O2'], output: 'candidate' }, test: { command: ['./candidate'] }, sourcePath: 'task.yaml',
-      },
-      config: parseConfig('(replay)', {}),
-      queues: { gpu: taskQueue, cuda: taskQueue },
-    };
-    const handle = await worker.runUntil(async () => {
-      const h = await env.client.workflow.start('taskWorkflow', { taskQueue, workflowId: uniqueName('replay'), args: [input] });
-      await h.result();
-      return h;
-    });
-    // The CLI writes the same JSON a person gets from `temporal workflow show -o json`.
-    return execFileSync(temporalCli(), ['workflow', 'show', '--workflow-id', handle.workflowId, '--address', env.address, '--output', 'json'], { encoding: 'utf8' });
-  } finally {
-    await env.teardown();
+/**
+ * Task histories recorded on commit 6070dbc, before the task workflow was reshaped into phases (issue 13):
+ * the optimization phase (a model-phase failure, a baseline, an improvement, a LOGIC failure, a
+ * regression that escalates) and the manual fallback resolved by a person (a wrong, then a right answer).
+ */
+const SAVED_OPTIMIZATION = join(__dirname, '../fixtures/histories/task-optimization-v1.json');
+const SAVED_MANUAL = join(__dirname, '../fixtures/histories/task-manual-fallback-v1.json');
+
+/**
+ * Replays a saved history; records it first when it is missing (then the test fails: commit it), or
+ * with RECORD_HISTORY=1 when `rerecord` (the v1 histories stand for the old code: never re-recorded).
+ */
+async function replaySaved(path: string, record: () => Promise<string>, rerecord: boolean): Promise<void> {
+  if ((rerecord && process.env.RECORD_HISTORY === '1') || !existsSync(path)) {
+    writeFileSync(path, await record());
+    if (process.env.RECORD_HISTORY !== '1') throw new Error(`no saved history existed; recorded ${path}: commit it and run again`);
   }
+  const history = JSON.parse(readFileSync(path, 'utf8'));
+  await expect(Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history)).resolves.toBeUndefined();
+}
+
+/** Activity types and markers of a saved history, in order (what the replay must reproduce). */
+function commandTrail(path: string): string[] {
+  const history = JSON.parse(readFileSync(path, 'utf8')) as { events: { eventType: string; activityTaskScheduledEventAttributes?: { activityType?: { name?: string } } }[] };
+  return history.events
+    .filter((e) => e.eventType.endsWith('ACTIVITY_TASK_SCHEDULED') || e.eventType.endsWith('UPDATE_COMPLETED'))
+    .map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? e.eventType.replace(/^EVENT_TYPE_/, ''));
 }
 
 describe('replay', () => {
   it('replays the saved history of the guide example flow on the current workflow code', async () => {
-    if (process.env.RECORD_HISTORY === '1' || !existsSync(SAVED)) {
-      const history = await recordGuideExampleHistory();
-      writeFileSync(SAVED, history);
-      if (process.env.RECORD_HISTORY !== '1') throw new Error(`no saved history existed; recorded ${SAVED}: commit it and run again`);
-    }
-    const history = JSON.parse(readFileSync(SAVED, 'utf8'));
-    await expect(Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history)).resolves.toBeUndefined();
+    await replaySaved(SAVED, recordGuideExampleHistory, true);
+  });
+
+  it('replays a saved history of the optimization phase', async () => {
+    await replaySaved(SAVED_OPTIMIZATION, recordOptimizationHistory, false);
+    // The history really holds the phase: profiling, and the runs of its iterations.
+    const trail = commandTrail(SAVED_OPTIMIZATION);
+    expect(trail.filter((t) => t === 'fullProfile').length).toBeGreaterThanOrEqual(2);
+    expect(trail.filter((t) => t === 'microbenchmark').length).toBeGreaterThanOrEqual(4);
+    expect(trail.filter((t) => t === 'recordRun')).toHaveLength(6);
+  });
+
+  it('replays a saved history of the manual fallback resolved by a person', async () => {
+    await replaySaved(SAVED_MANUAL, recordManualFallbackHistory, false);
+    const trail = commandTrail(SAVED_MANUAL);
+    expect(trail.filter((t) => t === 'WORKFLOW_EXECUTION_UPDATE_COMPLETED')).toHaveLength(2);
+    expect(trail.filter((t) => t === 'recordRun')).toHaveLength(5);
   });
 
   it('replays a queue history recorded before the start-before-record change (patched)', async () => {
