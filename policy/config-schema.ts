@@ -148,6 +148,8 @@ export const configSchema = z
         /** Name of the environment variable holding the API key (never the key itself). */
         openai_api_key_env: z.string().default('KISYSTEM_OPENAI_API_KEY'),
         temperature: z.number().min(0).max(2).default(0.2),
+        /** How long a task waits (durably, visibly) for a model server that is down or lacks the model, counted from the outage's start; then it fails with that reason. */
+        outage_budget_seconds: z.number().int().min(1).default(21600),
       })
       .strict()
       .default({
@@ -156,6 +158,7 @@ export const configSchema = z
         openai_base_url: 'http://127.0.0.1:8000/v1',
         openai_api_key_env: 'KISYSTEM_OPENAI_API_KEY',
         temperature: 0.2,
+        outage_budget_seconds: 21600,
       }),
     /** Resource limits for generated code (a first fence; a stronger sandbox comes later). */
     sandbox: z

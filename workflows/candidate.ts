@@ -4,12 +4,11 @@
  * before it picks the follow-up up, another host is claimed and the candidate starts over.
  */
 import { TimeoutType } from '@temporalio/common';
-import { ActivityFailure, ApplicationFailure, proxyActivities, TimeoutFailure } from '@temporalio/workflow';
+import { ActivityCancellationType, ActivityFailure, ApplicationFailure, proxyActivities, TimeoutFailure } from '@temporalio/workflow';
 import type { HostActivities } from '../activities/build-test';
 import type { BuildResult, TestResult } from '../activities/types';
 import type { KisystemConfig } from '../policy/config-schema';
 import type { ExtractedFile } from '../policy/extract-code';
-import type { Categorization } from '../policy/run-types';
 import type { ResolvedTask } from '../policy/task-schema';
 import { buildInputFor, testInputFor } from './host-inputs';
 import type { TaskQueues } from './messages';
@@ -27,22 +26,6 @@ export type CandidateRun =
   | { stage: 'build'; build: BuildResult; hostQueue: string }
   | { stage: 'test'; build: BuildResult; test: TestResult; hostQueue: string };
 
-/** What one attempt (generate or take code, build, test, categorize) produced, before it is recorded. */
-export interface AttemptOutcome {
-  success: boolean;
-  categorization: Categorization | null;
-  files: ExtractedFile[];
-  output: string;
-  llmMs: number;
-  buildMs: number;
-  testMs: number;
-  host: string | null;
-  startedAt: string;
-  /** Where the built candidate lives (null when nothing was built). */
-  runFolder: string | null;
-  hostQueue: string | null;
-}
-
 const MAX_HOST_CLAIMS = 3;
 
 function hostLost(error: unknown): boolean {
@@ -58,6 +41,8 @@ export async function buildAndTest(
   files: ExtractedFile[],
   seed: number,
   label: string,
+  /** Called when the test step begins (the status says 'testing' from then on). */
+  onTest: () => void = () => undefined,
 ): Promise<CandidateRun> {
   const { task, config } = ctx;
   const needsGpu = task.language === 'cuda';
@@ -76,6 +61,8 @@ export async function buildAndTest(
       scheduleToStartTimeout: `${config.timeouts.host_pickup} seconds`,
       heartbeatTimeout: `${config.timeouts.heartbeat} seconds`,
       startToCloseTimeout: `${Math.max(config.timeouts.build, config.timeouts.test) + 60} seconds`,
+      // A cancelled task ends only after the build's or test's process group was killed.
+      cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
       retry: { initialInterval: '1 second', nonRetryableErrorTypes: ['UnsafeFileName', 'CandidateMissing', 'Cancelled'] },
     });
     try {
@@ -88,6 +75,7 @@ export async function buildAndTest(
         [buildInputFor(task, config, ctx, attemptNo, files)],
       );
       if (!build.ok) return { stage: 'build', build, hostQueue: host.hostQueue };
+      onTest();
       const test = await onHost.testCandidate.executeWithOptions(
         {
           summary: `${label}: test on ${host.description}`,

@@ -9,12 +9,16 @@ export function renderDetails(state: TaskState): string {
   const chain = state.chain.map((m) => (m === state.currentModel ? `**${m}**` : m)).join(' → ');
   const lines = [
     `### ${state.title} (\`${state.taskId}\`)`,
-    `**Status:** ${state.status.replace(/_/g, ' ')} · **Domain:** ${state.domain} (${state.domainReason}) · **Escalations:** ${state.escalations.length}`,
+    `**Status:** ${state.status.replace(/_/g, ' ')}${state.step ? ` (${state.step})` : ''} · **Domain:** ${state.domain} (${state.domainReason}) · **Escalations:** ${state.escalations.length}`,
     '',
     `**Chain** (${state.chainReason}): ${chain}${state.currentModel === 'manual' ? ' → **manual**' : ''}`,
     `**Start decision** (${state.start.rule}): ${state.start.summary}${state.start.complexityMatched.length ? ` · complexity rules: ${state.start.complexityMatched.join(', ')}` : ''}`,
   ];
   if (state.priority) lines.push(`**Domain priority** (Meta-Supervisor): ${state.priority.score.toFixed(3)} from ${state.priority.runs} runs, success rate ${state.priority.successRate.toFixed(2)}`);
+  if (state.waiting) {
+    const w = state.waiting;
+    lines.push('', `⏳ waiting for the model server at ${w.server} since ${w.since}: ${cell(w.error)}${w.hint ? ` (${cell(w.hint)})` : ''} · model ${w.model}, next try ${w.nextTry}; not counted against the model.`);
+  }
   if (state.fallback) {
     lines.push('', `**Waiting for a person** since ${state.fallback.waitingSince} (until ${state.fallback.deadline}): ${state.fallback.reason}.`,
       'Hand in code with `kisystem resolve <workflow id> --file <code>`, or give up with `kisystem resolve <workflow id> --give-up`.');

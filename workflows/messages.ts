@@ -14,6 +14,7 @@ export type TaskStatus =
   | 'testing'
   | 'optimizing'
   | 'waiting_for_person'
+  | 'waiting_for_model_server'
   | 'succeeded'
   | 'exhausted'
   | 'gave_up';
@@ -99,6 +100,25 @@ export interface EscalationEvent {
   reason: string;
 }
 
+/** What an attempt is doing; in the optimization phase shown beside the status 'optimizing'. */
+export type TaskStep = 'generating' | 'building' | 'testing';
+
+/** A durable, visible wait for a model server that is down or lacks the model (contract 1). */
+export interface ModelServerWait {
+  kind: 'model_server';
+  /** The server's base URL as the LLM activity reports it. */
+  server: string;
+  model: string;
+  /** When the outage began (ISO); the outage budget counts from here. */
+  since: string;
+  /** The last error. */
+  error: string;
+  /** What a person can do, e.g. "run: ollama pull qwen2.5-coder:32b". */
+  hint: string | null;
+  /** When the generation is asked for again (ISO). */
+  nextTry: string;
+}
+
 export interface TaskState {
   taskId: string;
   title: string;
@@ -119,6 +139,10 @@ export interface TaskState {
   optimization: OptimizationSummary | null;
   /** Set while the workflow waits for a person. */
   fallback: { reason: string; waitingSince: string; deadline: string } | null;
+  /** The optimization phase's current step (null outside the phase). */
+  step: TaskStep | null;
+  /** Set while the workflow waits for the model server. */
+  waiting: ModelServerWait | null;
 }
 
 export interface TaskResult {

@@ -4,7 +4,7 @@
  * `ms=<median ms>` and `sol=<speed-of-light %>`, defaults 1 and 50, NO_BENCH and BENCH_FAILS). The real
  * activities are tested against real compilers and servers in test/integration.
  */
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
 import type { MetaSnapshot, MetaSnapshotInput, RecordStartDecisionInput } from '../../activities/meta';
 import type { RecordProfileInput } from '../../activities/profile-history';
 import type { FullProfileInput, FullProfileResult, MicrobenchmarkInput, MicrobenchmarkResult } from '../../activities/profile';
@@ -14,7 +14,12 @@ export interface ScriptedWorld {
   /** model -> replies in order (the last repeats). A reply is code text; `fence()` wraps it. */
   replies: Record<string, string[]>;
   /** Faults to throw before answering: activity name -> how many calls fail first. */
-  faults?: Partial<Record<'generateCode' | 'buildCandidate' | 'testCandidate' | 'recordRun', { times: number; type: string }>>;
+  faults?: Partial<Record<'generateCode' | 'buildCandidate' | 'testCandidate' | 'recordRun', { times: number; type: string; after?: number; details?: unknown[] }>>;
+  /**
+   * Activities that take this long (ms) before answering, heartbeating; cancelled, they rethrow the
+   * cancellation (contract 2) and are listed in `cancelled`. `generateCode: { ms, after: 1 }` slows calls after the first.
+   */
+  delays?: Partial<Record<'generateCode' | 'buildCandidate' | 'testCandidate' | 'microbenchmark' | 'fullProfile', { ms: number; after?: number }>>;
   hostQueue: string;
   /** What the Meta-Supervisor snapshot says (default: no history). */
   snapshot?: Partial<MetaSnapshot>;
@@ -34,6 +39,8 @@ export function createScriptedActivities(world: ScriptedWorld) {
   const microbenchmarks: MicrobenchmarkInput[] = [];
   const fullProfiles: FullProfileInput[] = [];
   const profiles: RecordProfileInput[] = [];
+  const cancelled: string[] = [];
+  const delayCalls: Record<string, number> = {};
   const marker = (code: string, key: string, fallback: number): number => {
     const m = new RegExp(`\\b${key}=([0-9.eE+-]+)`).exec(code);
     return m ? Number(m[1]) : fallback;
@@ -42,7 +49,27 @@ export function createScriptedActivities(world: ScriptedWorld) {
   function maybeFault(name: keyof NonNullable<ScriptedWorld['faults']>): void {
     calls[name] = (calls[name] ?? 0) + 1;
     const fault = world.faults?.[name];
-    if (fault && calls[name]! <= fault.times) throw ApplicationFailure.create({ type: fault.type, message: `scripted ${fault.type} (${name} call ${calls[name]})` });
+    const n = calls[name]! - (fault?.after ?? 0);
+    if (fault && n >= 1 && n <= fault.times) {
+      throw ApplicationFailure.create({ type: fault.type, message: `scripted ${fault.type} (${name} call ${calls[name]})`, details: fault.details });
+    }
+  }
+
+  async function maybeDelay(name: keyof NonNullable<ScriptedWorld['delays']>): Promise<void> {
+    delayCalls[name] = (delayCalls[name] ?? 0) + 1;
+    const delay = world.delays?.[name];
+    if (!delay || delayCalls[name]! <= (delay.after ?? 0)) return;
+    const ctx = Context.current();
+    const until = Date.now() + delay.ms;
+    while (Date.now() < until) {
+      ctx.heartbeat();
+      try {
+        await Promise.race([ctx.cancelled, new Promise((r) => setTimeout(r, 200))]);
+      } catch (error) {
+        if (error instanceof CancelledFailure) cancelled.push(name);
+        throw error;
+      }
+    }
   }
 
   return {
@@ -53,6 +80,7 @@ export function createScriptedActivities(world: ScriptedWorld) {
     microbenchmarks,
     fullProfiles,
     profiles,
+    cancelled,
     activities: {
       async loadMetaSnapshot(_input: MetaSnapshotInput): Promise<MetaSnapshot> {
         return { takenAt: '2026-11-28T00:00:00.000Z', bias: null, priority: null, earlierFailures: 0, lastErrorType: null, ...world.snapshot };
@@ -63,6 +91,7 @@ export function createScriptedActivities(world: ScriptedWorld) {
       },
       async generateCode(input: GenerateInput): Promise<GenerateResult> {
         maybeFault('generateCode');
+        await maybeDelay('generateCode');
         generated.push(input);
         const list = world.replies[input.model] ?? ['no script for this model'];
         const reply = list[Math.min(input.modelAttempt, list.length) - 1]!;
@@ -73,6 +102,7 @@ export function createScriptedActivities(world: ScriptedWorld) {
       },
       async buildCandidate(input: BuildInput): Promise<BuildResult> {
         maybeFault('buildCandidate');
+        await maybeDelay('buildCandidate');
         const code = input.modelFiles.map((f) => f.content).join('\n');
         const runFolder = `scripted://${input.workflowRunId}/${input.attemptNo}`;
         codeByFolder.set(runFolder, code);
@@ -87,6 +117,7 @@ export function createScriptedActivities(world: ScriptedWorld) {
       },
       async testCandidate(input: TestInput): Promise<TestResult> {
         maybeFault('testCandidate');
+        await maybeDelay('testCandidate');
         const code = codeByFolder.get(input.runFolder) ?? '';
         const base = { durationMs: 4, host: 'scripted-host', timedOut: false };
         if (code.includes('SEGV')) return { ...base, exitCode: null, signal: 'SIGSEGV', output: '' };
@@ -98,6 +129,7 @@ export function createScriptedActivities(world: ScriptedWorld) {
       },
       async microbenchmark(input: MicrobenchmarkInput): Promise<MicrobenchmarkResult> {
         microbenchmarks.push(input);
+        await maybeDelay('microbenchmark');
         const code = codeByFolder.get(input.runFolder) ?? '';
         if (code.includes('NO_BENCH')) throw ApplicationFailure.create({ type: 'BenchmarkOutputMissing', message: 'scripted: no KISYSTEM_BENCH line', nonRetryable: true });
         if (code.includes('BENCH_FAILS')) {
@@ -109,6 +141,7 @@ export function createScriptedActivities(world: ScriptedWorld) {
       },
       async fullProfile(input: FullProfileInput): Promise<FullProfileResult> {
         fullProfiles.push(input);
+        await maybeDelay('fullProfile');
         const code = codeByFolder.get(input.runFolder) ?? '';
         const sol = marker(code, 'sol', 50);
         const ms = marker(code, 'ms', 1);

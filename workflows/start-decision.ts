@@ -1,0 +1,41 @@
+/**
+ * The start decision (guide sections 1 and 3): the Meta-Supervisor's snapshot in, a deterministic
+ * choice out. One pure function from policy/ decides; this module loads its input and stores its output.
+ */
+import type { MetaSnapshot } from '../activities/meta';
+import type { TaskActivities } from './task-activities';
+import { taskComplexity, taskComplexityText } from '../policy/complexity';
+import type { KisystemConfig } from '../policy/config-schema';
+import { failureStateScore } from '../policy/failure-state';
+import { decideStart, type StartDecision } from '../policy/hybrid-decision';
+import { chainForDomain } from '../policy/routing';
+import type { ResolvedTask } from '../policy/task-schema';
+
+export interface TaskStart {
+  /** The domain's chain as routing gives it, and why. */
+  chain: ReturnType<typeof chainForDomain>;
+  start: StartDecision;
+  snapshot: MetaSnapshot;
+}
+
+export async function decideTaskStart(meta: TaskActivities['meta'], task: ResolvedTask, config: KisystemConfig): Promise<TaskStart> {
+  const chain = chainForDomain(config, task.domain);
+  const snapshot = await meta.loadMetaSnapshot.executeWithOptions({ summary: `Meta-Supervisor: history of ${task.domain} and task ${task.id}` }, [
+    { taskId: task.id, domain: task.domain, chain: [...chain.models], settings: { meta_supervisor: config.meta_supervisor, meta_supervisor_weights: config.meta_supervisor_weights } },
+  ]);
+  const start = decideStart({
+    domainChain: chain.models,
+    bias: snapshot.bias,
+    complexity: taskComplexity(task.domain, taskComplexityText(task)),
+    failureState: failureStateScore(snapshot.earlierFailures, snapshot.lastErrorType),
+    config,
+  });
+  return { chain, start, snapshot };
+}
+
+/** Stores the decision with every input (start_decisions), its summary on the Web UI's timeline. */
+export async function recordTaskStart(meta: TaskActivities['meta'], task: ResolvedTask, ids: { workflowId: string; workflowRunId: string }, decided: TaskStart): Promise<void> {
+  await meta.recordStartDecision.executeWithOptions({ summary: decided.start.summary }, [
+    { taskId: task.id, workflowId: ids.workflowId, workflowRunId: ids.workflowRunId, domain: task.domain, decision: decided.start, decidedAt: decided.snapshot.takenAt },
+  ]);
+}

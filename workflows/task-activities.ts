@@ -1,0 +1,37 @@
+/** The task workflow's activity proxies: one per policy, with explicit timeouts and retries. */
+import { ActivityCancellationType, proxyActivities } from '@temporalio/workflow';
+import type { LearningActivities } from '../activities/learning';
+import type { LlmActivities } from '../activities/llm';
+import type { MetaActivities } from '../activities/meta';
+import type { KisystemConfig } from '../policy/config-schema';
+import type { TaskQueues } from './messages';
+
+/** Model-server faults the workflow waits out itself (contract 1), so Temporal must not retry them. */
+export const MODEL_SERVER_FAULTS = ['LlmUnavailable', 'ModelNotAvailable'];
+
+export function taskActivities(config: KisystemConfig, queues: TaskQueues) {
+  const llm = proxyActivities<LlmActivities>({
+    taskQueue: queues.gpu,
+    startToCloseTimeout: `${config.timeouts.llm} seconds`,
+    heartbeatTimeout: `${Math.max(config.timeouts.heartbeat, 60)} seconds`,
+    // No process to kill: a cancelled task need not wait for the stream to notice.
+    cancellationType: ActivityCancellationType.TRY_CANCEL,
+    retry: {
+      maximumAttempts: config.retry_llm + 1,
+      initialInterval: '2 seconds',
+      maximumInterval: '2 minutes',
+      nonRetryableErrorTypes: ['LlmRequestRejected', ...MODEL_SERVER_FAULTS],
+    },
+  });
+  const learning = proxyActivities<LearningActivities>({
+    startToCloseTimeout: '30 seconds',
+    retry: { maximumAttempts: 10, initialInterval: '1 second', maximumInterval: '30 seconds' },
+  });
+  const meta = proxyActivities<MetaActivities>({
+    startToCloseTimeout: '1 minute',
+    retry: { maximumAttempts: 10, initialInterval: '1 second', maximumInterval: '30 seconds' },
+  });
+  return { llm, learning, meta };
+}
+
+export type TaskActivities = ReturnType<typeof taskActivities>;
