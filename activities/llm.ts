@@ -29,10 +29,11 @@ function infrastructureFault(endpoint: LlmEndpoint, model: string, error: unknow
   const status = (error as { status_code?: number }).status_code;
   const message = (error as Error)?.message ?? String(error);
   if (status === 404) {
+    const hint = endpoint.provider === 'ollama' ? `run: ollama pull ${model}` : undefined;
     throw ApplicationFailure.create({
       type: 'ModelNotAvailable',
-      message: `model ${model} is not available at ${endpoint.url}: ${message}` +
-        (endpoint.provider === 'ollama' ? ` (run: ollama pull ${model})` : ''),
+      message: `model ${model} is not available at ${endpoint.url}: ${message}` + (hint ? ` (${hint})` : ''),
+      details: [{ server: endpoint.url, model, error: message, hint }],
     });
   }
   if (status !== undefined && status < 500 && status !== 429) {
@@ -41,6 +42,7 @@ function infrastructureFault(endpoint: LlmEndpoint, model: string, error: unknow
   throw ApplicationFailure.create({
     type: 'LlmUnavailable',
     message: `LLM server ${endpoint.url} (${endpoint.provider}) failed for ${model}: ${status ? `HTTP ${status} ` : ''}${message}`,
+    details: [{ server: endpoint.url, model, error: `${status ? `HTTP ${status} ` : ''}${message}` }],
   });
 }
 
