@@ -69,7 +69,9 @@ export async function printStatus(client: Client, settings: Settings, workflowId
       log('the task is starting: the Meta-Supervisor is choosing its first model');
       return;
     }
-    log(`task ${state.taskId} [${state.domain}] status ${state.status}, model ${state.currentModel}, chain ${state.chain.join(' -> ')}`);
+    log(`task ${state.taskId} [${state.domain}] status ${state.status}${state.step ? ` (${state.step})` : ''}, model ${state.currentModel}, chain ${state.chain.join(' -> ')}`);
+    const w = state.waiting;
+    if (w) log(`  waiting for the model server at ${w.server} since ${w.since}: ${w.error}${w.hint ? ` (${w.hint})` : ''}; next try ${w.nextTry}`);
     for (const run of state.runs) log(`  ${describeRun(run)}`);
     if (state.fallback) log(`  waiting for a person since ${state.fallback.waitingSince}: ${state.fallback.reason}`);
     return;

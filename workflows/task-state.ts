@@ -78,7 +78,8 @@ export class TaskStateStore {
 
   setStatus(status: TaskStatus): void {
     this.state.status = status;
-    this.state.step = status === 'optimizing' ? this.state.step : null;
+    // The step belongs to the optimization phase; a wait for the model server keeps it.
+    if (status !== 'optimizing' && status !== 'waiting_for_model_server') this.state.step = null;
     this.publish();
   }
 

@@ -24,6 +24,8 @@ async function recordTask(
   world: Omit<ScriptedWorld, 'hostQueue'>,
   config: KisystemConfig,
   during?: (handle: WorkflowHandle) => Promise<void>,
+  /** The task ends in an error (cancelled, failed): recorded all the same. */
+  endsInError = false,
 ): Promise<string> {
   const env = await startTestServer();
   try {
@@ -34,7 +36,9 @@ async function recordTask(
     const handle = await worker.runUntil(async () => {
       const h = await env.client.workflow.start('taskWorkflow', { taskQueue, workflowId: uniqueName('replay'), args: [input] });
       if (during) await during(h);
-      await h.result();
+      await h.result().catch((error: unknown) => {
+        if (!endsInError) throw error;
+      });
       return h;
     });
     // The CLI writes the same JSON a person gets from `temporal workflow show -o json`.
@@ -83,5 +87,38 @@ export function recordManualFallbackHistory(): Promise<string> {
       await handle.executeUpdate(submitSolutionUpdate, { args: [{ code: 'WRONG by hand' }] });
       await handle.executeUpdate(submitSolutionUpdate, { args: [{ code: 'OK by hand', author: 'ada' }] });
     },
+  );
+}
+
+/**
+ * Recorded after the reshape (patches kisystem-status-testing and kisystem-final-status): an outage
+ * of the model server waited out (a wait timer, status 'waiting_for_model_server'), then a pass.
+ */
+export function recordOutageHistory(): Promise<string> {
+  const details = [{ server: 'http://model-host:11434', model: 'qwen2.5-coder:32b', error: 'connect ECONNREFUSED' }];
+  return recordTask(
+    cudaTask,
+    { replies: { 'qwen2.5-coder:32b': [fence('WRONG', 'cuda'), fence('OK', 'cuda')] }, faults: { generateCode: { after: 1, times: 1, type: 'LlmUnavailable', details } } },
+    parseConfig('(replay)', {}),
+  );
+}
+
+/** Recorded after the reshape: a task cancelled while it waits for a person (ends CANCELLED, final status upserted). */
+export async function recordCancelledHistory(): Promise<string> {
+  const cppTask: ResolvedTask = { ...cudaTask, id: 'queue', title: 'Bounded queue', goal: 'Write a bounded queue.', domain: 'C++/System', language: 'cpp', solution_file: 'queue.cpp', harnessFiles: [{ path: 'harness.cpp', content: '//' }] };
+  return recordTask(
+    cppTask,
+    { replies: { 'only-model': [fence('WRONG')] } },
+    parseConfig('(replay)', { stoploss_per_model: 1, routing: { 'C++/System': ['only-model'] } }),
+    async (handle) => {
+      for (let i = 0; ; i++) {
+        const state = await handle.query(stateQuery).catch(() => null);
+        if (state?.status === 'waiting_for_person') break;
+        if (i > 300) throw new Error('the task never reached the manual fallback');
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      await handle.cancel();
+    },
+    true,
   );
 }

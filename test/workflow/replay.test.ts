@@ -7,7 +7,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from '@temporalio/worker';
-import { recordGuideExampleHistory, recordManualFallbackHistory, recordOptimizationHistory } from '../helpers/history-recorders';
+import { recordCancelledHistory, recordGuideExampleHistory, recordManualFallbackHistory, recordOptimizationHistory, recordOutageHistory } from '../helpers/history-recorders';
 import { workflowBundle } from '../helpers/temporal-env';
 
 jest.setTimeout(120_000);
@@ -27,6 +27,9 @@ const SAVED_QUEUE_V1 = join(__dirname, '../fixtures/histories/queue-guide-exampl
  */
 const SAVED_OPTIMIZATION = join(__dirname, '../fixtures/histories/task-optimization-v1.json');
 const SAVED_MANUAL = join(__dirname, '../fixtures/histories/task-manual-fallback-v1.json');
+/** Recorded after the reshape (commit 5d0264a's code): a model-server outage waited out, and a cancellation at the manual wait. */
+const SAVED_OUTAGE = join(__dirname, '../fixtures/histories/task-outage-v2.json');
+const SAVED_CANCELLED = join(__dirname, '../fixtures/histories/task-cancelled-v2.json');
 
 /**
  * Replays a saved history; records it first when it is missing (then the test fails: commit it), or
@@ -68,6 +71,19 @@ describe('replay', () => {
     const trail = commandTrail(SAVED_MANUAL);
     expect(trail.filter((t) => t === 'WORKFLOW_EXECUTION_UPDATE_COMPLETED')).toHaveLength(2);
     expect(trail.filter((t) => t === 'recordRun')).toHaveLength(5);
+  });
+
+  it('replays a saved history of a model-server outage that the task waited out', async () => {
+    await replaySaved(SAVED_OUTAGE, recordOutageHistory, false);
+    const history = JSON.parse(readFileSync(SAVED_OUTAGE, 'utf8')) as { events: { eventType: string }[] };
+    expect(history.events.filter((e) => e.eventType === 'EVENT_TYPE_TIMER_STARTED')).toHaveLength(1);
+    expect(commandTrail(SAVED_OUTAGE).filter((t) => t === 'recordRun')).toHaveLength(2);
+  });
+
+  it('replays a saved history of a task cancelled at the manual wait', async () => {
+    await replaySaved(SAVED_CANCELLED, recordCancelledHistory, false);
+    const history = JSON.parse(readFileSync(SAVED_CANCELLED, 'utf8')) as { events: { eventType: string }[] };
+    expect(history.events[history.events.length - 1]!.eventType).toBe('EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED');
   });
 
   it('replays a queue history recorded before the start-before-record change (patched)', async () => {
