@@ -88,11 +88,11 @@ export class TaskAttempts {
     const { task } = this.ctx;
     this.store.beginStep('building');
     const seed = Math.floor(Math.random() * 2 ** 31);
-    // 'testing' is a new publish point: tasks started before it replay without it.
-    const onTest = () => {
-      if (patched('kisystem-status-testing')) this.store.beginStep('testing');
+    // New publish points ('testing', a build again on another host): tasks started before them replay without them.
+    const onStep = (step: 'building' | 'testing') => {
+      if (patched('kisystem-status-testing')) this.store.beginStep(step);
     };
-    const run = await buildAndTest(this.ctx, facts.attemptNo, files, seed, `#${facts.attemptNo} ${facts.model}`, onTest);
+    const run = await buildAndTest(this.ctx, facts.attemptNo, files, seed, `#${facts.attemptNo} ${facts.model}`, onStep);
     const harnessFiles = task.harnessFiles.map((f) => f.path);
     const b = run.build;
     if (run.stage === 'build') {

@@ -41,8 +41,8 @@ export async function buildAndTest(
   files: ExtractedFile[],
   seed: number,
   label: string,
-  /** Called when the test step begins (the status says 'testing' from then on). */
-  onTest: () => void = () => undefined,
+  /** Called when a step begins: the test, or the build again on another host (the status follows). */
+  onStep: (step: 'building' | 'testing') => void = () => undefined,
 ): Promise<CandidateRun> {
   const { task, config } = ctx;
   const needsGpu = task.language === 'cuda';
@@ -66,6 +66,7 @@ export async function buildAndTest(
       retry: { initialInterval: '1 second', nonRetryableErrorTypes: ['UnsafeFileName', 'CandidateMissing', 'Cancelled'] },
     });
     try {
+      if (claimNo > 1) onStep('building');
       const build = await onHost.buildCandidate.executeWithOptions(
         {
           summary: `${label}: build on ${host.description}`,
@@ -75,7 +76,7 @@ export async function buildAndTest(
         [buildInputFor(task, config, ctx, attemptNo, files)],
       );
       if (!build.ok) return { stage: 'build', build, hostQueue: host.hostQueue };
-      onTest();
+      onStep('testing');
       const test = await onHost.testCandidate.executeWithOptions(
         {
           summary: `${label}: test on ${host.description}`,
