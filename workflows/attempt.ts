@@ -3,7 +3,7 @@
  * three: the reply was refused (no usable code), the build failed, or the candidate was tested
  * (passed or not). Infrastructure faults throw; a cancellation propagates.
  */
-import { patched } from '@temporalio/workflow';
+import { ApplicationFailure, patched } from '@temporalio/workflow';
 import { categorize, testPassed } from '../policy/categorizer';
 import { extractFiles, type ExtractedFile } from '../policy/extract-code';
 import { categorizeReply } from '../policy/generation-failure';
@@ -74,7 +74,7 @@ export class TaskAttempts {
     const facts = { attemptNo, model, startedAt, llmMs: reply.durationMs };
     const refused = categorizeReply(reply.doneReason, extraction.ok ? null : extraction);
     if (refused) return { ...facts, kind: 'refused', categorization: refused, files: [], output: reply.reply.slice(0, config.output_keep_chars) };
-    if (!extraction.ok) throw new Error(`unreachable: categorizeReply accepted a reply without code (${extraction.reason})`);
+    if (!extraction.ok) throw ApplicationFailure.nonRetryable(`categorizeReply accepted a reply without code (${extraction.reason})`, 'UnreadableReply');
     return this.buildAndTest(facts, extraction.files);
   }
 

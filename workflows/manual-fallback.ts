@@ -2,7 +2,7 @@
  * The manual fallback (decisions.md): at the end of the chain the task waits, durably and visibly,
  * for a person to hand in code (built and tested like any answer) or to give up, until the deadline.
  */
-import { condition } from '@temporalio/workflow';
+import { ApplicationFailure, condition } from '@temporalio/workflow';
 import type { KisystemConfig } from '../policy/config-schema';
 import type { ExtractedFile } from '../policy/extract-code';
 import type { TaskAttempts } from './attempt';
@@ -36,7 +36,8 @@ export class ManualInbox {
     this.solutions.push({ id, code: solution.code, author: solution.author ?? 'a person' });
     let outcome: ManualOutcome | undefined;
     await condition(() => (outcome = this.outcomes.get(id)) !== undefined);
-    if (!outcome) throw new Error(`no outcome for solution ${id}`);
+    // An update handler rejects with an ApplicationFailure (a plain Error would fail the workflow task).
+    if (!outcome) throw ApplicationFailure.nonRetryable(`no outcome for solution ${id}`);
     return outcome;
   }
 
