@@ -31,6 +31,10 @@ export interface LocalStack {
   startGpuWorker(): ChildProcess;
   startWorkflowWorker(): ChildProcess;
   restartServer(): Promise<void>;
+  /** The scripted model server's URL; it can be stopped and started again on the same port (an outage). */
+  modelServerUrl: string;
+  stopModelServer(): Promise<void>;
+  startModelServer(): Promise<void>;
   /** Runs the kisystem client as a user would, with the stack's environment. */
   kisystem(args: string[], extraEnv?: NodeJS.ProcessEnv, timeoutMs?: number): Promise<{ code: number | null; out: string }>;
   stop(): Promise<void>;
@@ -61,7 +65,8 @@ export async function startLocalStack(scripts: LoadedScript[], configPath = join
   await ensureDatabase(databaseUrl);
   const db = openDatabase(databaseUrl);
   await migrate(db);
-  const scripted = await startScriptedModelServer({ scripts, log: () => undefined });
+  let scripted: Awaited<ReturnType<typeof startScriptedModelServer>> | null = await startScriptedModelServer({ scripts, log: () => undefined });
+  const modelServerPort = scripted.port;
   const queue = uniqueName('it');
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -103,6 +108,14 @@ export async function startLocalStack(scripts: LoadedScript[], configPath = join
       stack.workflowWorker = startWorker('workflow');
       return stack.workflowWorker;
     },
+    modelServerUrl: scripted.url,
+    async stopModelServer() {
+      await scripted?.close();
+      scripted = null;
+    },
+    async startModelServer() {
+      scripted ??= await startScriptedModelServer({ scripts, port: modelServerPort, log: () => undefined });
+    },
     async restartServer() {
       await server.stop();
       server = await startDevServer(serverOptions);
@@ -125,7 +138,7 @@ export async function startLocalStack(scripts: LoadedScript[], configPath = join
       for (const child of children) child.kill('SIGTERM');
       await Promise.all([...children].map((c) => waitExit(c, 15000)));
       await connection.close().catch(() => undefined);
-      await scripted.close();
+      await scripted?.close();
       await server.stop();
       await db.destroy();
       await dropDatabase(databaseUrl);
