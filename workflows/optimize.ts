@@ -6,7 +6,7 @@
  *   (tier 1, decideTier's baseline): the best candidate so far.
  * - Iterations 1..max_optimization_iterations: the current model gets the best code and the last
  *   full profile's figures (policy/optimize-prompt.ts); the new candidate is built and tested on
- *   fresh random inputs (buildAndTest through the task workflow's `attempt`). A failing test is a
+ *   fresh random inputs (TaskAttempts.generated, as in the model phase). A failing test is a
  *   LOGIC failure and never becomes the best. A correct candidate is microbenchmarked, its score
  *   estimated from the last full profile (estimateScoreFromTime), and fully profiled when decideTier
  *   says so. It becomes the best only when it is faster (lower median time): a regression never
@@ -16,7 +16,10 @@
  *   the phase (the task already has correct code: nobody is asked for more).
  * - The phase stops when the best score reaches target_score, after max_optimization_iterations, at
  *   a stop-loss fallback, or when profiling itself cannot work (no bench line, no profiler, an
- *   unreadable report): then the best so far is kept and the reason is in the summary.
+ *   unreadable report), or at an infrastructure fault (an activity past its retries, the model
+ *   server down past the outage budget): then the best so far is kept and the reason is in the
+ *   summary. A cancellation is never such a fault: it ends the task CANCELLED.
+ * - The status stays 'optimizing' through the phase; the attempt's step is shown beside it.
  *
  * Every tier decision is visible in the Web UI: the full profile's activity summary is decideTier's
  * summary ("iteration 3: tier 1, score +6 > 5"), and each iteration's recordRun summary starts with it.
