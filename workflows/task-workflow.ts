@@ -21,7 +21,7 @@ import type { LlmActivities } from '../activities/llm';
 import type { MetaActivities } from '../activities/meta';
 import { taskComplexity, taskComplexityText } from '../policy/complexity';
 import { failureStateScore } from '../policy/failure-state';
-import { decideStart } from '../policy/hybrid-decision';
+import { decideTaskStart } from '../policy/start-rule';
 import { categorize, testPassed } from '../policy/categorizer';
 import { extractFiles, type ExtractedFile } from '../policy/extract-code';
 import { categorizeReply } from '../policy/generation-failure';
@@ -96,15 +96,23 @@ async function runTask(input: TaskWorkflowInput): Promise<TaskResult> {
   // Start decision (guide sections 1 and 3): the Meta-Supervisor's snapshot in, a deterministic choice out.
   const chain = chainForDomain(config, task.domain);
   const snapshot = await meta.loadMetaSnapshot.executeWithOptions({ summary: `Meta-Supervisor: history of ${task.domain} and task ${task.id}` }, [
-    { taskId: task.id, domain: task.domain, chain: [...chain.models], settings: { meta_supervisor: config.meta_supervisor, meta_supervisor_weights: config.meta_supervisor_weights } },
+    { taskId: task.id, domain: task.domain, chain: [...chain.models], settings: { meta_supervisor: config.meta_supervisor, meta_supervisor_weights: config.meta_supervisor_weights }, workflowId: info.workflowId },
   ]);
-  const start = decideStart({
-    domainChain: chain.models,
-    bias: snapshot.bias,
-    complexity: taskComplexity(task.domain, taskComplexityText(task)),
-    failureState: failureStateScore(snapshot.earlierFailures, snapshot.lastErrorType),
-    config,
-  });
+  // A config from before `start_rule` existed (a replayed history) keeps the guide's rule, and draws nothing.
+  const startRule = config.start_rule ?? 'guide';
+  const start = decideTaskStart(
+    {
+      domain: task.domain,
+      domainChain: chain.models,
+      models: snapshot.models ?? [],
+      runTimes: snapshot.runTimes ?? {},
+      bias: snapshot.bias,
+      complexity: taskComplexity(task.domain, taskComplexityText(task)),
+      failureState: failureStateScore(snapshot.earlierFailures, snapshot.lastErrorType),
+    },
+    { ...config, start_rule: startRule },
+    startRule === 'expected-cost' ? chain.models.map(() => Math.random()) : [],
+  );
   let escalation: EscalationState = startEscalation(start.chain, start.startIndex);
   const state: TaskState = {
     taskId: task.id,
