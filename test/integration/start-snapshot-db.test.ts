@@ -95,7 +95,7 @@ describe('the start decision from a snapshot, recorded', () => {
     );
     // head: Beta(1+1, 1+5), mean 0.25: 100 s x 1.75 runs + 0.5625 x C(deepseek-r1) (~590 s) ~ 470 s < ~590 s
     expect(decision.model).toBe('qwen2.5-coder:32b');
-    expect(decision.summary).toMatch(/^start qwen2\.5-coder:32b: expected 5\d\d s vs 5\d\d s at deepseek-r1:32b; 6 runs at 0\.\d+;/);
+    expect(decision.summary).toMatch(/^start qwen2\.5-coder:32b: expected 4\d\d s vs 5\d\d s at deepseek-r1:32b; 6 runs at 0\.\d+;/);
     expect(await recordStartDecision({ taskId: 'fresh', workflowId: 'fresh-wf', workflowRunId: 'fresh-run', domain: 'CUDA/Kernel', decision, decidedAt: snapshot.takenAt })).toBe(true);
     const row = await db.selectFrom('start_decisions').selectAll().where('workflow_run_id', '=', 'fresh-run').executeTakeFirstOrThrow();
     expect(row).toMatchObject({ start_rule: 'expected-cost', rule: 'expected-cost', model: 'qwen2.5-coder:32b' });
