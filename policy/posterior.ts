@@ -89,14 +89,14 @@ export function betaCdf(x: number, a: number, b: number): number {
 }
 
 /**
- * The u-quantile of Beta(a, b) by bisection on the CDF (60 halvings: exact to 1e-18, monotone in
+ * The u-quantile of Beta(a, b) by bisection on the CDF (44 halvings: exact to 1e-13, monotone in
  * u, so a larger uniform never gives a smaller chance). u outside (0, 1) is clamped.
  */
 export function betaQuantile(u: number, a: number, b: number): number {
   const target = Math.min(1 - 1e-12, Math.max(1e-12, Number.isFinite(u) ? u : 0.5));
   let low = 0;
   let high = 1;
-  for (let i = 0; i < 60; i++) {
+  for (let i = 0; i < 44; i++) {
     const mid = (low + high) / 2;
     if (betaCdf(mid, a, b) < target) low = mid;
     else high = mid;

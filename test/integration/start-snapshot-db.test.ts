@@ -4,7 +4,7 @@
  * submission only, model phase only; model aggregates without optimization-phase or manual runs;
  * learned per-run times; the start decision recorded with its rule and positions.
  */
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { createMetaActivities } from '../../activities/meta';
 import { learnedRunTimes, modelAggregates } from '../../db/meta-repository';
 import type { Database, NewRun } from '../../db/tables';
@@ -24,7 +24,7 @@ function run(workflow: string, attemptNo: number, model: string, outcome: 'succe
   return {
     task_id: `task-${workflow}`, workflow_id: workflow, workflow_run_id: `${workflow}-run`, attempt_no: attemptNo, domain: 'CUDA/Kernel', model,
     source: 'model', phase: 'TEST', outcome, error_type: outcome === 'failure' ? 'LOGIC' : null, duration_ms: 100_000, started_at: at, finished_at: at, ...extra,
-  };
+  } as NewRun;
 }
 
 beforeAll(async () => {
@@ -69,8 +69,9 @@ describe('what the learning counts', () => {
     const qwen = models.find((m) => m.model === 'qwen2.5-coder:32b')!;
     // model phase: sub-1 4 failures, sub-2 one failure + one success (its attempt 3 is optimization; man-1 is manual)
     expect(qwen).toMatchObject({ runs: 6, successes: 1 });
-    const rollup = await db.selectFrom('run_stats_daily').select(['source']).select((eb) => eb.fn.sum<string>('runs').as('runs')).where('domain', '=', 'CUDA/Kernel').groupBy('source').orderBy('source').execute();
-    expect(rollup.map((r) => [r.source, Number(r.runs)])).toEqual([['manual', 1], ['model', 6], ['optimization', 1]]);
+    const rollup = await sql<{ source: string; runs: string }>`
+      select source, sum(runs) as runs from run_stats_daily where domain = 'CUDA/Kernel' group by source order by source`.execute(db);
+    expect(rollup.rows.map((r) => [r.source, Number(r.runs)])).toEqual([['manual', 1], ['model', 6], ['optimization', 1]]);
   });
 
   it('learned run times: the median of the newest model-phase runs per model', async () => {
