@@ -57,6 +57,8 @@ export interface World {
   driftDay?: number;
   /** the domain that drifts */
   driftDomain?: string;
+  /** mean per-run seconds (a world fitted from a history); absent: the guide's table */
+  runSeconds?(domain: string, model: string): number;
 }
 
 export type PolicyName = 'fixed-chain' | 'guide' | 'expected-cost' | 'oracle';
@@ -75,16 +77,19 @@ export interface TaskOutcome {
 const MAX_ATTEMPTS = 5;
 
 /** Tasks over `days` days; `resubmitShare` of them are resubmissions (same id, same difficulty) of earlier hard tasks. */
-export function makeTasks(seed: number, opts: { days: number; perDay: Record<string, number>; chains: Record<string, readonly string[]>; resubmitShare?: number }): SimTask[] {
+export function makeTasks(seed: number, opts: { days: number; perDay: Record<string, number>; chains: Record<string, readonly string[]>; resubmitShare?: number; allMedium?: boolean }): SimTask[] {
   const r = rng(seed);
   const tasks: SimTask[] = [];
   const hard: SimTask[] = [];
   for (let day = 0; day < opts.days; day++) {
     for (const [domain, count] of Object.entries(opts.perDay)) {
-      const chain = opts.chains[domain]!;
-      for (let i = 0; i < count; i++) {
+      const chain = opts.chains[domain] ?? opts.chains[''] ?? [];
+      // A fractional rate (a fitted world) adds one more task on that share of days.
+      const whole = Math.floor(count);
+      const today = whole + (count > whole && r() < count - whole ? 1 : 0);
+      for (let i = 0; i < today; i++) {
         const x = r();
-        let difficulty: Difficulty = x < 0.3 ? 'easy' : x < 0.8 ? 'medium' : 'hard';
+        let difficulty: Difficulty = opts.allMedium ? 'medium' : x < 0.3 ? 'easy' : x < 0.8 ? 'medium' : 'hard';
         let id = `${domain}-${day}-${i}`;
         const resubmit = opts.resubmitShare && r() < opts.resubmitShare ? hard.filter((h) => h.domain === domain).pop() : undefined;
         if (resubmit) {
@@ -155,14 +160,14 @@ export function taskChance(world: World, task: SimTask, model: string): number {
   return Math.min(1, Math.max(0, world.chance(task.domain, model, task.day))) ** DIFFICULTY_EXPONENT[task.difficulty];
 }
 
-/** Mean per-run seconds of a model in a domain in this world: the guide's table (jitter averages to 1). */
-function meanRunSeconds(config: KisystemConfig, domain: string, model: string): number {
-  return runSecondsOf(model, domain, config.eta, undefined).seconds;
+/** Mean per-run seconds of a model in a domain in this world: fitted, else the guide's table (jitter averages to 1). */
+function meanRunSeconds(world: World, config: KisystemConfig, domain: string, model: string): number {
+  return world.runSeconds?.(domain, model) ?? runSecondsOf(model, domain, config.eta, undefined).seconds;
 }
 
 /** The oracle: knows this task's hidden chances; lowest expected cost over all positions. */
 export function oracleStart(world: World, config: KisystemConfig, task: SimTask, chain: readonly string[]): number {
-  const steps = chain.map((m) => ({ chance: taskChance(world, task, m), runSeconds: meanRunSeconds(config, task.domain, m) }));
+  const steps = chain.map((m) => ({ chance: taskChance(world, task, m), runSeconds: meanRunSeconds(world, config, task.domain, m) }));
   const costs = expectedCostsByStart(steps, config.stoploss_per_model, config.fallback_cost_seconds);
   let best = 0;
   for (let i = 1; i < chain.length; i++) if (costs[i]! < costs[best]! - 1e-9) best = i;
@@ -199,7 +204,7 @@ export function simulate(world: World, config: KisystemConfig, tasks: readonly S
       const model = chain[m]!;
       const p = taskChance(world, task, model);
       for (let a = 0; a < k; a++) {
-        const seconds = meanRunSeconds(config, task.domain, model) * (0.7 + 0.6 * task.jitter[m]![a]!);
+        const seconds = meanRunSeconds(world, config, task.domain, model) * (0.7 + 0.6 * task.jitter[m]![a]!);
         cost += seconds;
         clock += seconds / 86400;
         const ok = task.success[m]![a]! < p;
