@@ -25,13 +25,12 @@ export function startSummary(decision: StartDecision): string {
     return `start ${decision.model}: no runs in the domain yet, chain head; ${hybrid} (moves a cold start only to a more capable tier later in the chain)`;
   }
   if (!chosen) return `start ${decision.model}: ${hybrid}`;
-  // The runner-up by drawn cost, whether the task may start there or not.
-  let other: StartPosition | undefined;
-  positions.forEach((p, i) => {
-    if (i !== decision.startIndex && (!other || p.drawnSeconds < other.drawnSeconds)) other = p;
-  });
-  const versus = other
-    ? ` vs ${seconds(other.drawnSeconds)} at ${other.model}${other.allowed ? '' : ` (not allowed: ${other.blockedBy})`}`
-    : '';
-  return `start ${decision.model}: expected ${seconds(chosen.drawnSeconds)}${versus}; ${evidence(chosen)}; ${hybrid} (recorded only)`;
+  // The runner-up by drawn cost among the allowed positions (else among all), and a cheaper position the evidence rules out.
+  const others = positions.filter((_, i) => i !== decision.startIndex);
+  const cheapest = (list: StartPosition[]) => list.reduce<StartPosition | undefined>((best, p) => (!best || p.drawnSeconds < best.drawnSeconds ? p : best), undefined);
+  const other = cheapest(others.filter((p) => p.allowed)) ?? cheapest(others);
+  const blocked = cheapest(others.filter((p) => !p.allowed && p.drawnSeconds < chosen.drawnSeconds));
+  const versus = other ? ` vs ${seconds(other.drawnSeconds)} at ${other.model}${other.allowed ? '' : ` (not allowed: ${other.blockedBy})`}` : '';
+  const ruledOut = blocked && blocked !== other ? `; ${blocked.model} ${seconds(blocked.drawnSeconds)} but not allowed (${blocked.blockedBy})` : '';
+  return `start ${decision.model}: expected ${seconds(chosen.drawnSeconds)}${versus}; ${evidence(chosen)}${ruledOut}; ${hybrid} (recorded only)`;
 }
