@@ -4,13 +4,15 @@
  * submission only, model phase only; model aggregates without optimization-phase or manual runs;
  * learned per-run times; the start decision recorded with its rule and positions.
  */
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, Migrator, sql } from 'kysely';
+import { ensureDatabase, openDatabase } from '../../db/database';
+import { migrationProvider } from '../../db/migrations';
 import { createMetaActivities } from '../../activities/meta';
 import { learnedRunTimes, modelAggregates } from '../../db/meta-repository';
 import type { Database, NewRun } from '../../db/tables';
 import { defaultConfig } from '../../policy/config-schema';
 import { decideTaskStart } from '../../policy/start-rule';
-import { createTestDatabase, type TestDatabase } from '../helpers/test-database';
+import { createTestDatabase, dropDatabase, testDatabaseUrl, type TestDatabase } from '../helpers/test-database';
 
 const config = defaultConfig();
 const CUDA = config.routing['CUDA/Kernel'];
@@ -101,5 +103,32 @@ describe('the start decision from a snapshot, recorded', () => {
     const row = await db.selectFrom('start_decisions').selectAll().where('workflow_run_id', '=', 'fresh-run').executeTakeFirstOrThrow();
     expect(row).toMatchObject({ start_rule: 'expected-cost', rule: 'expected-cost', model: 'qwen2.5-coder:32b' });
     expect((row.positions as { model: string }[]).map((p) => p.model)).toEqual(CUDA);
+  });
+});
+
+describe('migration 2026-11-29T1100 on a history recorded before it', () => {
+  it('files the optimization-phase runs already in the rollup apart, and down restores the old rollup', async () => {
+    const url = testDatabaseUrl('kisystem_migration_1100');
+    await ensureDatabase(url);
+    const old = openDatabase(url);
+    try {
+      const migrator = new Migrator({ db: old, provider: migrationProvider });
+      expect((await migrator.migrateTo('2026-11-28T0400-profiles')).error).toBeUndefined();
+      await old.insertInto('runs').values([
+        run('m-1', 1, 'qwen2.5-coder:32b', 'failure', 3),
+        run('m-1', 2, 'qwen2.5-coder:32b', 'success', 3),
+        run('m-1', 3, 'qwen2.5-coder:32b', 'failure', 3, { phase: 'PROFILE', error_type: 'PERFORMANCE' }),
+      ]).execute();
+      const sources = async () =>
+        (await sql<{ source: string; runs: string }>`select source, sum(runs) as runs from run_stats_daily group by source order by source`.execute(old)).rows.map((r) => [r.source, Number(r.runs)]);
+      expect(await sources()).toEqual([['model', 3]]);
+      expect((await migrator.migrateToLatest()).error).toBeUndefined();
+      expect(await sources()).toEqual([['model', 2], ['optimization', 1]]);
+      expect((await migrator.migrateTo('2026-11-28T0400-profiles')).error).toBeUndefined();
+      expect(await sources()).toEqual([['model', 3]]);
+    } finally {
+      await old.destroy();
+      await dropDatabase(url);
+    }
   });
 });
