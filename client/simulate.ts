@@ -4,7 +4,8 @@
  * export`), then runs the decision benchmark's simulator on it for the current config and for
  * alternatives (`--stoploss 1,2,3`, `--start-rule guide`, `--min-runs`, `--min-rate`,
  * `--fallback`), the same tasks and luck for each, and prints the expected recovered % and machine
- * time per task.
+ * time per task. Each simulated policy starts from the team's real history (what it has learned
+ * by now) and keeps learning from the simulated runs.
  */
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
@@ -110,8 +111,8 @@ export function simulateVariants(fitted: FittedWorld, config: KisystemConfig, o:
   const tasks = seeds.map((seed) => makeTasks(seed, { days, perDay: fitted.perDay, chains, allMedium: true }));
   return variants(config, o).map((v) => {
     const policy: PolicyName = v.config.enable_meta_supervisor ? v.config.start_rule : 'fixed-chain';
-    const ours = summarize(tasks.flatMap((t) => simulate(fitted.world, v.config, t, policy)));
-    const fixed = summarize(tasks.flatMap((t) => simulate(fitted.world, v.config, t, 'fixed-chain')));
+    const ours = summarize(tasks.flatMap((t) => simulate(fitted.world, v.config, t, policy, fitted.seedRuns)));
+    const fixed = summarize(tasks.flatMap((t) => simulate(fitted.world, v.config, t, 'fixed-chain', fitted.seedRuns)));
     return {
       variant: v.name,
       start_rule: policy,

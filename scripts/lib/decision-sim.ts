@@ -174,9 +174,19 @@ export function oracleStart(world: World, config: KisystemConfig, task: SimTask,
   return best;
 }
 
-/** Runs every task under one policy; the history starts empty. */
-export function simulate(world: World, config: KisystemConfig, tasks: readonly SimTask[], policy: PolicyName): TaskOutcome[] {
+/** A run the simulated history starts with (a fitted world: the team's real runs, `day` < 0 before the simulation). */
+export interface SeedRun {
+  domain: string;
+  model: string;
+  day: number;
+  success: boolean;
+  seconds: number;
+}
+
+/** Runs every task under one policy; the history starts empty, or with `seedRuns`. */
+export function simulate(world: World, config: KisystemConfig, tasks: readonly SimTask[], policy: PolicyName, seedRuns: readonly SeedRun[] = []): TaskOutcome[] {
   const history = new History(config.meta_supervisor.aging_days);
+  for (const r of seedRuns) history.record(r.domain, r.model, r.day, r.success, r.seconds);
   const k = Math.min(config.stoploss_per_model, MAX_ATTEMPTS);
   const outcomes: TaskOutcome[] = [];
   for (const task of tasks) {

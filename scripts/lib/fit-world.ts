@@ -12,7 +12,7 @@ import type { KisystemConfig } from '../../policy/config-schema';
 import { agingWeight } from '../../policy/meta-supervisor';
 import { agedPosterior } from '../../policy/posterior';
 import { runSecondsOf } from '../../policy/start-rule';
-import type { World } from './decision-sim';
+import type { SeedRun, World } from './decision-sim';
 
 /** The fields of a run the fit reads (as in `runs` and in a `learning export` line). */
 export interface HistoryRun {
@@ -43,6 +43,8 @@ export interface FittedWorld {
   spanDays: number;
   models: FittedModel[];
   modelPhaseRuns: number;
+  /** the model-phase runs as the simulated history's start (day 0 = now) */
+  seedRuns: SeedRun[];
 }
 
 /** Model-phase runs only: by a model (not manual), before the first success of their workflow run. */
@@ -100,5 +102,8 @@ export function fitWorld(runs: readonly HistoryRun[], config: KisystemConfig, no
     chance: (domain, m) => byKey.get(`${domain}\u0000${m}`)?.chance ?? config.start_exploration.prior_mean,
     runSeconds: (domain, m) => byKey.get(`${domain}\u0000${m}`)?.medianSeconds ?? runSecondsOf(m, domain, config.eta, undefined).seconds,
   };
-  return { world, perDay, spanDays, models: fitted.sort((a, b) => (a.domain + a.model < b.domain + b.model ? -1 : 1)), modelPhaseRuns: model.length };
+  const seedRuns: SeedRun[] = model
+    .map((r) => ({ domain: r.domain, model: r.model, day: (Date.parse(r.finished_at) - nowMs) / 86_400_000, success: r.outcome === 'success', seconds: r.duration_ms / 1000 }))
+    .sort((a, b) => a.day - b.day);
+  return { world, perDay, spanDays, models: fitted.sort((a, b) => (a.domain + a.model < b.domain + b.model ? -1 : 1)), modelPhaseRuns: model.length, seedRuns };
 }
