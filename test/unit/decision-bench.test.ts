@@ -8,7 +8,7 @@
  */
 import { defaultConfig, parseConfig } from '../../policy/config-schema';
 import { runBenchmark, runScenario, scenarios, targets, type PolicyFigures, type ScenarioResult } from '../../scripts/lib/decision-scenarios';
-import type { PolicyName } from '../../scripts/lib/decision-sim';
+import { makeTasks, simulate, type PolicyName } from '../../scripts/lib/decision-sim';
 
 const SMALL = { seeds: [1000, 1001], days: 60, perDay: { 'CUDA/Kernel': 5, 'C++/System': 2 } };
 const target = (r: ScenarioResult, prefix: string) => r.targets.find((t) => t.name.startsWith(prefix))!;
@@ -50,5 +50,24 @@ describe('decision benchmark, small configuration', () => {
     };
     expect(target(open(headPoor), 'cost <= 1.25x')).toMatchObject({ holds: true });
     expect(target(open(drift), 'drift followed')).toMatchObject({ holds: true });
+  });
+});
+
+describe('the simulator', () => {
+  it('gives every policy the same tasks and luck: equal inputs, equal outcomes, and a start at the head costs what it costs the fixed chain', () => {
+    const config = defaultConfig();
+    const [right] = scenarios(10);
+    const tasks = makeTasks(7, { days: 10, perDay: { 'CUDA/Kernel': 3, 'C++/System': 1 }, chains: config.routing });
+    expect(makeTasks(7, { days: 10, perDay: { 'CUDA/Kernel': 3, 'C++/System': 1 }, chains: config.routing })).toEqual(tasks);
+    for (const policy of ['fixed-chain', 'guide', 'expected-cost', 'oracle'] as const) {
+      expect(simulate(right!.world, config, tasks, policy)).toEqual(simulate(right!.world, config, tasks, policy));
+    }
+    const fixed = simulate(right!.world, config, tasks, 'fixed-chain');
+    expect(fixed.every((o) => o.startIndex === 0)).toBe(true);
+    // A task solved at the head costs the same under every policy that starts there (common random numbers).
+    const ec = simulate(right!.world, config, tasks, 'expected-cost');
+    ec.forEach((o, i) => {
+      if (o.startIndex === 0) expect(o.costSeconds).toBe(fixed[i]!.costSeconds);
+    });
   });
 });

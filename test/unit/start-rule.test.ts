@@ -122,6 +122,13 @@ describe('decideTaskStart, "expected-cost", hand-computed snapshots (posterior m
     expect(decision.summary).toBe('start qwen2.5-coder:32b: expected 667 s vs 1511 s at deepseek-r1:32b; 20 runs at 0.8; deepseek-coder-v2:16b 653 s but not allowed (0 runs < 5); hybrid 0.53 -> deepseek-coder-v2:16b (recorded only)');
   });
 
+  it.each([
+    [{ complexity: { score: 0.6, matched: [] }, failureState: 0.6 }, 'start qwen2.5-coder:32b: no runs in the domain yet, chain head; hybrid 0.56 -> deepseek-coder-v2:16b (moves a cold start only to a more capable tier later in the chain)'],
+    [{ complexity: { score: 1, matched: [] }, failureState: 1 }, 'start deepseek-r1:32b: no runs in the domain yet; hybrid 0.8 -> deepseek-r1:32b, a more capable tier than qwen2.5-coder:32b'],
+  ])('cold start says so: %j', (extra, summary) => {
+    expect(decideTaskStart(snap([], extra), noExplore, []).summary).toBe(summary);
+  });
+
   it('learned run times replace the table once there are enough samples', () => {
     // deepseek-r1 learned at 200 s a run: now the strong model is also cheap and takes the start
     const s = snap([agg('qwen2.5-coder:32b', 20, 0.5), agg('deepseek-r1:32b', 20, 0.95)], { runTimes: { 'deepseek-r1:32b': { medianSeconds: 200, samples: 20 } } });
