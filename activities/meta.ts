@@ -4,11 +4,11 @@
  * Another records the start decision with its inputs (idempotent per workflow run).
  */
 import type { Kysely } from 'kysely';
-import { sql } from 'kysely';
-import { domainAggregates, modelAggregates } from '../db/meta-repository';
+import { domainAggregates, earlierSubmissionFailures, learnedRunTimes, modelAggregates } from '../db/meta-repository';
 import type { Database } from '../db/tables';
 import type { StartDecision } from '../policy/hybrid-decision';
-import { explainPriority, recommendModelBias, type BiasRecommendation, type PriorityExplanation } from '../policy/meta-supervisor';
+import { explainPriority, recommendModelBias, type BiasRecommendation, type ModelAggregate, type PriorityExplanation } from '../policy/meta-supervisor';
+import type { LearnedRunTime } from '../policy/start-rule';
 import type { KisystemConfig } from '../policy/config-schema';
 import type { ErrorType } from '../policy/run-types';
 
@@ -17,6 +17,8 @@ export interface MetaSnapshotInput {
   domain: string;
   chain: string[];
   settings: Pick<KisystemConfig, 'meta_supervisor' | 'meta_supervisor_weights'>;
+  /** The asking workflow: its own runs are never an "earlier submission". */
+  workflowId?: string;
 }
 
 export interface MetaSnapshot {
@@ -26,9 +28,16 @@ export interface MetaSnapshot {
   bias: BiasRecommendation | null;
   /** The domain's priority with every factor (null without history). */
   priority: PriorityExplanation | null;
-  /** Earlier failed runs of the same task id (a resubmission) and the newest error type among them. */
+  /**
+   * Failed model-phase runs of the same task id in its latest earlier submission only (one
+   * workflow) and the newest error type among them (decisions.md "Choosing and escalating models").
+   */
   earlierFailures: number;
   lastErrorType: ErrorType | null;
+  /** Aged aggregates of the domain's models, model-phase runs only (the expected-cost rule's evidence). */
+  models?: ModelAggregate[];
+  /** Learned per-run seconds of the chain's models (medians of model-phase runs). */
+  runTimes?: Record<string, LearnedRunTime>;
 }
 
 export interface RecordStartDecisionInput {
@@ -45,13 +54,11 @@ export function createMetaActivities(deps: { db: Kysely<Database> }) {
 
   async function loadMetaSnapshot(input: MetaSnapshotInput): Promise<MetaSnapshot> {
     const now = new Date();
-    const [models, domains, failures] = await Promise.all([
+    const [models, domains, failures, runTimes] = await Promise.all([
       modelAggregates(db, now, input.settings.meta_supervisor.aging_days, input.domain),
       domainAggregates(db),
-      sql<{ failures: string; last_error_type: ErrorType | null }>`
-        select count(*) as failures,
-          (select error_type from runs where task_id = ${input.taskId} and outcome = 'failure' order by finished_at desc limit 1) as last_error_type
-        from runs where task_id = ${input.taskId} and outcome = 'failure'`.execute(db),
+      earlierSubmissionFailures(db, input.taskId, input.workflowId ?? null),
+      learnedRunTimes(db, input.domain, input.chain),
     ]);
     const bias = recommendModelBias(models, { [input.domain]: input.chain }, input.settings.meta_supervisor);
     const domain = domains.find((d) => d.domain === input.domain);
@@ -59,8 +66,10 @@ export function createMetaActivities(deps: { db: Kysely<Database> }) {
       takenAt: now.toISOString(),
       bias: bias[input.domain] ?? null,
       priority: domain ? explainPriority(domain, now, input.settings) : null,
-      earlierFailures: Number(failures.rows[0]?.failures ?? 0),
-      lastErrorType: failures.rows[0]?.last_error_type ?? null,
+      earlierFailures: failures.failures,
+      lastErrorType: (failures.lastErrorType as ErrorType | null) ?? null,
+      models,
+      runTimes,
     };
   }
 
@@ -88,6 +97,8 @@ export function createMetaActivities(deps: { db: Kysely<Database> }) {
         chain: d.chain,
         summary: d.summary,
         decided_at: input.decidedAt,
+        start_rule: d.startRule ?? 'guide',
+        positions: d.positions ? JSON.stringify(d.positions) : null,
       })
       .onConflict((oc) => oc.column('workflow_run_id').doNothing())
       .returning('id')

@@ -43,9 +43,11 @@ usage: kisystem <command> [options]
                               Meta-Supervisor: domains by priority P(d), with sr, t, c and R
   bias [--json]               Meta-Supervisor: the model each domain starts with, when one qualifies
   explain <domain> [--json]   every factor of a domain's priority
-  stats [--json]              runs and success rates per domain and model, escalations, bias hit rate
+  stats [--json]              runs and success rates per domain and model, escalations, whether the learning pays
   learning import <file.jsonl> | learning export [--out file] [--domain d]
                               bring in or share a learning history (docs/learning-history.md)
+  simulate [--history file.jsonl] [--stoploss 1,2,3] [--start-rule guide] [--min-runs N] [--min-rate X] [--fallback S] [--json]
+                              what-if on the team's own history: recovered % and machine time per task per config
   migrate                     create and migrate the learning history (DATABASE_URL)
   worker workflow|gpu         run one worker in the foreground`;
 
@@ -136,6 +138,7 @@ async function main(argv: string[]): Promise<number> {
     case 'stats':
     case 'learning':
       return withDatabase((db) => metaCommand(command, rest, db, loadConfig(settings.configPath)));
+    case 'simulate': return (await import('./simulate')).simulateCommand(rest, loadConfig(settings.configPath), log);
     case 'migrate': {
       const db = await prepareDatabase(databaseUrl());
       await db.destroy();

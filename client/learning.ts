@@ -1,7 +1,8 @@
 /** Meta-Supervisor commands (priorities, bias, explain, stats) and learning-history import/export. */
 import type { Kysely } from 'kysely';
 import { exportLearningFile, importLearningFile } from '../db/learning-io';
-import { biasHitRate, domainAggregates, escalationStats, modelAggregates } from '../db/meta-repository';
+import { domainAggregates, escalationStats, modelAggregates } from '../db/meta-repository';
+import { domainPeriods, startMoves } from '../db/learning-pays';
 import type { Database } from '../db/tables';
 import { queueStats } from '../db/queue-repository';
 import { profileStats } from '../db/profiles-repository';
@@ -58,11 +59,12 @@ export async function showExplain(db: Kysely<Database>, config: KisystemConfig, 
 }
 
 export async function showStats(db: Kysely<Database>, config: KisystemConfig, json: boolean, out: Out): Promise<void> {
-  const [domains, models, escalations, bias, queues, profiling] = await Promise.all([
+  const [domains, models, escalations, periods, moves, queues, profiling] = await Promise.all([
     domainAggregates(db),
     modelAggregates(db, new Date(), config.meta_supervisor.aging_days),
     escalationStats(db),
-    biasHitRate(db),
+    domainPeriods(db),
+    startMoves(db),
     queueStats(db),
     profileStats(db),
   ]);
@@ -70,7 +72,11 @@ export async function showStats(db: Kysely<Database>, config: KisystemConfig, js
     domains: domains.map((d) => ({ domain: d.domain, runs: d.runs, success_rate: d.runs ? d.successes / d.runs : 0, avg_time_s: d.meanDurationSeconds })),
     models: models.map((m) => ({ domain: m.domain, model: m.model, runs: m.runs, success_rate: m.runs ? m.successes / m.runs : 0, weighted_success_rate: m.weightSum ? m.weightedSuccesses / m.weightSum : 0 })),
     escalations: escalations.map((e) => ({ domain: e.domain, escalations: e.escalations, stoploss_triggers: e.stoplossTriggers })),
-    bias: { ...bias, used_rate: bias.recommended ? bias.used / bias.recommended : null, hit_rate: bias.used ? bias.right / bias.used : null },
+    learning_pays: periods.map((p) => ({ domain: p.domain, period: p.period, tasks: p.tasks, mean_machine_s: p.meanMachineSeconds, recovered_rate: p.recovered })),
+    start_moves: moves.map((m) => ({
+      start_rule: m.startRule, starts: m.starts, moved: m.moved, moved_solved: m.movedSolved, moved_solved_rate: m.moved ? m.movedSolved / m.moved : null,
+      at_head: m.atHead, head_solved: m.headSolved, head_solved_rate: m.atHead ? m.headSolved / m.atHead : null,
+    })),
     queues: queues.map((q) => ({ queue: q.queue, tasks: q.tasks, finished: q.finished, avg_wait_s: q.avgWaitSeconds, throughput_per_hour: q.throughputPerHour, eta_median_relative_error: q.etaMedianRelativeError })),
     profiling: {
       tier0: profiling.tier0, tier1: profiling.tier1, tier0_per_tier1: profiling.tier0PerTier1, profiling_s: profiling.profilingMs / 1000,
@@ -84,9 +90,16 @@ export async function showStats(db: Kysely<Database>, config: KisystemConfig, js
   out(table(['domain', 'model', 'runs', 'success rate', 'weighted (aged)'], stats.models.map((m) => [m.domain, m.model, m.runs, pct(m.success_rate), pct(m.weighted_success_rate)])));
   out('\nEscalations');
   out(table(['domain', 'escalations', 'stop-loss triggers'], stats.escalations.map((e) => [e.domain, e.escalations, e.stoploss_triggers])));
-  const b = stats.bias;
-  out(`\nBias: recommended at ${b.recommended} task start(s), used ${b.used} time(s), right ${b.right} time(s)` +
-    (b.hit_rate === null ? '' : ` (hit rate ${pct(b.hit_rate)})`));
+  if (stats.learning_pays.length > 0) {
+    out('\nDoes the learning pay? (per task: machine time of its model runs; recovered = a model solved it)');
+    out(table(['domain', 'period', 'tasks', 'mean machine s/task', 'recovered'], stats.learning_pays.map((p) => [p.domain, p.period, p.tasks, p.mean_machine_s.toFixed(0), pct(p.recovered_rate)])));
+  }
+  if (stats.start_moves.length > 0) {
+    out('\nStart decisions: how often the start rule moved the start past the chain head, and whether that start then solved the task');
+    out(table(['start rule', 'starts', 'moved', 'moved start solved', 'at head', 'head solved'], stats.start_moves.map((m) => [
+      m.start_rule, m.starts, m.moved, m.moved_solved_rate === null ? '-' : `${m.moved_solved} (${pct(m.moved_solved_rate)})`, m.at_head, m.head_solved_rate === null ? '-' : `${m.head_solved} (${pct(m.head_solved_rate)})`,
+    ])));
+  }
   if (stats.queues.length > 0) {
     const opt = (x: number | null, f: (v: number) => string) => (x === null ? '-' : f(x));
     out('\nQueues (cost-aware)');

@@ -28,8 +28,10 @@ export async function domainAggregates(db: Kysely<Database>): Promise<DomainAggr
 
 /**
  * Per (domain, model), with exponential aging w = exp(-age_days / tau) summed exactly from the
- * rollup's power sums (see the migration). Runs handed in by people (`source = 'manual'`) are left out:
- * they say nothing about a model.
+ * rollup's power sums (see the migration). Model-phase runs only (`source = 'model'`): runs handed
+ * in by people ('manual') say nothing about a model, and optimization-phase runs ('optimization',
+ * filed so by the rollup trigger since migration 2026-11-29T1100) are no failures of it
+ * (decisions.md "What the learning counts").
  */
 export async function modelAggregates(db: Kysely<Database>, now: Date, agingDays: number, domain?: string): Promise<ModelAggregate[]> {
   const tau = agingDays;
@@ -41,7 +43,7 @@ export async function modelAggregates(db: Kysely<Database>, now: Date, agingDays
         exp(-date_part('epoch', ${now}::timestamptz - (day::timestamp at time zone 'UTC')) / 86400.0 / ${tau}::double precision) as day_weight,
         runs + all_p1 / ${tau}::double precision + all_p2 / (2 * ${tau}::double precision ^ 2) + all_p3 / (6 * ${tau}::double precision ^ 3) + all_p4 / (24 * ${tau}::double precision ^ 4) as all_moment,
         successes + success_p1 / ${tau}::double precision + success_p2 / (2 * ${tau}::double precision ^ 2) + success_p3 / (6 * ${tau}::double precision ^ 3) + success_p4 / (24 * ${tau}::double precision ^ 4) as success_moment
-      from run_stats_daily where source <> 'manual' ${onlyDomain}
+      from run_stats_daily where source = 'model' ${onlyDomain}
     )
     select domain, model, sum(runs) as runs, sum(successes) as successes,
       sum(day_weight * success_moment) as weighted_successes, sum(day_weight * all_moment) as weight_sum
@@ -87,4 +89,60 @@ export async function biasHitRate(db: Kysely<Database>): Promise<BiasHitRate> {
     from start_decisions d`.execute(db);
   const r = row.rows[0]!;
   return { recommended: Number(r.recommended), used: Number(r.used), right: Number(r.right) };
+}
+
+/** SQL condition: run `r` is a model-phase run (by the model, before its workflow run's first success). */
+const MODEL_PHASE = sql`r.source = 'model' and not exists (
+  select 1 from runs o where o.workflow_run_id = r.workflow_run_id and o.outcome = 'success' and o.attempt_no < r.attempt_no)`;
+
+/**
+ * Learned per-run time of each model in `models` within `domain`: the median duration of its
+ * newest `limit` model-phase runs (an index walk per model, however long the history).
+ */
+export async function learnedRunTimes(
+  db: Kysely<Database>,
+  domain: string,
+  models: readonly string[],
+  limit = 100,
+): Promise<Record<string, { medianSeconds: number; samples: number }>> {
+  if (models.length === 0) return {};
+  const rows = await sql<{ model: string; median_s: number; samples: string }>`
+    select m.model, percentile_cont(0.5) within group (order by x.duration_ms) / 1000.0 as median_s, count(*) as samples
+    from unnest(${[...models]}::text[]) as m(model)
+    cross join lateral (
+      select r.duration_ms from runs r
+      where r.domain = ${domain} and r.model = m.model and r.duration_ms > 0 and ${MODEL_PHASE}
+      order by r.finished_at desc limit ${limit}
+    ) x
+    group by m.model`.execute(db);
+  const out: Record<string, { medianSeconds: number; samples: number }> = {};
+  for (const r of rows.rows) out[r.model] = { medianSeconds: Number(r.median_s), samples: Number(r.samples) };
+  return out;
+}
+
+export interface EarlierSubmissionFailures {
+  /** the workflow of the latest earlier submission of the task id, null when there was none */
+  workflowId: string | null;
+  /** its failed model-phase runs */
+  failures: number;
+  /** the error type of the newest of them */
+  lastErrorType: string | null;
+}
+
+/**
+ * The failure state's input at a task's start (decisions.md): the failed runs of the same task id
+ * in its latest earlier submission only (one workflow, not `currentWorkflowId`), model phase only
+ * (no optimization-phase or manual runs), and the last error type among them.
+ */
+export async function earlierSubmissionFailures(db: Kysely<Database>, taskId: string, currentWorkflowId: string | null): Promise<EarlierSubmissionFailures> {
+  const notCurrent = currentWorkflowId === null ? sql`` : sql`and workflow_id <> ${currentWorkflowId}`;
+  const latest = await sql<{ workflow_id: string }>`
+    select workflow_id from runs where task_id = ${taskId} ${notCurrent} order by finished_at desc, id desc limit 1`.execute(db);
+  const workflowId = latest.rows[0]?.workflow_id ?? null;
+  if (workflowId === null) return { workflowId: null, failures: 0, lastErrorType: null };
+  const rows = await sql<{ error_type: string | null }>`
+    select r.error_type from runs r
+    where r.workflow_id = ${workflowId} and r.outcome = 'failure' and ${MODEL_PHASE}
+    order by r.finished_at desc, r.id desc`.execute(db);
+  return { workflowId, failures: rows.rows.length, lastErrorType: rows.rows[0]?.error_type ?? null };
 }

@@ -69,6 +69,10 @@ export interface StartDecisionsTable {
   chain: string[];
   summary: string;
   decided_at: ColumnType<Date, Date | string, never>;
+  /** issue 11: "guide" or "expected-cost" (decisions made before the column existed: "guide"). */
+  start_rule: ColumnType<string, string | undefined, never>;
+  /** issue 11: the chain positions the expected-cost rule weighed (StartPosition[]), null under "guide". */
+  positions: ColumnType<unknown, string | null | undefined, never>;
 }
 
 /** A task in a named cost-aware queue (upserted by (queue, key) as it waits, starts and ends). */

@@ -22,6 +22,23 @@ interface ComplexityRule {
 
 const has = (text: string, word: string): boolean => text.includes(word);
 
+const CUDA_LIBRARIES = ['cufft', 'cublas', 'cudnn'] as const;
+
+/**
+ * "no cuBLAS", "without cufft or cudnn", "do not use cuBLAS", "ohne cuFFT": a library the task
+ * rules out adds no complexity (decisions.md "Complexity and failure state"; issue 11). Removes
+ * such mentions from lower-cased text: a negation, at most three words, then a list of library
+ * names joined by commas, slashes, "or", "and", "nor".
+ */
+export function withoutNegatedLibraries(lower: string): string {
+  const lib = '(?:cufft|cublas|cudnn)\\w*';
+  const negated = new RegExp(
+    `\\b(?:no|not|without|never|avoid|avoiding|don't|dont|ohne|kein|keine|keinen|nicht)\\b(?:[\\s-]+[a-z'()]+){0,3}?[\\s-]+${lib}(?:\\s*(?:,|/|\\bor\\b|\\band\\b|\\bnor\\b|\\boder\\b|\\bund\\b)\\s*${lib})*`,
+    'g',
+  );
+  return lower.replace(negated, ' ');
+}
+
 /** The guide's rules, in the guide's order. */
 export const COMPLEXITY_RULES: Readonly<Record<ComplexityLanguage, readonly ComplexityRule[]>> = {
   cuda: [
@@ -30,7 +47,11 @@ export const COMPLEXITY_RULES: Readonly<Record<ComplexityLanguage, readonly Comp
     {
       name: 'cufft, cublas or cudnn',
       tenths: 3,
-      test: (t, lower) => ['cufft', 'cublas', 'cudnn'].some((kw) => has(t, kw) || has(lower, kw)),
+      // The lower-cased text covers the case-sensitive match too; a negated mention ("no cuBLAS") is not a use.
+      test: (_t, lower) => {
+        const used = withoutNegatedLibraries(lower);
+        return CUDA_LIBRARIES.some((kw) => has(used, kw));
+      },
     },
     { name: '__syncthreads and __shared__', tenths: 2, test: (t) => has(t, '__syncthreads') && has(t, '__shared__') },
   ],

@@ -188,6 +188,22 @@ export const configSchema = z
       })
       .strict()
       .default({ max_running: 3, priority_refresh_seconds: 300, max_history_events: 10_000, recent_results: 50, ordering: 'cost-aware' }),
+    // --- start rule (issue 11) ---
+    /** How a task picks its start model: "expected-cost" (lowest expected cost of the whole task) or "guide" (the guide read literally). */
+    start_rule: z.enum(['expected-cost', 'guide']).default('expected-cost'),
+    /** What reaching the manual fallback costs, in machine-time seconds (a person's time), in the expected-cost rule. */
+    fallback_cost_seconds: z.number().min(0).default(3600),
+    /** The expected-cost rule's success-chance posterior: Beta prior (mean, strength in runs) and whether to explore by drawing from it. */
+    start_exploration: z
+      .object({
+        /** draw the chances from their posteriors (Thompson sampling with the workflow's seeded random); false: posterior means */
+        enabled: z.boolean().default(true),
+        prior_mean: z.number().gt(0).lt(1).default(0.5),
+        prior_strength: z.number().positive().default(2),
+      })
+      .strict()
+      .default({ enabled: true, prior_mean: 0.5, prior_strength: 2 }),
+    // --- end start rule ---
   })
   .strict();
 

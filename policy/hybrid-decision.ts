@@ -44,7 +44,11 @@ export function formatScore(value: number): string {
   return text.endsWith('.') ? `${text}0` : text;
 }
 
-export type StartRule = 'static-chain-head' | 'chain-head' | 'bias' | 'hybrid-jump';
+/**
+ * The rule that fired. The first four are the "guide" rule's (decideStart); 'expected-cost',
+ * 'cold-start' and 'cold-tier-jump' are the "expected-cost" rule's (policy/start-rule.ts).
+ */
+export type StartRule = 'static-chain-head' | 'chain-head' | 'bias' | 'hybrid-jump' | 'expected-cost' | 'cold-start' | 'cold-tier-jump';
 
 export interface StartDecision {
   /** the model the task starts with */
@@ -65,6 +69,33 @@ export interface StartDecision {
   scoreModel: string;
   /** one line for people, e.g. "start deepseek-r1:32b: bias 0.91 (15 runs), complexity 1.0, failure 0.7 -> 0.874" */
   summary: string;
+  /** Which start rule (config `start_rule`) decided; absent in decisions made before the rule existed ("guide"). */
+  startRule?: 'guide' | 'expected-cost';
+  /** Under "expected-cost": every chain position with its evidence, chances, run time and costs. */
+  positions?: StartPosition[];
+}
+
+/** One chain position as the "expected-cost" rule saw it (policy/start-rule.ts). */
+export interface StartPosition {
+  model: string;
+  /** plain model-phase runs of this model in the domain */
+  runs: number;
+  /** aged success rate sum(w·success)/sum(w); null without runs */
+  agedRate: number | null;
+  /** posterior mean of the per-run chance */
+  meanChance: number;
+  /** the chance drawn from the posterior for this decision (exploration) */
+  drawnChance: number;
+  /** per-run seconds and where they come from ("history: median of 7 runs", "table: ...") */
+  runSeconds: number;
+  runSecondsSource: string;
+  /** expected cost of the whole task when starting here, with posterior means / with the drawn chances */
+  expectedSeconds: number;
+  drawnSeconds: number;
+  /** whether the task may start here (head, or the guide's evidence thresholds met) */
+  allowed: boolean;
+  /** why a position is not allowed, e.g. "3 runs < 5" */
+  blockedBy: string | null;
 }
 
 export interface StartInput {

@@ -7,7 +7,8 @@ import type { TaskActivities } from './task-activities';
 import { taskComplexity, taskComplexityText } from '../policy/complexity';
 import type { KisystemConfig } from '../policy/config-schema';
 import { failureStateScore } from '../policy/failure-state';
-import { decideStart, type StartDecision } from '../policy/hybrid-decision';
+import type { StartDecision } from '../policy/hybrid-decision';
+import { decideTaskStart as decideStartByRule } from '../policy/start-rule';
 import { chainForDomain } from '../policy/routing';
 import type { ResolvedTask } from '../policy/task-schema';
 
@@ -18,18 +19,27 @@ export interface TaskStart {
   snapshot: MetaSnapshot;
 }
 
-export async function decideTaskStart(meta: TaskActivities['meta'], task: ResolvedTask, config: KisystemConfig): Promise<TaskStart> {
+export async function decideTaskStart(meta: TaskActivities['meta'], task: ResolvedTask, config: KisystemConfig, workflowId: string): Promise<TaskStart> {
   const chain = chainForDomain(config, task.domain);
   const snapshot = await meta.loadMetaSnapshot.executeWithOptions({ summary: `Meta-Supervisor: history of ${task.domain} and task ${task.id}` }, [
-    { taskId: task.id, domain: task.domain, chain: [...chain.models], settings: { meta_supervisor: config.meta_supervisor, meta_supervisor_weights: config.meta_supervisor_weights } },
+    { taskId: task.id, domain: task.domain, chain: [...chain.models], settings: { meta_supervisor: config.meta_supervisor, meta_supervisor_weights: config.meta_supervisor_weights }, workflowId },
   ]);
-  const start = decideStart({
-    domainChain: chain.models,
-    bias: snapshot.bias,
-    complexity: taskComplexity(task.domain, taskComplexityText(task)),
-    failureState: failureStateScore(snapshot.earlierFailures, snapshot.lastErrorType),
-    config,
-  });
+  // A config from before `start_rule` existed (a replayed history) keeps the guide's rule, and draws nothing.
+  const startRule = config.start_rule ?? 'guide';
+  const start = decideStartByRule(
+    {
+      domain: task.domain,
+      domainChain: chain.models,
+      models: snapshot.models ?? [],
+      runTimes: snapshot.runTimes ?? {},
+      bias: snapshot.bias,
+      complexity: taskComplexity(task.domain, taskComplexityText(task)),
+      failureState: failureStateScore(snapshot.earlierFailures, snapshot.lastErrorType),
+    },
+    { ...config, start_rule: startRule },
+    // The workflow's Math.random is seeded by Temporal: the same draws on replay.
+    startRule === 'expected-cost' ? chain.models.map(() => Math.random()) : [],
+  );
   return { chain, start, snapshot };
 }
 

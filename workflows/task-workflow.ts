@@ -56,7 +56,7 @@ async function runTask(input: TaskWorkflowInput): Promise<TaskResult> {
   const { llm, learning, meta } = taskActivities(config, input.queues);
 
   // Start decision: the Meta-Supervisor's snapshot in, the start model out.
-  const decided = await decideTaskStart(meta, task, config);
+  const decided = await decideTaskStart(meta, task, config, info.workflowId);
   const escalation = startEscalation(decided.start.chain, decided.start.startIndex);
   const p = decided.snapshot.priority;
   const store = new TaskStateStore({

@@ -69,8 +69,9 @@ describe('kisystem end to end (C++ examples)', () => {
     expect(explain.out).toMatch(/failure \(1 - sr\)\s+0\.5\s+sr = 0\.333/);
     const decisions = await stack.db.selectFrom('start_decisions').selectAll().execute();
     expect(decisions.map((d) => [d.task_id, d.model, d.rule]).sort()).toEqual([
-      ['biquad-filter', 'deepseek-coder-v2:16b', 'chain-head'],
-      ['bounded-queue', 'deepseek-coder-v2:16b', 'chain-head'],
+      // start_rule "expected-cost" (default): no run yet in either domain, the hybrid score maps to no more capable tier
+      ['biquad-filter', 'deepseek-coder-v2:16b', 'cold-start'],
+      ['bounded-queue', 'deepseek-coder-v2:16b', 'cold-start'],
     ]);
 
     const list = await stack.kisystem(['list', '--query', "KisystemModel = 'qwen2.5-coder:32b'"]);

@@ -95,3 +95,18 @@ describe('properties', () => {
     );
   });
 });
+
+describe('a library the task rules out adds no complexity (issue 11)', () => {
+  it.each([
+    ['Write a GEMM kernel, no cuBLAS', 0.5],
+    ['Implement it without cuFFT or cuDNN', 0.5],
+    ['do not use the cuBLAS library', 0.5],
+    ['Matrix multiply (no cuBLAS/cuDNN allowed)', 0.5],
+    ['FFT ohne cuFFT', 0.5],
+    ['Use cuBLAS for the GEMM', 0.8],
+    ['no shared memory; call cublasSgemm', 0.8],
+    ['without cuBLAS, but compare against cuFFT output', 0.8],
+  ])('%s -> %s', (text, score) => {
+    expect(detectComplexity(text, 'cuda').score).toBe(score);
+  });
+});

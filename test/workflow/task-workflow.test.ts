@@ -229,8 +229,8 @@ describe('start decision (Meta-Supervisor and hybrid decision)', () => {
 
   const replies = { 'qwen2.5-coder:32b': [fence('OK', 'cuda')], 'deepseek-r1:32b': [fence('OK', 'cuda')] };
 
-  it('starts a new CUDA task on deepseek-r1:32b when the history says it qualifies, and stores the decision', async () => {
-    const run = await runTask(cudaTask, { replies }, workflowTestConfig(), undefined, createMetaActivities({ db }));
+  it('start_rule "guide": starts a new CUDA task on deepseek-r1:32b when the history says it qualifies, and stores the decision', async () => {
+    const run = await runTask(cudaTask, { replies }, workflowTestConfig({ start_rule: 'guide' }), undefined, createMetaActivities({ db }));
     const result = run.outcome as TaskResult;
     expect(result.runs.map((r) => r.model)).toEqual(['deepseek-r1:32b']);
     const stored = await db.selectFrom('start_decisions').selectAll().where('workflow_id', '=', run.workflowId).executeTakeFirstOrThrow();
@@ -246,12 +246,12 @@ describe('start decision (Meta-Supervisor and hybrid decision)', () => {
     expect(stored).toMatchObject({ rule: 'static-chain-head', bias_model: null, meta_enabled: false });
   });
 
-  it("jumps ahead in the chain on the guide's hybrid example: bias 0.91 (15 runs), complexity 1.0, failure 0.7 -> 0.874", async () => {
+  it("start_rule \"guide\": jumps ahead in the chain on the guide's hybrid example: bias 0.91 (15 runs), complexity 1.0, failure 0.7 -> 0.874", async () => {
     const fft: ResolvedTask = { ...cudaTask, goal: 'FFT: a __global__ kernel launched with <<<...>>>, __shared__ memory, __syncthreads, checked against cufft.' };
     const run = await runTask(fft, {
       replies,
       snapshot: { bias: { domain: 'CUDA/Kernel', model: 'qwen2.5-coder:32b', weightedSuccessRate: 0.91, runs: 15 }, earlierFailures: 1, lastErrorType: 'RUNTIME' },
-    });
+    }, workflowTestConfig({ start_rule: 'guide' }));
     expect((run.outcome as TaskResult).runs.map((r) => r.model)).toEqual(['deepseek-r1:32b']);
     expect(run.scripted.startDecisions[0]!.decision).toMatchObject({ rule: 'hybrid-jump', finalScore: 0.874, summary: 'start deepseek-r1:32b: bias 0.91 (15 runs), complexity 1.0, failure 0.7 -> 0.874' });
   });

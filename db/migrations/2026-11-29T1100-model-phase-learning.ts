@@ -1,0 +1,85 @@
+/**
+ * Frozen once merged. Issue 11 (decisions.md "What the learning counts", "Choosing and escalating models"):
+ *
+ * 1. The daily rollup files a run of the optimization phase (any run of a workflow run after that
+ *    run's first success: a correct candidate slower than the best is no failure of the model)
+ *    under source 'optimization', so the model aggregates (source = 'model') count model-phase runs
+ *    only. The trigger function is replaced and the rollup rebuilt from `runs`.
+ * 2. `start_decisions` gets the start rule ("guide" | "expected-cost") and the positions the
+ *    expected-cost rule weighed (jsonb), so a person can see why.
+ */
+import { type Kysely, sql } from 'kysely';
+
+const ROLLUP_COLUMNS = sql`domain, model, source, day, runs, successes, duration_ms_sum, escalations, stoploss_triggers,
+  last_failure_at, last_success_at, all_p1, all_p2, all_p3, all_p4, success_p1, success_p2, success_p3, success_p4`;
+
+async function rebuildRollup(db: Kysely<unknown>, bucket: ReturnType<typeof sql>): Promise<void> {
+  await sql`delete from run_stats_daily`.execute(db);
+  await sql`
+    insert into run_stats_daily (${ROLLUP_COLUMNS})
+    select domain, model, bucket, day, count(*), count(*) filter (where outcome = 'success'), sum(duration_ms),
+      count(*) filter (where decision like 'escalate%'), count(*) filter (where decision like 'escalate%(stoploss%'),
+      max(finished_at) filter (where outcome = 'failure'), max(finished_at) filter (where outcome = 'success'),
+      sum(x), sum(x^2), sum(x^3), sum(x^4),
+      coalesce(sum(x) filter (where outcome = 'success'), 0), coalesce(sum(x^2) filter (where outcome = 'success'), 0),
+      coalesce(sum(x^3) filter (where outcome = 'success'), 0), coalesce(sum(x^4) filter (where outcome = 'success'), 0)
+    from (
+      select r.*, ${bucket} as bucket, (finished_at at time zone 'UTC')::date as day,
+        extract(epoch from (finished_at - (date_trunc('day', finished_at at time zone 'UTC') at time zone 'UTC'))) / 86400.0 as x
+      from runs r
+    ) r
+    group by domain, model, bucket, day`.execute(db);
+}
+
+function triggerFunction(bucketExpression: ReturnType<typeof sql>) {
+  return sql`
+    create or replace function run_stats_daily_add() returns trigger language plpgsql as $$
+    declare
+      day_start timestamptz := date_trunc('day', new.finished_at at time zone 'UTC') at time zone 'UTC';
+      x double precision := extract(epoch from (new.finished_at - day_start)) / 86400.0;
+      ok integer := case when new.outcome = 'success' then 1 else 0 end;
+      escalated integer := case when new.decision like 'escalate%' then 1 else 0 end;
+      stoploss integer := case when new.decision like 'escalate%(stoploss%' then 1 else 0 end;
+      bucket text := ${bucketExpression};
+    begin
+      insert into run_stats_daily as s (${ROLLUP_COLUMNS})
+      values (new.domain, new.model, bucket, (new.finished_at at time zone 'UTC')::date, 1, ok, new.duration_ms, escalated, stoploss,
+        case when ok = 0 then new.finished_at end, case when ok = 1 then new.finished_at end,
+        x, x^2, x^3, x^4, ok * x, ok * x^2, ok * x^3, ok * x^4)
+      on conflict (domain, model, source, day) do update set
+        runs = s.runs + 1,
+        successes = s.successes + excluded.successes,
+        duration_ms_sum = s.duration_ms_sum + excluded.duration_ms_sum,
+        escalations = s.escalations + excluded.escalations,
+        stoploss_triggers = s.stoploss_triggers + excluded.stoploss_triggers,
+        last_failure_at = greatest(s.last_failure_at, excluded.last_failure_at),
+        last_success_at = greatest(s.last_success_at, excluded.last_success_at),
+        all_p1 = s.all_p1 + excluded.all_p1, all_p2 = s.all_p2 + excluded.all_p2,
+        all_p3 = s.all_p3 + excluded.all_p3, all_p4 = s.all_p4 + excluded.all_p4,
+        success_p1 = s.success_p1 + excluded.success_p1, success_p2 = s.success_p2 + excluded.success_p2,
+        success_p3 = s.success_p3 + excluded.success_p3, success_p4 = s.success_p4 + excluded.success_p4;
+      return null;
+    end $$`;
+}
+
+/** 'optimization' for a model run after its workflow run's first success, else the run's source. */
+const NEW_BUCKET = sql.raw(`case when new.source = 'model' and exists (
+        select 1 from runs o where o.workflow_run_id = new.workflow_run_id and o.outcome = 'success' and o.attempt_no < new.attempt_no)
+        then 'optimization' else new.source end`);
+const ROW_BUCKET = sql.raw(`case when r.source = 'model' and exists (
+        select 1 from runs o where o.workflow_run_id = r.workflow_run_id and o.outcome = 'success' and o.attempt_no < r.attempt_no)
+        then 'optimization' else r.source end`);
+
+export async function up(db: Kysely<unknown>): Promise<void> {
+  await triggerFunction(NEW_BUCKET).execute(db);
+  await rebuildRollup(db, ROW_BUCKET);
+  await sql`alter table start_decisions add column start_rule text not null default 'guide'`.execute(db);
+  await sql`alter table start_decisions add column positions jsonb`.execute(db);
+}
+
+export async function down(db: Kysely<unknown>): Promise<void> {
+  await sql`alter table start_decisions drop column positions`.execute(db);
+  await sql`alter table start_decisions drop column start_rule`.execute(db);
+  await triggerFunction(sql.raw('new.source')).execute(db);
+  await rebuildRollup(db, sql.raw('r.source'));
+}
