@@ -56,6 +56,10 @@ export interface BuildResult {
   output: string;
   durationMs: number;
   host: string;
+  /** The sandbox limit that ended the build ('time', 'cpu', 'memory', 'processes', 'disk'), when one did. */
+  limitKill?: string | null;
+  /** 'bubblewrap', or 'none' when the host runs model code unsandboxed. */
+  sandbox?: string;
 }
 
 export interface TestInput {
@@ -76,6 +80,12 @@ export interface TestResult {
   output: string;
   durationMs: number;
   host: string;
+  /** The sandbox limit that ended the test, when one did. */
+  limitKill?: string | null;
+  /** 'bubblewrap', or 'none' when the host runs model code unsandboxed. */
+  sandbox?: string;
+  /** 'checker': the verdict came from the task's trusted checker; 'harness': from the candidate's own output (legacy tasks). */
+  verdictFrom?: 'checker' | 'harness';
 }
 
 export interface RecordRunInput {

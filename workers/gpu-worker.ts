@@ -13,6 +13,7 @@ import { createHostActivities } from '../activities/build-test';
 import { describeHost, detectHost } from '../activities/host-capabilities';
 import { createLlmActivities, type LlmEndpoint } from '../activities/llm';
 import { createProfileActivities } from '../activities/profile';
+import { describeSandbox, setUpSandbox } from '../activities/sandbox-host';
 import type { KisystemConfig } from '../policy/config-schema';
 import { loadConfig } from '../runtime/load-config';
 import { cudaQueue, settingsFromEnv } from '../runtime/settings';
@@ -33,10 +34,13 @@ export async function runGpuWorker(): Promise<void> {
   const capabilities = await detectHost(settings.gpuQueue);
   const workRoot = process.env.KISYSTEM_WORK_DIR || join(settings.dataDir, 'runs');
   mkdirSync(workRoot, { recursive: true });
+  // Refuses to start (throws) without a working sandbox, unless the config says sandbox.kind "none".
+  const sandbox = await setUpSandbox(config, workRoot);
+  console.log(`kisystem gpu worker: sandbox: ${describeSandbox(sandbox, config)}`);
   const endpoint = llmEndpoint(config);
-  const host = createHostActivities({ capabilities, workRoot });
+  const host = createHostActivities({ capabilities, workRoot, sandbox });
   const llm = createLlmActivities(endpoint);
-  const profile = createProfileActivities({ capabilities });
+  const profile = createProfileActivities({ capabilities, sandbox });
   const connection = await NativeConnection.connect({ address: settings.temporalAddress });
   const common = { connection, namespace: settings.namespace, shutdownGraceTime: '10 seconds' } as const;
   try {
@@ -70,7 +74,7 @@ if (require.main === module) {
   runGpuWorker().then(
     () => process.exit(0),
     (error) => {
-      console.error(`kisystem gpu worker: ${error?.stack ?? error}`);
+      console.error(error?.name === 'SandboxRefusedError' ? error.message : `kisystem gpu worker: ${error?.stack ?? error}`);
       process.exit(1);
     },
   );

@@ -70,7 +70,7 @@ function failedBenchmark(error: unknown): FailedBenchmarkRun | null {
   const cause = error.cause;
   if (!(cause instanceof ApplicationFailure) || cause.type !== 'BenchmarkFailed') return null;
   const run = cause.details?.[0] as Partial<FailedBenchmarkRun> | undefined;
-  return { exitCode: run?.exitCode ?? null, signal: run?.signal ?? null, timedOut: run?.timedOut ?? false, output: run?.output ?? cause.message };
+  return { exitCode: run?.exitCode ?? null, signal: run?.signal ?? null, timedOut: run?.timedOut ?? false, output: run?.output ?? cause.message, limitKill: run?.limitKill ?? null };
 }
 
 function profileStopper(error: unknown): string | null {

@@ -216,14 +216,14 @@ async function runTask(input: TaskWorkflowInput): Promise<TaskResult> {
     const harness = task.harnessFiles.map((f) => f.path);
     if (run.stage === 'build') {
       const b = run.build;
-      const categorization = categorize({ phase: 'BUILD', exitCode: b.exitCode, signal: b.signal, timedOut: b.timedOut, output: b.output, solutionFile: task.solution_file, harnessFiles: harness });
+      const categorization = categorize({ phase: 'BUILD', exitCode: b.exitCode, signal: b.signal, timedOut: b.timedOut, output: b.output, solutionFile: task.solution_file, harnessFiles: harness, limitKill: b.limitKill });
       return { success: false, categorization, files, output: b.output, llmMs, buildMs: b.durationMs, testMs: 0, host: b.host, startedAt, runFolder: b.runFolder, hostQueue: run.hostQueue };
     }
     const t = run.test;
     const passed = testPassed(t);
     const categorization = passed
       ? null
-      : categorize({ phase: 'TEST', exitCode: t.exitCode, signal: t.signal, timedOut: t.timedOut, output: t.output, solutionFile: task.solution_file, harnessFiles: harness });
+      : categorize({ phase: 'TEST', exitCode: t.exitCode, signal: t.signal, timedOut: t.timedOut, output: t.output, solutionFile: task.solution_file, harnessFiles: harness, limitKill: t.limitKill });
     return { success: passed, categorization, files, output: t.output, llmMs, buildMs: run.build.durationMs, testMs: t.durationMs, host: t.host, startedAt, runFolder: run.build.runFolder, hostQueue: run.hostQueue };
   }
 
