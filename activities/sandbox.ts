@@ -126,6 +126,8 @@ export function bwrapArgs(bwrapPath: string, view: SandboxView, cwd: string): st
   }
   for (const folder of view.readOnly ?? []) args.push('--ro-bind', folder, folder);
   args.push('--bind', view.writable, view.writable);
+  // The root bwrap builds is a tmpfs: read-only, so the run folder and /tmp are the only writable places.
+  args.push('--remount-ro', '/');
   args.push('--chdir', cwd, '--clearenv');
   const env: Record<string, string> = { PATH: sandboxPath(cuda), HOME: '/tmp', TMPDIR: '/tmp', LANG: 'C', ...view.env };
   for (const [key, value] of Object.entries(env)) args.push('--setenv', key, value);
