@@ -102,8 +102,8 @@ struct Reader {
 class Candidate {
  public:
   Candidate() : out_(::dup(1)) {
-    std::fflush(stdout);
     ::dup2(2, 1);
+    std::fflush(stdout);  // what was printed before (static initializers) goes to stderr too
   }
   // The next input frame; false at the end of the inputs (then return 0 from main).
   bool next(std::vector<char>& input) { return read_frame(0, input); }

@@ -10,6 +10,7 @@ import { createHostActivities, type HostSandbox } from '../../activities/build-t
 import type { HostCapabilities } from '../../activities/host-capabilities';
 import { setUpSandbox } from '../../activities/sandbox-host';
 import type { BuildResult, TestResult } from '../../activities/types';
+import { createProfileActivities, type MicrobenchmarkResult } from '../../activities/profile';
 import { defaultConfig, type KisystemConfig } from '../../policy/config-schema';
 
 /** The candidate side of the tiny task: answers each input x with twice(x). */
@@ -21,8 +22,11 @@ int main() {
   while (io.next(in)) {
     kio::Reader r(in);
     const int x = r.get<int>();
+    const int reps = r.get<int>();
+    int y = 0;
+    for (int k = 0; k < reps; ++k) y = twice(x);
     kio::Writer w;
-    w.put<int>(twice(x));
+    w.put<int>(y);
     io.reply(w);
   }
   return 0;
@@ -36,6 +40,8 @@ void kio_cases(const std::string& mode, std::mt19937_64& rng, std::vector<std::v
   for (int i = 0; i < n; ++i) {
     kio::Writer w;
     w.put<int>(static_cast<int>(rng() % 100000));
+    // bench: a warm-up, then pairs of 1 and 2 calls (KISYSTEM_CHECKER_MAIN below)
+    w.put<int>(mode == "bench" && i > 0 && i % 2 == 0 ? 2 : 1);
     cases.push_back(w.bytes);
   }
 }
@@ -56,6 +62,8 @@ export interface SandboxedHost {
   config: KisystemConfig;
   build(solution: string, opts?: { timeoutS?: number; harness?: string }): Promise<BuildResult>;
   test(build: BuildResult, opts?: { timeoutS?: number; limits?: Partial<TestLimits>; env?: MockActivityEnvironment }): Promise<TestResult>;
+  /** The real microbenchmark activity (profile.ts) on a build, in the same sandbox. */
+  bench(build: BuildResult): Promise<MicrobenchmarkResult>;
   cleanup(): void;
 }
 
@@ -78,7 +86,7 @@ export async function sandboxedHost(overrides: Partial<KisystemConfig['sandbox']
         workflowId: 'hostile',
         workflowRunId: 'run',
         attemptNo: ++attempt,
-        language: 'cpp',
+        language: 'cpp' as const,
         harnessFiles: [
           { path: 'harness.cpp', content: opts.harness ?? TWICE_HARNESS },
           { path: 'checker.cpp', content: TWICE_CHECKER },
@@ -95,11 +103,19 @@ export async function sandboxedHost(overrides: Partial<KisystemConfig['sandbox']
       (opts.env ?? new MockActivityEnvironment()).run(host.testCandidate, {
         runFolder: build.runFolder,
         command: ['./candidate'],
-        language: 'cpp',
+        language: 'cpp' as const,
         timeoutS: opts.timeoutS ?? 60,
         keepChars: 8000,
         limits: { cpuSeconds: 60, memoryMb: 4096, maxProcesses: 256, maxFileMb: 256, ...opts.limits },
         seed: 4242,
+      }),
+    bench: (build) =>
+      new MockActivityEnvironment().run(createProfileActivities({ capabilities, sandbox }).microbenchmark, {
+        runFolder: build.runFolder,
+        command: ['./candidate'],
+        timeoutS: 60,
+        keepChars: 8000,
+        seed: 99,
       }),
     cleanup: () => rmSync(workRoot, { recursive: true, force: true }),
   };

@@ -223,3 +223,14 @@ it('a candidate that never answers is failed by the checker, not passed', async 
   expect(testPassed(test)).toBe(false);
   expect(test.output).toMatch(/KISYSTEM_VERDICT: FAIL no answer for case 1/);
 });
+
+it('benchmark times come from the trusted driver: a fake KISYSTEM_BENCH line and a fast wrong answer give no time', async () => {
+  const fake = '  std::printf("KISYSTEM_BENCH kernel=twice ms=0.000001\\n"); std::fprintf(stderr, "KISYSTEM_BENCH kernel=twice ms=0.000001\\n");';
+  const slow = await h.build(hostile(fake, 'usleep(20000); return 2 * x;'));
+  const bench = await h.bench(slow);
+  expect(bench.timesMs).toHaveLength(3); // a warm-up, then 3 pairs of 1 and 2 calls
+  expect(bench.medianMs).toBeGreaterThan(15); // each extra call sleeps 20 ms, whatever it prints
+  expect(bench.medianMs).toBeLessThan(200);
+  const wrong = await h.build(hostile(fake, 'return 3 * x;'));
+  await expect(h.bench(wrong)).rejects.toMatchObject({ type: 'BenchmarkFailed' });
+});
