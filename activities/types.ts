@@ -111,6 +111,8 @@ export interface RecordRunInput {
   startedAt: string;
   finishedAt: string;
   host: string | null;
+  /** The sandbox the run's build and test ran in: 'bubblewrap', 'none' (unsandboxed), null when nothing was built (issue 10). */
+  sandbox?: string | null;
   code: string | null;
   output: string | null;
 }

@@ -41,6 +41,8 @@ export interface AttemptOutcome {
   /** Where the built candidate lives (null when nothing was built). */
   runFolder: string | null;
   hostQueue: string | null;
+  /** The sandbox the build and test ran in ('bubblewrap', or 'none': unsandboxed); issue 10. */
+  sandbox?: string | null;
 }
 
 const MAX_HOST_CLAIMS = 3;

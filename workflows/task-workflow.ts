@@ -217,14 +217,14 @@ async function runTask(input: TaskWorkflowInput): Promise<TaskResult> {
     if (run.stage === 'build') {
       const b = run.build;
       const categorization = categorize({ phase: 'BUILD', exitCode: b.exitCode, signal: b.signal, timedOut: b.timedOut, output: b.output, solutionFile: task.solution_file, harnessFiles: harness, limitKill: b.limitKill });
-      return { success: false, categorization, files, output: b.output, llmMs, buildMs: b.durationMs, testMs: 0, host: b.host, startedAt, runFolder: b.runFolder, hostQueue: run.hostQueue };
+      return { success: false, categorization, files, output: b.output, llmMs, buildMs: b.durationMs, testMs: 0, host: b.host, startedAt, runFolder: b.runFolder, hostQueue: run.hostQueue, sandbox: b.sandbox ?? null };
     }
     const t = run.test;
     const passed = testPassed(t);
     const categorization = passed
       ? null
       : categorize({ phase: 'TEST', exitCode: t.exitCode, signal: t.signal, timedOut: t.timedOut, output: t.output, solutionFile: task.solution_file, harnessFiles: harness, limitKill: t.limitKill });
-    return { success: passed, categorization, files, output: t.output, llmMs, buildMs: run.build.durationMs, testMs: t.durationMs, host: t.host, startedAt, runFolder: run.build.runFolder, hostQueue: run.hostQueue };
+    return { success: passed, categorization, files, output: t.output, llmMs, buildMs: run.build.durationMs, testMs: t.durationMs, host: t.host, startedAt, runFolder: run.build.runFolder, hostQueue: run.hostQueue, sandbox: t.sandbox ?? null };
   }
 
   /** `extra` (optimization runs only): a note before the verdict in the activity summary, and the phase of a success. */
@@ -249,6 +249,7 @@ async function runTask(input: TaskWorkflowInput): Promise<TaskResult> {
       llmMs: outcome.llmMs,
       buildMs: outcome.buildMs,
       testMs: outcome.testMs,
+      sandbox: outcome.sandbox ?? null,
     };
     // The decision goes before the error line, so that a narrow timeline still shows it.
     const verdict = outcome.success ? 'passed' : `${c!.phase} ${c!.errorType} sev ${c!.severity}`;
@@ -279,6 +280,7 @@ async function runTask(input: TaskWorkflowInput): Promise<TaskResult> {
         startedAt: outcome.startedAt,
         finishedAt: new Date().toISOString(),
         host: outcome.host,
+        sandbox: outcome.sandbox ?? null,
         code: outcome.files.map((f) => (outcome.files.length > 1 ? `// file: ${f.path}\n${f.content}` : f.content)).join('\n') || null,
         output: outcome.output || null,
       },
