@@ -7,6 +7,8 @@ import { Context, ApplicationFailure } from '@temporalio/activity';
 import { archFlags, type HostCapabilities } from './host-capabilities';
 import { prepareRunFolder, runFolderPath } from './run-folder';
 import { existsSync } from 'node:fs';
+import { testPassed } from '../policy/categorizer';
+import { writeResultNote } from './run-folder-cleanup';
 import { resolve } from 'node:path';
 import { ProgramNotStartedError, runProcess, SandboxSetupError, type ProcessResult, type ResourceLimits, type SandboxRuntime } from './run-process';
 import { buildChecker, CheckerBrokenError, hasChecker, isCheckerFile, runChecked, writeProtocolHeader } from './sandbox-verdict';
@@ -189,6 +191,7 @@ export function createHostActivities(deps: HostActivityDeps) {
         throw ApplicationFailure.create({ type: 'GpuUnavailable', message: `the GPU of host ${capabilities.hostId} is not usable: ${lost[0]}` });
       }
       const { cancelled: _cancelled, ...rest } = result;
+      await writeResultNote(input.runFolder, testPassed(result)).catch(() => undefined); // for run_folders retention
       return { ...rest, limitKill: result.limitKill ?? null, sandbox: kind, verdictFrom, host: capabilities.hostId };
     } catch (error) {
       if (error instanceof SandboxSetupError) throw sandboxFailure(error, capabilities.hostId);

@@ -224,7 +224,7 @@ export function createProfileActivities(deps: ProfileActivityDeps) {
           type: 'BenchmarkFailed',
           message: `benchmark ${input.command.join(' ')} on host ${capabilities.hostId} ${ended(result)}: ${output.trim().split('\n').slice(-3).join(' | ')}`,
           nonRetryable: true,
-          details: [{ exitCode, signal, timedOut, output, limitKill: result.limitKill ?? null } satisfies FailedBenchmarkRun],
+          details: [{ exitCode, signal, timedOut, output, ...(result.limitKill ? { limitKill: result.limitKill } : {}) } satisfies FailedBenchmarkRun],
         });
       }
       const timesMs = benchTimesMs(run.answerMs, run.bench.short, run.bench.long);
@@ -252,7 +252,7 @@ export function createProfileActivities(deps: ProfileActivityDeps) {
         type: 'BenchmarkFailed',
         message: `benchmark ${input.command.join(' ')} on host ${capabilities.hostId} ${ended(result)}: ${output.trim().split('\n').slice(-3).join(' | ')}`,
         nonRetryable: true,
-        details: [{ exitCode, signal, timedOut, output, limitKill: result.limitKill ?? null } satisfies FailedBenchmarkRun],
+        details: [{ exitCode, signal, timedOut, output, ...(result.limitKill ? { limitKill: result.limitKill } : {}) } satisfies FailedBenchmarkRun],
       });
     }
     try {

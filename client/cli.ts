@@ -16,6 +16,7 @@ import { runDemo } from './demo';
 import { followTasks } from './follow';
 import { startStack } from './stack';
 import { listTasks, loadTasks, printStatus, resolveTask, submitTask } from './tasks';
+import { showRunFiles } from './run-files';
 import { checkQueueName, DEFAULT_QUEUE, queueAdd, queueCancel, queuePause, queueReprioritize, queueShow } from './queue';
 
 const USAGE = `kisystem: a durable build loop in which local LLMs write, build and test CUDA and C++ code
@@ -47,7 +48,8 @@ usage: kisystem <command> [options]
   learning import <file.jsonl> | learning export [--out file] [--domain d]
                               bring in or share a learning history (docs/learning-history.md)
   migrate                     create and migrate the learning history (DATABASE_URL)
-  worker workflow|gpu         run one worker in the foreground`;
+  worker workflow|gpu         run one worker in the foreground
+  files <workflow id>         where each run's files are while kept (config run_folders)`;
 
 const log = (line: string) => console.log(line);
 
@@ -136,6 +138,7 @@ async function main(argv: string[]): Promise<number> {
     case 'stats':
     case 'learning':
       return withDatabase((db) => metaCommand(command, rest, db, loadConfig(settings.configPath)));
+    case 'files': return withDatabase(async (db) => ((await showRunFiles(db, settings, rest[0] ?? '', log)) ? 0 : 1));
     case 'migrate': {
       const db = await prepareDatabase(databaseUrl());
       await db.destroy();

@@ -14,6 +14,7 @@ import { describeHost, detectHost } from '../activities/host-capabilities';
 import { createLlmActivities, type LlmEndpoint } from '../activities/llm';
 import { createProfileActivities } from '../activities/profile';
 import { describeSandbox, setUpSandbox } from '../activities/sandbox-host';
+import { cleanRunFolders } from '../activities/run-folder-cleanup';
 import type { KisystemConfig } from '../policy/config-schema';
 import { loadConfig } from '../runtime/load-config';
 import { cudaQueue, settingsFromEnv } from '../runtime/settings';
@@ -37,6 +38,15 @@ export async function runGpuWorker(): Promise<void> {
   // Refuses to start (throws) without a working sandbox, unless the config says sandbox.kind "none".
   const sandbox = await setUpSandbox(config, workRoot);
   console.log(`kisystem gpu worker: sandbox: ${describeSandbox(sandbox, config)}`);
+  // Run folders: cleaned by config run_folders at start and every hour (never fatal).
+  const clean = () =>
+    cleanRunFolders(workRoot, config.run_folders).then(
+      (gone) => gone.length && console.log(`kisystem gpu worker: removed ${gone.length} old run folders (config run_folders)`),
+      (error) => console.warn(`kisystem gpu worker: run folder cleanup failed: ${(error as Error).message}`),
+    );
+  void clean();
+  const cleaner = setInterval(clean, 3_600_000);
+  cleaner.unref();
   const endpoint = llmEndpoint(config);
   const host = createHostActivities({ capabilities, workRoot, sandbox });
   const llm = createLlmActivities(endpoint);
