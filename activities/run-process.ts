@@ -129,7 +129,8 @@ export async function runProcess(options: RunProcessOptions): Promise<ProcessRes
     env = { ...BWRAP_SPAWN_ENV };
   } else {
     argv = limited;
-    env = options.env ?? process.env;
+    // sandbox.kind "none": the caller's few variables on top of the worker's whole environment.
+    env = box ? { ...process.env, ...options.env } : (options.env ?? process.env);
   }
   try {
     return await spawnAndWatch(options, argv, env, cgroup, sandboxed ? 'bubblewrap' : 'none');
