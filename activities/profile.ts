@@ -232,7 +232,7 @@ export function createProfileActivities(deps: ProfileActivityDeps) {
       const sorted = [...timesMs].sort((a, b) => a - b);
       const mid = Math.floor(sorted.length / 2);
       const medianMs = sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-      const lines = timesMs.map((ms) => `KISYSTEM_BENCH kernel=${run.bench!.kernel} ms=${ms.toFixed(6)} (timed by the trusted driver)`).join('\n');
+      const lines = timesMs.map((ms) => `KISYSTEM_BENCH kernel=${run.bench!.kernel} ms=${ms.toFixed(6)} timed_by=trusted-driver`).join('\n');
       return { medianMs, timesMs, durationMs: Date.now() - started, output: `${result.output}\n${lines}` };
     } catch (error) {
       if (error instanceof SandboxSetupError) throw ApplicationFailure.create({ type: 'SandboxUnavailable', message: `host ${capabilities.hostId}: ${error.message}` });
