@@ -9,7 +9,7 @@ import { prepareRunFolder, runFolderPath } from './run-folder';
 import { existsSync } from 'node:fs';
 import { testPassed } from '../policy/categorizer';
 import { writeResultNote } from './run-folder-cleanup';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { ProgramNotStartedError, runProcess, SandboxSetupError, type ProcessResult, type ResourceLimits, type SandboxRuntime } from './run-process';
 import { buildChecker, CheckerBrokenError, hasChecker, isCheckerFile, runChecked, writeProtocolHeader } from './sandbox-verdict';
 import type { BuildInput, BuildResult, HostClaim, TestInput, TestResult } from './types';
@@ -99,7 +99,7 @@ export function createHostActivities(deps: HostActivityDeps) {
     await writeProtocolHeader(runFolder);
     const command = buildCommand(input, capabilities);
     try {
-      const checker = await buildChecker(input.harnessFiles, runFolder, { sandbox, timeoutS: input.timeoutS, keepChars: input.keepChars, onTick: heartbeat, signal: ctx.cancellationSignal });
+      const checker = await buildChecker(input.harnessFiles, runFolder, { sandbox, timeoutS: input.timeoutS, keepChars: input.keepChars, onTick: heartbeat, signal: ctx.cancellationSignal }, join(workRoot, '.checkers'));
       if (checker?.cancelled) return await rethrowCancellation(ctx);
       if (checker && (checker.exitCode !== 0 || checker.timedOut)) {
         throw ApplicationFailure.create({

@@ -7,8 +7,9 @@
  * times each answer from outside, and hands the answers to the checker, whose exit status and
  * verdict line are the verdict. Whatever the candidate prints, writes or returns cannot make a pass.
  */
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TaskFileContent } from '../policy/task-schema';
 import { decodeFrames, encodeFrame, FrameReader, writeAll } from './sandbox-frames';
@@ -54,7 +55,7 @@ export async function writeProtocolHeader(folder: string): Promise<void> {
  * Builds the checker from the task's checker files alone, with g++ (a checker is host C++ even for a
  * CUDA task). Returns null when the task has no checker; a failing build is the task's fault.
  */
-export async function buildChecker(files: readonly TaskFileContent[], runFolder: string, ctx: DriverContext): Promise<ProcessResult | null> {
+export async function buildChecker(files: readonly TaskFileContent[], runFolder: string, ctx: DriverContext, cacheRoot?: string): Promise<ProcessResult | null> {
   const mine = files.filter((f) => isCheckerFile(f.path));
   if (mine.length === 0) return null;
   const folder = trustedFolder(runFolder);
@@ -62,6 +63,32 @@ export async function buildChecker(files: readonly TaskFileContent[], runFolder:
   await mkdir(folder, { recursive: true });
   for (const f of mine) await writeFile(join(folder, f.path), f.content, 'utf8');
   await writeProtocolHeader(folder);
+  // The same checker sources give the same binary: built once per host (a task's runs share it).
+  const hash = createHash('sha256');
+  for (const f of [...mine].sort((a, b) => a.path.localeCompare(b.path))) hash.update(`${f.path}\0${f.content}\0`);
+  hash.update(PROTOCOL_HEADER);
+  const cached = cacheRoot ? join(cacheRoot, hash.digest('hex').slice(0, 32)) : null;
+  if (cached && existsSync(join(cached, 'checker'))) {
+    await copyFile(join(cached, 'checker'), join(folder, 'checker'));
+    await chmod(join(folder, 'checker'), 0o755);
+    return { exitCode: 0, signal: null, timedOut: false, cancelled: false, output: '', durationMs: 0, limitKill: null };
+  }
+  const result = await compileChecker(mine, folder, ctx);
+  if (cached && result.exitCode === 0 && !result.timedOut) {
+    // Written aside and renamed: two builds at once never see half a binary.
+    const aside = `${cached}.${process.pid}.${Date.now()}`;
+    try {
+      await mkdir(aside, { recursive: true });
+      await copyFile(join(folder, 'checker'), join(aside, 'checker'));
+      await rename(aside, cached);
+    } catch {
+      await rm(aside, { recursive: true, force: true }); // another build was first
+    }
+  }
+  return result;
+}
+
+function compileChecker(mine: readonly TaskFileContent[], folder: string, ctx: DriverContext): Promise<ProcessResult> {
   const sources = mine.map((f) => f.path).filter((p) => /\.(cpp|cc|cxx)$/.test(p));
   return runProcess({
     command: ['g++', '-std=c++17', '-O2', '-o', 'checker', ...sources],
