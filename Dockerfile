@@ -54,7 +54,7 @@ COPY policy ./policy
 FROM ${CUDA_IMAGE} AS cuda
 ENV DEBIAN_FRONTEND=noninteractive
 RUN apt-get update \
- && apt-get install -y --no-install-recommends g++ make util-linux tini ca-certificates \
+ && apt-get install -y --no-install-recommends g++ make util-linux tini ca-certificates bubblewrap \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --create-home --user-group --shell /bin/bash kisystem \
  && mkdir -p /data \
@@ -80,7 +80,7 @@ FROM ${NODE_IMAGE} AS runtime
 # g++/make: builds of C++ candidates; util-linux: prlimit (sandbox limits of generated code);
 # tini: PID 1 that forwards signals and reaps the processes that generated code leaves behind.
 RUN apt-get update \
- && apt-get install -y --no-install-recommends g++ make util-linux tini ca-certificates \
+ && apt-get install -y --no-install-recommends g++ make util-linux tini ca-certificates bubblewrap \
  && rm -rf /var/lib/apt/lists/* \
  && mkdir -p /data \
  && chown node:node /data

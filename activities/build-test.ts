@@ -6,13 +6,40 @@
 import { Context, ApplicationFailure } from '@temporalio/activity';
 import { archFlags, type HostCapabilities } from './host-capabilities';
 import { prepareRunFolder, runFolderPath } from './run-folder';
-import { ProgramNotStartedError, runProcess } from './run-process';
+import { existsSync } from 'node:fs';
+import { testPassed } from '../policy/categorizer';
+import { writeResultNote } from './run-folder-cleanup';
+import { join, resolve } from 'node:path';
+import { ProgramNotStartedError, runProcess, SandboxSetupError, type ProcessResult, type ResourceLimits, type SandboxRuntime } from './run-process';
+import { buildChecker, CheckerBrokenError, hasChecker, isCheckerFile, runChecked, writeProtocolHeader } from './sandbox-verdict';
 import type { BuildInput, BuildResult, HostClaim, TestInput, TestResult } from './types';
+
+/** The host's sandbox limits (config `sandbox`), for the steps whose inputs do not carry limits. */
+export interface HostSandbox extends SandboxRuntime {
+  disk_mb: number;
+  build_memory_mb: number;
+  cuda_memory_mb: number;
+  max_processes: number;
+  max_file_mb: number;
+}
 
 export interface HostActivityDeps {
   capabilities: HostCapabilities;
   /** Root of the run folders on this host. */
   workRoot: string;
+  /** The sandbox every build and test runs in (kind 'none': unsandboxed). Default: none (unit tests of pure parts only). */
+  sandbox?: HostSandbox;
+}
+
+/** Rethrows the activity's cancellation (contract 2: never wrapped), after the run was killed. */
+export async function rethrowCancellation(ctx: Context): Promise<never> {
+  await ctx.cancelled;
+  throw new Error('unreachable: cancelled resolved');
+}
+
+/** The infrastructure fault of a sandbox that could not be set up: retried, never a run against the model. */
+export function sandboxFailure(error: SandboxSetupError, hostId: string): ApplicationFailure {
+  return ApplicationFailure.create({ type: 'SandboxUnavailable', message: `host ${hostId}: ${error.message}` });
 }
 
 const COMPILER = { cuda: 'nvcc', cpp: 'g++' } as const;
@@ -24,7 +51,7 @@ function heartbeat(): void {
 
 /** The compiler's argument array for a candidate. */
 export function buildCommand(input: BuildInput, capabilities: Pick<HostCapabilities, 'gpus'>): string[] {
-  const defaults = input.harnessFiles.map((f) => f.path).filter((p) => /\.(cu|cpp|cc|cxx)$/.test(p));
+  const defaults = input.harnessFiles.map((f) => f.path).filter((p) => /\.(cu|cpp|cc|cxx)$/.test(p) && !isCheckerFile(p));
   const sources = input.sources ?? [...defaults, input.solutionFile];
   const extra = input.language === 'cuda' ? archFlags(capabilities, input.flags) : [];
   return [COMPILER[input.language], ...input.flags, ...extra, '-o', input.output, ...sources];
@@ -32,6 +59,18 @@ export function buildCommand(input: BuildInput, capabilities: Pick<HostCapabilit
 
 export function createHostActivities(deps: HostActivityDeps) {
   const { capabilities, workRoot } = deps;
+  const sandbox = deps.sandbox;
+  const kind = sandbox?.settings.kind ?? 'none';
+
+  function boxFor(runFolder: string, gpu: boolean, name: string) {
+    return sandbox ? { ...sandbox, writable: runFolder, gpu, name } : undefined;
+  }
+
+  function buildLimits(timeoutS: number): ResourceLimits | undefined {
+    if (!sandbox) return undefined;
+    // CPU: the build's time limit on every core (nvcc and g++ run several processes at once).
+    return { cpuSeconds: timeoutS * 4, memoryMb: sandbox.build_memory_mb, maxProcesses: sandbox.max_processes, maxFileMb: sandbox.max_file_mb, diskMb: sandbox.disk_mb };
+  }
 
   /** Claims this host for one candidate: the workflow sends the build and test to the returned queue. */
   async function claimHost(needsGpu: boolean): Promise<HostClaim> {
@@ -55,19 +94,35 @@ export function createHostActivities(deps: HostActivityDeps) {
   async function buildCandidate(input: BuildInput): Promise<BuildResult> {
     const ctx = Context.current();
     const runFolder = runFolderPath(workRoot, input.workflowId, input.workflowRunId, input.attemptNo);
-    await prepareRunFolder(runFolder, input.harnessFiles, input.modelFiles);
+    // The trusted checker's files never enter the candidate's folder (it must not read the reference).
+    await prepareRunFolder(runFolder, input.harnessFiles.filter((f) => !isCheckerFile(f.path)), input.modelFiles);
+    await writeProtocolHeader(runFolder);
     const command = buildCommand(input, capabilities);
     try {
+      const checker = await buildChecker(input.harnessFiles, runFolder, { sandbox, timeoutS: input.timeoutS, keepChars: input.keepChars, onTick: heartbeat, signal: ctx.cancellationSignal }, join(workRoot, '.checkers'));
+      if (checker?.cancelled) return await rethrowCancellation(ctx);
+      if (checker && (checker.exitCode !== 0 || checker.timedOut)) {
+        throw ApplicationFailure.create({
+          type: 'CheckerBuildFailed',
+          message: `the task's checker (checker* harness files) does not build on host ${capabilities.hostId}: ${checker.output.slice(-1500)}`,
+          nonRetryable: true,
+        });
+      }
       const result = await runProcess({
         command,
         cwd: runFolder,
         timeoutMs: input.timeoutS * 1000,
         keepChars: input.keepChars,
+        env: sandbox ? {} : undefined,
+        sandbox: boxFor(runFolder, false, 'build'),
+        limits: buildLimits(input.timeoutS),
         onTick: heartbeat,
         signal: ctx.cancellationSignal,
       });
-      if (result.cancelled) throw ApplicationFailure.create({ type: 'Cancelled', message: 'build cancelled', nonRetryable: true });
+      if (result.cancelled) return await rethrowCancellation(ctx);
       return {
+        limitKill: result.limitKill ?? null,
+        sandbox: kind,
         ok: result.exitCode === 0 && !result.timedOut,
         runFolder,
         command,
@@ -79,6 +134,7 @@ export function createHostActivities(deps: HostActivityDeps) {
         host: capabilities.hostId,
       };
     } catch (error) {
+      if (error instanceof SandboxSetupError) throw sandboxFailure(error, capabilities.hostId);
       if (error instanceof ProgramNotStartedError) {
         throw ApplicationFailure.create({
           type: 'CompilerMissing',
@@ -91,24 +147,57 @@ export function createHostActivities(deps: HostActivityDeps) {
 
   async function testCandidate(input: TestInput): Promise<TestResult> {
     const ctx = Context.current();
+    const gpu = input.language === 'cuda';
+    const limits: ResourceLimits = {
+      ...input.limits,
+      // Without cgroups the memory limit is an address-space limit, which CUDA's huge reservations break.
+      memoryMb: gpu ? (sandbox?.cgroups ? sandbox.cuda_memory_mb : null) : input.limits.memoryMb,
+      diskMb: sandbox?.disk_mb ?? null,
+    };
     try {
-      const result = await runProcess({
-        command: input.command,
-        cwd: input.runFolder,
-        timeoutMs: input.timeoutS * 1000,
-        keepChars: input.keepChars,
-        env: { ...process.env, KISYSTEM_SEED: String(input.seed) },
-        limits: { ...input.limits, memoryMb: input.language === 'cuda' ? null : input.limits.memoryMb },
-        onTick: heartbeat,
-        signal: ctx.cancellationSignal,
-      });
-      if (result.cancelled) throw ApplicationFailure.create({ type: 'Cancelled', message: 'test cancelled', nonRetryable: true });
+      const program = input.command[0] ?? '';
+      if (program.includes('/') && !existsSync(resolve(input.runFolder, program))) {
+        throw new ProgramNotStartedError(program, 'ENOENT', `${program} does not exist`);
+      }
+      let result: ProcessResult;
+      let verdictFrom: 'checker' | 'harness' = 'harness';
+      if (hasChecker(input.runFolder)) {
+        const checked = await runChecked('test', input.seed, input.runFolder, input.command, limits, gpu, {
+          sandbox,
+          timeoutS: input.timeoutS,
+          keepChars: input.keepChars,
+          onTick: heartbeat,
+          signal: ctx.cancellationSignal,
+        });
+        result = checked.result;
+        verdictFrom = 'checker';
+      } else {
+        // A task without a checker: the verdict is the harness's own line (forgeable; README "Harness format").
+        result = await runProcess({
+          command: input.command,
+          cwd: input.runFolder,
+          timeoutMs: input.timeoutS * 1000,
+          keepChars: input.keepChars,
+          env: sandbox ? { KISYSTEM_SEED: String(input.seed) } : { ...process.env, KISYSTEM_SEED: String(input.seed) },
+          sandbox: boxFor(input.runFolder, gpu, 'test'),
+          limits: sandbox ? limits : { ...input.limits, memoryMb: gpu ? null : input.limits.memoryMb },
+          onTick: heartbeat,
+          signal: ctx.cancellationSignal,
+        });
+      }
+      if (result.cancelled) return await rethrowCancellation(ctx);
       const lost = CUDA_DEVICE_LOST.exec(result.output);
       if (lost) {
         throw ApplicationFailure.create({ type: 'GpuUnavailable', message: `the GPU of host ${capabilities.hostId} is not usable: ${lost[0]}` });
       }
-      return { ...result, host: capabilities.hostId };
+      const { cancelled: _cancelled, ...rest } = result;
+      await writeResultNote(input.runFolder, testPassed(result)).catch(() => undefined); // for run_folders retention
+      return { ...rest, limitKill: result.limitKill ?? null, sandbox: kind, verdictFrom, host: capabilities.hostId };
     } catch (error) {
+      if (error instanceof SandboxSetupError) throw sandboxFailure(error, capabilities.hostId);
+      if (error instanceof CheckerBrokenError) {
+        throw ApplicationFailure.create({ type: 'CheckerBroken', message: `host ${capabilities.hostId}: ${error.message}`, nonRetryable: true });
+      }
       if (error instanceof ProgramNotStartedError) {
         // The binary the build left is gone (host cleaned, or a different host): not the model's fault.
         throw ApplicationFailure.create({

@@ -29,6 +29,7 @@ export function createLearningActivities(deps: { db: Kysely<Database> }) {
       test_ms: Math.round(run.testMs),
       duration_ms: Math.round(run.llmMs + run.buildMs + run.testMs),
       host: run.host,
+      sandbox: run.sandbox ?? null,
       code: run.code,
       output: run.output,
       started_at: run.startedAt,

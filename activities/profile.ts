@@ -23,7 +23,9 @@ import { parseBenchLines } from '../policy/microbench-line';
 import { parseNcuDetailsCsv, ProfileParseError, summarizeNcu, type NcuSummary } from '../policy/ncu-report';
 import { fullProfileScore } from '../policy/two-tier';
 import type { HostCapabilities } from './host-capabilities';
-import { ProgramNotStartedError, runProcess, type ProcessResult, type RunProcessOptions } from './run-process';
+import type { HostSandbox } from './build-test';
+import { ProgramNotStartedError, runProcess, SandboxSetupError, type ProcessResult, type ResourceLimits, type RunProcessOptions } from './run-process';
+import { benchTimesMs, CheckerBrokenError, hasChecker, runChecked } from './sandbox-verdict';
 
 export type ProfilerRequest = 'auto' | 'ncu' | 'nsys';
 
@@ -50,6 +52,8 @@ export interface FailedBenchmarkRun {
   signal: string | null;
   timedOut: boolean;
   output: string;
+  /** The sandbox limit that ended the benchmark, when one did. */
+  limitKill?: string | null;
 }
 
 export interface FullProfileInput {
@@ -142,6 +146,8 @@ export interface ProfileActivityDeps {
   capabilities: HostCapabilities;
   /** For tests: runs a process (default: runProcess). */
   run?: Runner;
+  /** The sandbox the benchmark and the profiler run in (issue 10); absent: unsandboxed. */
+  sandbox?: HostSandbox;
 }
 
 /** Output of `ncu --import --csv` must be read whole; it is a few kB per profiled launch. */
@@ -163,13 +169,25 @@ export function createProfileActivities(deps: ProfileActivityDeps) {
   const { capabilities } = deps;
   const run = deps.run ?? runProcess;
 
+  const sandbox = deps.sandbox;
+  /** Benchmarks and profiles run on the GPU: host memory of the whole run is limited as for CUDA tests. */
+  const limits: ResourceLimits | undefined = sandbox
+    ? { cpuSeconds: 3600, memoryMb: sandbox.cgroups ? sandbox.cuda_memory_mb : null, maxProcesses: sandbox.max_processes, maxFileMb: sandbox.max_file_mb, diskMb: sandbox.disk_mb }
+    : undefined;
+
   async function runStep(command: string[], cwd: string, timeoutS: number, keepChars: number, env?: NodeJS.ProcessEnv): Promise<ProcessResult> {
     const ctx = activityContext();
     try {
-      const result = await run({ command, cwd, timeoutMs: timeoutS * 1000, keepChars, env, onTick: ctx ? () => ctx.heartbeat() : undefined, signal: ctx?.cancellationSignal });
-      if (result.cancelled) throw failure('Cancelled', `${command[0]} cancelled`);
+      const box = sandbox ? { ...sandbox, writable: cwd, gpu: true, name: command[0] === 'ncu' ? 'profile' : 'bench' } : undefined;
+      const vars = sandbox ? Object.fromEntries(Object.entries(env ?? {}).filter(([k]) => k.startsWith('KISYSTEM_'))) : env;
+      const result = await run({ command, cwd, timeoutMs: timeoutS * 1000, keepChars, env: vars, sandbox: box, limits, onTick: ctx ? () => ctx.heartbeat() : undefined, signal: ctx?.cancellationSignal });
+      if (result.cancelled) {
+        if (ctx) await ctx.cancelled;
+        throw failure('Cancelled', `${command[0]} cancelled`);
+      }
       return result;
     } catch (error) {
+      if (error instanceof SandboxSetupError) throw ApplicationFailure.create({ type: 'SandboxUnavailable', message: `host ${capabilities.hostId}: ${error.message}` });
       if (error instanceof ProgramNotStartedError) {
         const type = command[0] === 'ncu' || command[0] === 'nsys' ? 'ProfilerMissing' : 'CandidateMissing';
         throw failure(type, `cannot start ${command[0]} in ${cwd} on host ${capabilities.hostId}: ${error.message}`);
@@ -184,8 +202,48 @@ export function createProfileActivities(deps: ProfileActivityDeps) {
     return `exited with ${result.exitCode}`;
   }
 
+  /** The benchmark with a trusted checker: the driver times each answer from outside (sandbox-verdict.ts). */
+  async function checkedBenchmark(input: MicrobenchmarkInput, started: number): Promise<MicrobenchmarkResult> {
+    const ctx = activityContext();
+    try {
+      const run = await runChecked('bench', input.seed, input.runFolder, input.command, limits, true, {
+        sandbox,
+        timeoutS: input.timeoutS,
+        keepChars: input.keepChars,
+        onTick: ctx ? () => ctx.heartbeat() : undefined,
+        signal: ctx?.cancellationSignal,
+      });
+      const result = run.result;
+      if (result.cancelled) {
+        if (ctx) await ctx.cancelled;
+        throw failure('Cancelled', 'benchmark cancelled');
+      }
+      if (result.exitCode !== 0 || result.timedOut || result.signal || !run.bench) {
+        const { exitCode, signal, timedOut, output } = result;
+        throw ApplicationFailure.create({
+          type: 'BenchmarkFailed',
+          message: `benchmark ${input.command.join(' ')} on host ${capabilities.hostId} ${ended(result)}: ${output.trim().split('\n').slice(-3).join(' | ')}`,
+          nonRetryable: true,
+          details: [{ exitCode, signal, timedOut, output, ...(result.limitKill ? { limitKill: result.limitKill } : {}) } satisfies FailedBenchmarkRun],
+        });
+      }
+      const timesMs = benchTimesMs(run.answerMs, run.bench.short, run.bench.long);
+      if (timesMs.length === 0) throw failure('BenchmarkOutputMissing', `the task's checker gave no (short, long) benchmark pairs for ${input.command.join(' ')}`);
+      const sorted = [...timesMs].sort((a, b) => a - b);
+      const mid = Math.floor(sorted.length / 2);
+      const medianMs = sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+      const lines = timesMs.map((ms) => `KISYSTEM_BENCH kernel=${run.bench!.kernel} ms=${ms.toFixed(6)} timed_by=trusted-driver`).join('\n');
+      return { medianMs, timesMs, durationMs: Date.now() - started, output: `${result.output}\n${lines}` };
+    } catch (error) {
+      if (error instanceof SandboxSetupError) throw ApplicationFailure.create({ type: 'SandboxUnavailable', message: `host ${capabilities.hostId}: ${error.message}` });
+      if (error instanceof CheckerBrokenError) throw failure('CheckerBroken', `host ${capabilities.hostId}: ${error.message}`);
+      throw error;
+    }
+  }
+
   async function microbenchmark(input: MicrobenchmarkInput): Promise<MicrobenchmarkResult> {
     const started = Date.now();
+    if (hasChecker(input.runFolder)) return checkedBenchmark(input, started);
     const result = await runStep(input.command, input.runFolder, input.timeoutS, input.keepChars, { ...process.env, KISYSTEM_SEED: String(input.seed) });
     if (result.exitCode !== 0 || result.timedOut || result.signal) {
       // Times of a run that failed (a wrong result at the benchmark's size, a crash) never count.
@@ -194,7 +252,7 @@ export function createProfileActivities(deps: ProfileActivityDeps) {
         type: 'BenchmarkFailed',
         message: `benchmark ${input.command.join(' ')} on host ${capabilities.hostId} ${ended(result)}: ${output.trim().split('\n').slice(-3).join(' | ')}`,
         nonRetryable: true,
-        details: [{ exitCode, signal, timedOut, output } satisfies FailedBenchmarkRun],
+        details: [{ exitCode, signal, timedOut, output, ...(result.limitKill ? { limitKill: result.limitKill } : {}) } satisfies FailedBenchmarkRun],
       });
     }
     try {

@@ -56,6 +56,10 @@ export interface BuildResult {
   output: string;
   durationMs: number;
   host: string;
+  /** The sandbox limit that ended the build ('time', 'cpu', 'memory', 'processes', 'disk'), when one did. */
+  limitKill?: string | null;
+  /** 'bubblewrap', or 'none' when the host runs model code unsandboxed. */
+  sandbox?: string;
 }
 
 export interface TestInput {
@@ -76,6 +80,12 @@ export interface TestResult {
   output: string;
   durationMs: number;
   host: string;
+  /** The sandbox limit that ended the test, when one did. */
+  limitKill?: string | null;
+  /** 'bubblewrap', or 'none' when the host runs model code unsandboxed. */
+  sandbox?: string;
+  /** 'checker': the verdict came from the task's trusted checker; 'harness': from the candidate's own output (legacy tasks). */
+  verdictFrom?: 'checker' | 'harness';
 }
 
 export interface RecordRunInput {
@@ -101,6 +111,8 @@ export interface RecordRunInput {
   startedAt: string;
   finishedAt: string;
   host: string | null;
+  /** The sandbox the run's build and test ran in: 'bubblewrap', 'none' (unsandboxed), null when nothing was built (issue 10). */
+  sandbox?: string | null;
   code: string | null;
   output: string | null;
 }

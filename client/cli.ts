@@ -16,6 +16,7 @@ import { runDemo } from './demo';
 import { followTasks } from './follow';
 import { startStack } from './stack';
 import { listTasks, loadTasks, printStatus, resolveTask, submitTask } from './tasks';
+import { showRunFiles } from './run-files';
 import { checkQueueName, DEFAULT_QUEUE, queueAdd, queueCancel, queuePause, queueReprioritize, queueShow } from './queue';
 
 const USAGE = `kisystem: a durable build loop in which local LLMs write, build and test CUDA and C++ code
@@ -49,7 +50,8 @@ usage: kisystem <command> [options]
   simulate [--history file.jsonl] [--stoploss 1,2,3] [--start-rule guide] [--min-runs N] [--min-rate X] [--fallback S] [--json]
                               what-if on the team's own history: recovered % and machine time per task per config
   migrate                     create and migrate the learning history (DATABASE_URL)
-  worker workflow|gpu         run one worker in the foreground`;
+  worker workflow|gpu         run one worker in the foreground
+  files <workflow id>         where each run's files are while kept (config run_folders)`;
 
 const log = (line: string) => console.log(line);
 
@@ -139,6 +141,7 @@ async function main(argv: string[]): Promise<number> {
     case 'learning':
       return withDatabase((db) => metaCommand(command, rest, db, loadConfig(settings.configPath)));
     case 'simulate': return (await import('./simulate')).simulateCommand(rest, loadConfig(settings.configPath), log);
+    case 'files': return withDatabase(async (db) => ((await showRunFiles(db, settings, rest[0] ?? '', log)) ? 0 : 1));
     case 'migrate': {
       const db = await prepareDatabase(databaseUrl());
       await db.destroy();

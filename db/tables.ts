@@ -31,6 +31,8 @@ export interface RunsTable {
   test_ms: number;
   duration_ms: number;
   host: string | null;
+  /** The sandbox the run's build and test ran in ('bubblewrap', 'none' = unsandboxed); null for older rows and runs without a build (issue 10). */
+  sandbox: ColumnType<string | null, string | null | undefined, never>;
   code: string | null;
   output: string | null;
   started_at: ColumnType<Date, Date | string, never>;

@@ -67,13 +67,15 @@ const q = (s) => `'${String(s).replace(/'/g, `'\\''`)}'`;
 const arr = (name, xs) => console.log(`${name}=(${xs.map(q).join(' ')})`);
 // As activities/build-test.ts builds: build.sources as given, else the harness's translation
 // units followed by the solution file.
-const sources = task.build.sources ?? [...task.harness.files.filter((f) => /\.(cu|cpp|cc|cxx)$/.test(f)), task.solution_file];
+const checker = (f) => /^checker[^/]*\.(cpp|cc|cxx|h|hh|hpp)$/.test(f);
+const sources = task.build.sources ?? [...task.harness.files.filter((f) => /\.(cu|cpp|cc|cxx)$/.test(f) && !checker(f)), task.solution_file];
 console.log(`T_ID=${q(task.id)}`);
 console.log(`T_LANG=${q(task.language)}`);
 console.log(`T_DOMAIN=${q(domain)}`);
 console.log(`T_SOLUTION=${q(task.solution_file)}`);
 console.log(`T_OUTPUT=${q(task.build.output)}`);
-arr('T_HARNESS', task.harness.files);
+arr('T_HARNESS', task.harness.files.filter((f) => !checker(f)));
+arr('T_CHECKER', task.harness.files.filter(checker));
 arr('T_FLAGS', task.build.flags);
 arr('T_SOURCES', sources);
 arr('T_TEST', task.test.command);
@@ -98,7 +100,12 @@ note() { echo "$1"; }
 # run_once DIR SEED: runs the test command; sets r_rc, r_verdicts, r_line, r_cuda.
 run_once() {
   local dir=$1 seed=$2
-  (cd "$dir" && KISYSTEM_SEED=$seed timeout -k 5 "$TEST_TIMEOUT" "${T_TEST[@]}" >stdout.txt 2>stderr.txt)
+  if [ "${#T_CHECKER[@]}" -gt 0 ]; then
+    # The verdict comes from the task's checker (README "Harness format"), never from the candidate.
+    (cd "$dir" && timeout -k 5 "$TEST_TIMEOUT" node "$here/run-checked.js" "$dir.trusted/checker" "$seed" -- "${T_TEST[@]}" >stdout.txt 2>stderr.txt)
+  else
+    (cd "$dir" && KISYSTEM_SEED=$seed timeout -k 5 "$TEST_TIMEOUT" "${T_TEST[@]}" >stdout.txt 2>stderr.txt)
+  fi
   r_rc=$?
   r_verdicts=$(grep -c '^KISYSTEM_VERDICT: ' "$dir/stdout.txt")
   r_line=$(grep -m1 '^KISYSTEM_VERDICT: ' "$dir/stdout.txt")
@@ -125,6 +132,17 @@ check_task() {
     for f in "${T_HARNESS[@]}"; do mkdir -p "$work/$(dirname "$f")"; cp "$tdir/$f" "$work/$f"; done
     mkdir -p "$work/$(dirname "$T_SOLUTION")"
     cp "$tdir/$answer" "$work/$T_SOLUTION"
+    # kisystem_io.h, as kisystem writes it (activities/sandbox-protocol-header.ts).
+    node -e 'const s=require("fs").readFileSync(process.argv[1],"utf8"); process.stdout.write(s.slice(s.indexOf("String.raw`")+11, s.lastIndexOf("`;")))' \
+      "$root/activities/sandbox-protocol-header.ts" > "$work/kisystem_io.h"
+    if [ "${#T_CHECKER[@]}" -gt 0 ]; then
+      mkdir -p "$work.trusted"
+      for f in "${T_CHECKER[@]}"; do cp "$tdir/$f" "$work.trusted/$f"; done
+      cp "$work/kisystem_io.h" "$work.trusted/"
+      local csrc=()
+      for f in "${T_CHECKER[@]}"; do case "$f" in *.cpp|*.cc|*.cxx) csrc+=("$f") ;; esac; done
+      (cd "$work.trusted" && g++ -std=c++17 -O2 -o checker "${csrc[@]}" >build.txt 2>&1) || { note "FAILED $T_ID: the checker does not build: $(head -5 "$work.trusted/build.txt")"; bad=$((bad + 1)); continue; }
+    fi
     local build_rc
     if [ "$T_LANG" = cuda ]; then
       (cd "$work" && nvcc "${T_FLAGS[@]}" -arch="$cuda_arch" -o "$T_OUTPUT" "${T_SOURCES[@]}" >build.txt 2>&1)
@@ -167,7 +185,7 @@ check_task() {
       bad=$((bad + 1))
       continue
     fi
-    [ "${KEEP:-0}" = 1 ] && echo "  kept in $work" || rm -rf "$work"
+    [ "${KEEP:-0}" = 1 ] && echo "  kept in $work" || rm -rf "$work" "$work.trusted"
   done <"$tdir/expected-outcomes.txt"
 }
 

@@ -11,6 +11,7 @@
  * below target or a regression is PERFORMANCE.
  */
 import type { Categorization, ErrorType, ProcessOutcome, Severity } from './run-types';
+import { categorizeLimitKill } from './limit-kill';
 
 /** `firstErrorLine` is at most this long. */
 export const MAX_LINE_LENGTH = 300;
@@ -52,6 +53,9 @@ interface Finding {
  */
 export function categorize(outcome: ProcessOutcome): Categorization {
   const ctx = makeContext(outcome);
+  // A sandbox limit that ended the run is named by what happened (policy/limit-kill.ts).
+  const killed = categorizeLimitKill(outcome.limitKill, ctx.phase, lastMeaningfulLine(ctx.lines));
+  if (killed) return killed;
   const rules = ctx.phase === 'BUILD' ? BUILD_RULES : ctx.phase === 'PROFILE' ? PROFILE_RULES : TEST_RULES;
   for (const rule of rules) {
     const found = rule(ctx);

@@ -167,9 +167,43 @@ export const configSchema = z
         memory_mb: z.number().int().min(64).default(4096),
         max_processes: z.number().int().min(8).default(256),
         max_file_mb: z.number().int().min(1).default(256),
+        // ---- issue 10: the sandbox (activities/sandbox.ts) -------------------------------------
+        /** `bubblewrap` (default): model code runs sandboxed; `none`: unsandboxed, said in the worker log, run records and Web UI. */
+        kind: z.enum(['bubblewrap', 'none']).default('bubblewrap'),
+        /** The bwrap binary (KISYSTEM_BWRAP overrides it). */
+        bwrap_path: z.string().min(1).default('bwrap'),
+        /** Size limit of a run's folder and its private /tmp (MB), for build, test, benchmark and profile. */
+        disk_mb: z.number().int().min(16).default(1024),
+        /** Host memory of a CUDA test, benchmark or profile run, all its processes together (MB). */
+        cuda_memory_mb: z.number().int().min(256).default(16384),
+        /** Memory of a build, all compiler processes together (MB). */
+        build_memory_mb: z.number().int().min(256).default(8192),
+        /** A delegated cgroup v2 folder for the runs' cgroups; null: the worker's own cgroup, else cgroup v1. */
+        cgroup_root: z.string().min(1).nullable().default(null),
       })
       .strict()
-      .default({ cpu_seconds: 60, memory_mb: 4096, max_processes: 256, max_file_mb: 256 }),
+      .default({
+        cpu_seconds: 60,
+        memory_mb: 4096,
+        max_processes: 256,
+        max_file_mb: 256,
+        kind: 'bubblewrap',
+        bwrap_path: 'bwrap',
+        disk_mb: 1024,
+        cuda_memory_mb: 16384,
+        build_memory_mb: 8192,
+        cgroup_root: null,
+      }),
+    // ---- issue 10: run folder retention (activities/run-folder-cleanup.ts) ---------------------
+    /** Which run folders a host keeps: the last `keep_last` or those younger than `keep_days`; failed runs kept up to `failed_cap_mb`. */
+    run_folders: z
+      .object({
+        keep_last: z.number().int().min(0).default(50),
+        keep_days: z.number().min(0).default(7),
+        failed_cap_mb: z.number().int().min(0).default(2048),
+      })
+      .strict()
+      .default({ keep_last: 50, keep_days: 7, failed_cap_mb: 2048 }),
     /** How much of a build or test output is kept for the prompt, the categorizer and the history. */
     output_keep_chars: z.number().int().min(500).max(200_000).default(8000),
     /** The cost-aware queue workflow (guide section 5): slots, Meta-Supervisor refresh, continue-as-new bound. */

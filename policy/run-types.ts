@@ -41,4 +41,6 @@ export interface ProcessOutcome {
   solutionFile: string;
   /** The task's harness files (errors located only in them mean the task itself is broken). */
   harnessFiles: readonly string[];
+  /** The sandbox limit that ended the run ('time', 'cpu', 'memory', 'processes', 'disk'), when one did. */
+  limitKill?: string | null;
 }

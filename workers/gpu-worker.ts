@@ -13,6 +13,8 @@ import { createHostActivities } from '../activities/build-test';
 import { describeHost, detectHost } from '../activities/host-capabilities';
 import { createLlmActivities, type LlmEndpoint } from '../activities/llm';
 import { createProfileActivities } from '../activities/profile';
+import { describeSandbox, setUpSandbox } from '../activities/sandbox-host';
+import { cleanRunFolders } from '../activities/run-folder-cleanup';
 import type { KisystemConfig } from '../policy/config-schema';
 import { loadConfig } from '../runtime/load-config';
 import { cudaQueue, settingsFromEnv } from '../runtime/settings';
@@ -33,10 +35,22 @@ export async function runGpuWorker(): Promise<void> {
   const capabilities = await detectHost(settings.gpuQueue);
   const workRoot = process.env.KISYSTEM_WORK_DIR || join(settings.dataDir, 'runs');
   mkdirSync(workRoot, { recursive: true });
+  // Refuses to start (throws) without a working sandbox, unless the config says sandbox.kind "none".
+  const sandbox = await setUpSandbox(config, workRoot);
+  console.log(`kisystem gpu worker: sandbox: ${describeSandbox(sandbox, config)}`);
+  // Run folders: cleaned by config run_folders at start and every hour (never fatal).
+  const clean = () =>
+    cleanRunFolders(workRoot, config.run_folders).then(
+      (gone) => gone.length && console.log(`kisystem gpu worker: removed ${gone.length} old run folders (config run_folders)`),
+      (error) => console.warn(`kisystem gpu worker: run folder cleanup failed: ${(error as Error).message}`),
+    );
+  void clean();
+  const cleaner = setInterval(clean, 3_600_000);
+  cleaner.unref();
   const endpoint = llmEndpoint(config);
-  const host = createHostActivities({ capabilities, workRoot });
+  const host = createHostActivities({ capabilities, workRoot, sandbox });
   const llm = createLlmActivities(endpoint);
-  const profile = createProfileActivities({ capabilities });
+  const profile = createProfileActivities({ capabilities, sandbox });
   const connection = await NativeConnection.connect({ address: settings.temporalAddress });
   const common = { connection, namespace: settings.namespace, shutdownGraceTime: '10 seconds' } as const;
   try {
@@ -70,7 +84,7 @@ if (require.main === module) {
   runGpuWorker().then(
     () => process.exit(0),
     (error) => {
-      console.error(`kisystem gpu worker: ${error?.stack ?? error}`);
+      console.error(error?.name === 'SandboxRefusedError' ? error.message : `kisystem gpu worker: ${error?.stack ?? error}`);
       process.exit(1);
     },
   );

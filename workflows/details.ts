@@ -28,7 +28,7 @@ export function renderDetails(state: TaskState): string {
     for (const run of state.runs) {
       const c = run.categorization;
       const then = run.decision ? `${run.decision.kind}${run.decision.kind === 'escalate' ? ` → ${run.decision.to}` : ''}` : '';
-      lines.push(`| ${run.attemptNo} | ${run.model} | ${run.outcome === 'success' ? '✅ passed' : `❌ ${run.phase}`} | ${c ? `${c.errorType} (sev ${c.severity})` : ''} | ${cell(c?.firstErrorLine ?? '')} | ${cell(then)} |`);
+      lines.push(`| ${run.attemptNo} | ${run.model} | ${run.outcome === 'success' ? '✅ passed' : `❌ ${run.phase}`}${run.sandbox === 'none' ? ' ⚠️ unsandboxed' : ''} | ${c ? `${c.errorType} (sev ${c.severity})` : ''} | ${cell(c?.firstErrorLine ?? '')} | ${cell(then)} |`);
     }
   }
   if (state.optimization) {

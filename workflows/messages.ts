@@ -50,6 +50,8 @@ export interface RunSummary {
   llmMs: number;
   buildMs: number;
   testMs: number;
+  /** The sandbox the run's build and test ran in: 'bubblewrap', 'none' (unsandboxed); null when nothing was built (issue 10). */
+  sandbox?: string | null;
 }
 
 /** One iteration of the optimization phase (issue 4). */

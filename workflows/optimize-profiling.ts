@@ -18,7 +18,7 @@ export function failedBenchmark(error: unknown): FailedBenchmarkRun | null {
   const cause = error.cause;
   if (!(cause instanceof ApplicationFailure) || cause.type !== 'BenchmarkFailed') return null;
   const run = cause.details?.[0] as Partial<FailedBenchmarkRun> | undefined;
-  return { exitCode: run?.exitCode ?? null, signal: run?.signal ?? null, timedOut: run?.timedOut ?? false, output: run?.output ?? cause.message };
+  return { exitCode: run?.exitCode ?? null, signal: run?.signal ?? null, timedOut: run?.timedOut ?? false, output: run?.output ?? cause.message, limitKill: run?.limitKill ?? null };
 }
 
 /** "Type: message" of a profiling failure that ends the phase, else null. */

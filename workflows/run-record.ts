@@ -20,6 +20,8 @@ export interface RunToRecord {
   buildMs: number;
   testMs: number;
   host: string | null;
+  /** The sandbox the run's build and test ran in; null when nothing was built. */
+  sandbox: string | null;
   categorization: Categorization | null;
 }
 
@@ -28,11 +30,11 @@ export function runOf(outcome: AttemptOutcome, source: 'model' | 'manual'): RunT
   const base = { attemptNo, model, source, startedAt, files, output, llmMs, categorization };
   switch (outcome.kind) {
     case 'refused':
-      return { ...base, buildMs: 0, testMs: 0, host: null };
+      return { ...base, buildMs: 0, testMs: 0, host: null, sandbox: null };
     case 'build_failed':
-      return { ...base, buildMs: outcome.buildMs, testMs: 0, host: outcome.host };
+      return { ...base, buildMs: outcome.buildMs, testMs: 0, host: outcome.host, sandbox: outcome.sandbox };
     case 'tested':
-      return { ...base, buildMs: outcome.buildMs, testMs: outcome.testMs, host: outcome.host };
+      return { ...base, buildMs: outcome.buildMs, testMs: outcome.testMs, host: outcome.host, sandbox: outcome.sandbox };
   }
 }
 
@@ -81,6 +83,7 @@ export class RunRecorder {
       llmMs: run.llmMs,
       buildMs: run.buildMs,
       testMs: run.testMs,
+      sandbox: run.sandbox,
     };
     // The decision goes before the error line, so that a narrow timeline still shows it.
     const verdict = c ? `${c.phase} ${c.errorType} sev ${c.severity}` : 'passed';
@@ -111,6 +114,7 @@ export class RunRecorder {
         startedAt: run.startedAt,
         finishedAt: new Date().toISOString(),
         host: run.host,
+        sandbox: run.sandbox,
         code: run.files.map((f) => (run.files.length > 1 ? `// file: ${f.path}\n${f.content}` : f.content)).join('\n') || null,
         output: run.output || null,
       },

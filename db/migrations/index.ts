@@ -7,6 +7,7 @@ import * as createRuns from './2026-11-28T0100-create-runs';
 import * as runStatsAndDecisions from './2026-11-28T0200-run-stats-and-decisions';
 import * as queueTasks from './2026-11-28T0300-queue-tasks';
 import * as profiles from './2026-11-28T0400-profiles';
+import * as runSandbox from './2026-11-29T1000-run-sandbox';
 import * as modelPhaseLearning from './2026-11-29T1100-model-phase-learning';
 
 export const migrationProvider: MigrationProvider = {
@@ -16,6 +17,7 @@ export const migrationProvider: MigrationProvider = {
       '2026-11-28T0200-run-stats-and-decisions': runStatsAndDecisions,
       '2026-11-28T0300-queue-tasks': queueTasks,
       '2026-11-28T0400-profiles': profiles,
+      '2026-11-29T1000-run-sandbox': runSandbox,
       '2026-11-29T1100-model-phase-learning': modelPhaseLearning,
     };
   },

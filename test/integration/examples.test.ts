@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createHostActivities } from '../../activities/build-test';
 import { detectHost, type HostCapabilities } from '../../activities/host-capabilities';
+import type { HostSandbox } from '../../activities/build-test';
+import { setUpSandbox } from '../../activities/sandbox-host';
 import type { BuildResult, TestResult } from '../../activities/types';
 import { categorize, parseVerdict } from '../../policy/categorizer';
 import { defaultConfig } from '../../policy/config-schema';
@@ -30,11 +32,14 @@ function expectations(taskFile: string): [string, Expected][] {
 }
 
 let capabilities: HostCapabilities;
+let sandbox: HostSandbox;
 const config = defaultConfig();
 const workRoot = mkdtempSync(join(tmpdir(), 'kisystem-examples-'));
 
 beforeAll(async () => {
   capabilities = await detectHost('examples-test');
+  // The examples run in the real sandbox (bubblewrap, cgroups where writable), as on a worker.
+  sandbox = await setUpSandbox(config, workRoot);
 });
 
 const tasks = exampleTaskFiles(join(PROJECT_ROOT, 'examples')).map((file) => loadTask(file));
@@ -48,7 +53,7 @@ describe.each(['cpp', 'cuda'] as const)('%s examples with their real compiler an
   const run = language === 'cuda' && !cuda.ok ? it.skip : it;
 
   run.each(mine.map((c) => [c.task.id, c.answer, c.expected, c] as const))('%s %s -> %s', async (_id, answer, expected, c) => {
-    const host = createHostActivities({ capabilities, workRoot });
+    const host = createHostActivities({ capabilities, workRoot, sandbox });
     const env = new MockActivityEnvironment();
     const code = readFileSync(join(c.task.sourcePath, '..', answer), 'utf8');
     const attemptNo = Math.floor(Math.random() * 1e9);

@@ -1,0 +1,70 @@
+/**
+ * Cleans a host's run folders by config `run_folders` (policy/run-folder-retention.ts), and lists
+ * where a run's files are while kept. A run folder is `<work root>/<workflow id>/<run id>/run-<n>`;
+ * its trusted checker folder `run-<n>.trusted` and result note `run-<n>.result.json` go with it.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { foldersToDelete, type RetentionPolicy, type RunFolderInfo } from '../policy/run-folder-retention';
+import { folderBytes } from './sandbox-disk';
+
+/** Written by the test activity next to (never inside) the run folder: whether the run passed. */
+export function resultNotePath(runFolder: string): string {
+  return `${runFolder.replace(/\/+$/, '')}.result.json`;
+}
+
+export async function writeResultNote(runFolder: string, passed: boolean): Promise<void> {
+  await writeFile(resultNotePath(runFolder), JSON.stringify({ passed, at: new Date().toISOString() }), 'utf8');
+}
+
+function passed(runFolder: string): boolean {
+  try {
+    return existsSync(resultNotePath(runFolder)) && JSON.parse(readFileSync(resultNotePath(runFolder), 'utf8')).passed === true;
+  } catch {
+    return false;
+  }
+}
+
+async function subfolders(folder: string): Promise<string[]> {
+  try {
+    return (await readdir(folder, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => join(folder, d.name));
+  } catch {
+    return [];
+  }
+}
+
+/** Every run folder under the work root (`<wf>/<run>/run-<n>`). */
+export async function listRunFolders(workRoot: string): Promise<RunFolderInfo[]> {
+  const found: RunFolderInfo[] = [];
+  for (const workflow of await subfolders(workRoot)) {
+    for (const execution of await subfolders(workflow)) {
+      for (const run of await subfolders(execution)) {
+        if (!/\/run-\d+$/.test(run)) continue;
+        try {
+          const st = await stat(run);
+          const trusted = `${run}.trusted`;
+          const bytes = (await folderBytes(run)) + (existsSync(trusted) ? await folderBytes(trusted) : 0);
+          found.push({ path: run, mtimeMs: st.mtimeMs, bytes, failed: !passed(run) });
+        } catch {
+          // removed meanwhile
+        }
+      }
+    }
+  }
+  return found;
+}
+
+/** Deletes what the policy says; returns the folders removed. Never throws for a folder that vanished. */
+export async function cleanRunFolders(workRoot: string, policy: RetentionPolicy, nowMs = Date.now()): Promise<string[]> {
+  const doomed = foldersToDelete(await listRunFolders(workRoot), policy, nowMs);
+  for (const f of doomed) {
+    for (const path of [f.path, `${f.path}.trusted`, resultNotePath(f.path)]) await rm(path, { recursive: true, force: true });
+  }
+  // Empty workflow and execution folders go too.
+  for (const workflow of await subfolders(workRoot)) {
+    for (const execution of await subfolders(workflow)) if ((await readdir(execution)).length === 0) await rm(execution, { recursive: true, force: true });
+    if ((await readdir(workflow)).length === 0) await rm(workflow, { recursive: true, force: true });
+  }
+  return doomed.map((f) => f.path);
+}

@@ -1,0 +1,226 @@
+/**
+ * The unforgeable verdict (decisions.md "Untrusted code and the verdict"). The task's checker
+ * (harness files named `checker*`: input generator + reference + comparison, no generated code)
+ * is built into `<run folder>.trusted`, a folder the candidate's sandbox cannot write to or even see.
+ * The trusted driver (this file, in the worker) asks the checker for input frames drawn from a seed
+ * the candidate never sees, feeds them to the candidate (harness + solution) in its own sandbox,
+ * times each answer from outside, and hands the answers to the checker, whose exit status and
+ * verdict line are the verdict. Whatever the candidate prints, writes or returns cannot make a pass.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { chmod, copyFile, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { TaskFileContent } from '../policy/task-schema';
+import { decodeFrames, encodeFrame, FrameReader, writeAll } from './sandbox-frames';
+import { PROTOCOL_HEADER, PROTOCOL_HEADER_NAME } from './sandbox-protocol-header';
+import { runProcess, type ProcessResult, type ResourceLimits, type SandboxRuntime } from './run-process';
+
+/** A harness file that belongs to the trusted checker: top-level `checker*.cpp|cc|h|hpp`. */
+export function isCheckerFile(path: string): boolean {
+  return /^checker[^/]*\.(cpp|cc|cxx|h|hh|hpp)$/.test(path);
+}
+
+export function trustedFolder(runFolder: string): string {
+  return `${runFolder.replace(/\/+$/, '')}.trusted`;
+}
+
+export function hasChecker(runFolder: string): boolean {
+  return existsSync(join(trustedFolder(runFolder), 'checker'));
+}
+
+/** What every step of the driver shares. */
+export interface DriverContext {
+  sandbox: SandboxRuntime | undefined;
+  timeoutS: number;
+  keepChars: number;
+  onTick?: () => void;
+  signal?: AbortSignal;
+}
+
+/** Answers are at most this big in total: a candidate that floods stdout is stopped, not buffered. */
+const ANSWER_CAP = 1024 * 1024 * 1024;
+const CHECKER_LIMITS: ResourceLimits = { cpuSeconds: 600, memoryMb: 8192, maxProcesses: 64, maxFileMb: 256, diskMb: 1024 };
+
+function box(ctx: DriverContext, writable: string, gpu: boolean, name: string, readOnly?: string[]) {
+  return ctx.sandbox ? { ...ctx.sandbox, writable, gpu, name, readOnly } : undefined;
+}
+
+/** Writes the protocol header into a folder (the candidate's harness and the checker include it). */
+export async function writeProtocolHeader(folder: string): Promise<void> {
+  await writeFile(join(folder, PROTOCOL_HEADER_NAME), PROTOCOL_HEADER, 'utf8');
+}
+
+/**
+ * Builds the checker from the task's checker files alone, with g++ (a checker is host C++ even for a
+ * CUDA task). Returns null when the task has no checker; a failing build is the task's fault.
+ */
+export async function buildChecker(files: readonly TaskFileContent[], runFolder: string, ctx: DriverContext, cacheRoot?: string): Promise<ProcessResult | null> {
+  const mine = files.filter((f) => isCheckerFile(f.path));
+  if (mine.length === 0) return null;
+  const folder = trustedFolder(runFolder);
+  await rm(folder, { recursive: true, force: true });
+  await mkdir(folder, { recursive: true });
+  for (const f of mine) await writeFile(join(folder, f.path), f.content, 'utf8');
+  await writeProtocolHeader(folder);
+  // The same checker sources give the same binary: built once per host (a task's runs share it).
+  const hash = createHash('sha256');
+  for (const f of [...mine].sort((a, b) => a.path.localeCompare(b.path))) hash.update(`${f.path}\0${f.content}\0`);
+  hash.update(PROTOCOL_HEADER);
+  const cached = cacheRoot ? join(cacheRoot, hash.digest('hex').slice(0, 32)) : null;
+  if (cached && existsSync(join(cached, 'checker'))) {
+    await copyFile(join(cached, 'checker'), join(folder, 'checker'));
+    await chmod(join(folder, 'checker'), 0o755);
+    return { exitCode: 0, signal: null, timedOut: false, cancelled: false, output: '', durationMs: 0, limitKill: null };
+  }
+  const result = await compileChecker(mine, folder, ctx);
+  if (cached && result.exitCode === 0 && !result.timedOut) {
+    // Written aside and renamed: two builds at once never see half a binary.
+    const aside = `${cached}.${process.pid}.${Date.now()}`;
+    try {
+      await mkdir(aside, { recursive: true });
+      await copyFile(join(folder, 'checker'), join(aside, 'checker'));
+      await rename(aside, cached);
+    } catch {
+      await rm(aside, { recursive: true, force: true }); // another build was first
+    }
+  }
+  return result;
+}
+
+function compileChecker(mine: readonly TaskFileContent[], folder: string, ctx: DriverContext): Promise<ProcessResult> {
+  const sources = mine.map((f) => f.path).filter((p) => /\.(cpp|cc|cxx)$/.test(p));
+  return runProcess({
+    command: ['g++', '-std=c++17', '-O2', '-o', 'checker', ...sources],
+    cwd: folder,
+    timeoutMs: ctx.timeoutS * 1000,
+    keepChars: ctx.keepChars,
+    env: ctx.sandbox ? {} : undefined,
+    sandbox: box(ctx, folder, false, 'checker-build'),
+    limits: ctx.sandbox ? CHECKER_LIMITS : undefined,
+    onTick: ctx.onTick,
+    signal: ctx.signal,
+  });
+}
+
+export interface CheckedRun {
+  /** How the candidate ended, its stderr (verdict lines it printed neutralized) and the checker's verdict line. */
+  result: ProcessResult;
+  /** Round-trip time of each answer, measured by the driver (ms). */
+  answerMs: number[];
+  /** From the checker's header: the benchmark's kernel name and repetition counts. */
+  bench: { kernel: string; short: number; long: number } | null;
+}
+
+/** Ends every candidate-printed verdict line's power: only the checker's verdict counts. */
+export function neutralizeVerdicts(output: string): string {
+  return output.replace(/KISYSTEM_VERDICT:/g, 'KISYSTEM_VERDICT (printed by the candidate, ignored)').replace(/KISYSTEM_BENCH/g, 'KISYSTEM_BENCH (printed by the candidate, ignored)');
+}
+
+async function checkerStep(runFolder: string, args: string[], ctx: DriverContext, stdin: Buffer | null): Promise<{ result: ProcessResult; stdout: Buffer }> {
+  const folder = trustedFolder(runFolder);
+  let stdout: Buffer = Buffer.alloc(0);
+  const result = await runProcess({
+    command: ['./checker', ...args],
+    cwd: folder,
+    timeoutMs: ctx.timeoutS * 1000,
+    keepChars: ctx.keepChars,
+    env: ctx.sandbox ? {} : undefined,
+    sandbox: box(ctx, folder, false, 'checker'),
+    limits: ctx.sandbox ? CHECKER_LIMITS : undefined,
+    onTick: ctx.onTick,
+    signal: ctx.signal,
+    interact: async ({ stdin: input, stdout: output }) => {
+      const reader = new FrameReader(output, ANSWER_CAP * 2);
+      if (stdin) await writeAll(input, stdin);
+      input.end();
+      stdout = await reader.rest();
+    },
+  });
+  return { result, stdout };
+}
+
+/**
+ * One checked run of the candidate: `mode` 'test' (the verdict) or 'bench' (trusted times too).
+ * `command` runs in the run folder's sandbox with `limits`; `seed` never reaches the candidate.
+ */
+export async function runChecked(
+  mode: 'test' | 'bench',
+  seed: number,
+  runFolder: string,
+  command: readonly string[],
+  limits: ResourceLimits | undefined,
+  gpu: boolean,
+  ctx: DriverContext,
+): Promise<CheckedRun> {
+  const cases = await checkerStep(runFolder, ['cases', mode, String(seed)], ctx, null);
+  if (cases.result.exitCode !== 0 || cases.result.cancelled) {
+    if (cases.result.cancelled) return { result: cases.result, answerMs: [], bench: null };
+    throw new CheckerBrokenError(`the task's checker failed to make its ${mode} inputs: ${cases.result.output.slice(-400)}`);
+  }
+  const newline = cases.stdout.indexOf(0x0a);
+  const header = cases.stdout.subarray(0, newline).toString('utf8');
+  const m = /^KIO_CASES count=(\d+) kernel=(\S+) short=(\d+) long=(\d+)$/.exec(header);
+  if (!m) throw new CheckerBrokenError(`the task's checker printed no KIO_CASES header: ${header.slice(0, 200)}`);
+  const frames = decodeFrames(cases.stdout, newline + 1);
+  const answers: Buffer[] = [];
+  const answerMs: number[] = [];
+  const candidate = await runProcess({
+    command,
+    cwd: runFolder,
+    timeoutMs: ctx.timeoutS * 1000,
+    keepChars: ctx.keepChars,
+    env: ctx.sandbox ? {} : undefined,
+    sandbox: box(ctx, runFolder, gpu, mode),
+    limits,
+    onTick: ctx.onTick,
+    signal: ctx.signal,
+    interact: async ({ stdin, stdout }) => {
+      const reader = new FrameReader(stdout, ANSWER_CAP);
+      for (const frame of frames) {
+        const t0 = process.hrtime.bigint();
+        if (!(await writeAll(stdin, encodeFrame(frame)))) break;
+        const answer = await reader.next();
+        if (answer === null) break;
+        answerMs.push(Number(process.hrtime.bigint() - t0) / 1e6);
+        answers.push(answer);
+      }
+      stdin.end();
+    },
+  });
+  const candidateOutput = neutralizeVerdicts(candidate.output);
+  const crashed = candidate.exitCode !== 0 || candidate.signal !== null || candidate.timedOut || candidate.cancelled || candidate.limitKill;
+  if (crashed) return { result: { ...candidate, output: candidateOutput }, answerMs, bench: null };
+  const verify = await checkerStep(runFolder, ['verify', mode, String(seed)], ctx, Buffer.concat(answers.map(encodeFrame)));
+  if (verify.result.cancelled) return { result: verify.result, answerMs, bench: null };
+  const verdict = verify.stdout.toString('utf8').trim().split('\n').filter((l) => l.startsWith('KISYSTEM_VERDICT:')).pop();
+  if (!verdict || (verify.result.exitCode !== 0 && verify.result.exitCode !== 1)) {
+    throw new CheckerBrokenError(`the task's checker failed to judge the answers: ${verify.result.output.slice(-400)}`);
+  }
+  const output = `${candidateOutput.trimEnd()}\n[verdict of the task's trusted checker]\n${verdict}\n`.replace(/^\n/, '');
+  return {
+    result: { ...candidate, exitCode: verify.result.exitCode, output },
+    answerMs,
+    bench: { kernel: m[2]!, short: Number(m[3]), long: Number(m[4]) },
+  };
+}
+
+/**
+ * Kernel times from a bench run's answer times: case 0 is a warm-up, then pairs (short, long) of
+ * the same input; the difference removes the fixed cost of moving the data through the pipes.
+ */
+export function benchTimesMs(answerMs: readonly number[], short: number, long: number): number[] {
+  const times: number[] = [];
+  for (let i = 1; i + 1 < answerMs.length; i += 2) {
+    times.push(Math.max((answerMs[i + 1]! - answerMs[i]!) / (long - short), 1e-6));
+  }
+  return times;
+}
+
+/** The task's checker itself is broken (it cannot make inputs or judge): the task's fault, never the model's. */
+export class CheckerBrokenError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CheckerBrokenError';
+  }
+}

@@ -1,0 +1,30 @@
+import { categorize } from '../../policy/categorizer';
+import { categorizeLimitKill, LIMIT_KINDS } from '../../policy/limit-kill';
+
+const outcome = { phase: 'TEST' as const, exitCode: 137, signal: null, timedOut: false, output: 'working...\n', solutionFile: 's.cpp', harnessFiles: [] };
+
+it.each([
+  ['cpu', /CPU time/, /memory/],
+  ['memory', /memory/, /CPU/],
+  ['processes', /processes or threads/, /memory/],
+  ['disk', /disk/, /CPU/],
+  ['time', /time limit/, /memory/],
+] as const)('a %s kill is named by what happened', (kind, says, never) => {
+  const c = categorize({ ...outcome, limitKill: kind });
+  expect(c).toMatchObject({ errorType: 'RUNTIME', phase: 'TEST', rule: `limit-${kind}`, recoverable: true });
+  expect(c.hint).toMatch(says);
+  expect(c.hint).not.toMatch(never);
+  expect(c.severity).toBeGreaterThanOrEqual(4);
+});
+
+it('a build killed for memory (#include "/dev/zero") blames the include, a profile kill has its own rule name', () => {
+  expect(categorizeLimitKill('memory', 'BUILD')!.hint).toMatch(/#include/);
+  expect(categorizeLimitKill('cpu', 'PROFILE')!.rule).toBe('profile-limit-cpu');
+});
+
+it('no or an unknown limit leaves the ordinary rules in charge', () => {
+  expect(categorizeLimitKill(null, 'TEST')).toBeNull();
+  expect(categorizeLimitKill('gpu', 'TEST')).toBeNull();
+  expect(categorize({ ...outcome, exitCode: 1, output: 'KISYSTEM_VERDICT: FAIL wrong\n' }).errorType).toBe('LOGIC');
+  expect(LIMIT_KINDS).toHaveLength(5);
+});
