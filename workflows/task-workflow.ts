@@ -203,7 +203,7 @@ async function runTask(input: TaskWorkflowInput): Promise<TaskResult> {
         },
       ]);
       llmMs = reply.durationMs;
-      const extraction = extractFiles(reply.reply, task.solution_file, task.language, task.harnessFiles.map((f) => f.path));
+      const extraction = extractFiles(reply.reply, task.solution_file, task.language, task.harnessFiles.map((f) => f.path), task);
       const refused = categorizeReply(reply.doneReason, extraction.ok ? null : extraction);
       if (refused || !extraction.ok) {
         return { success: false, categorization: refused, files: [], output: reply.reply.slice(0, config.output_keep_chars), llmMs, buildMs: 0, testMs: 0, host: null, startedAt, runFolder: null, hostQueue: null };
