@@ -26,7 +26,7 @@ export function checkApiKey(apiKey: string | undefined, req: IncomingMessage, re
 
 /** `GET /v1/models`: the scripted models as written in the scripts. */
 export function handleModels(ctx: HandlerContext, res: ServerResponse): void {
-  const data = ctx.book.models().map((id) => ({ id, object: 'model', created: 0, owned_by: 'kisystem-scripted-model-server' }));
+  const data = ctx.book.models().map((id) => ({ id, object: 'model', created: 0, owned_by: 'kisystem-scripted-model-server', max_model_len: ctx.contextLength }));
   sendJson(res, 200, { object: 'list', data });
 }
 
@@ -77,6 +77,7 @@ export async function handleChatCompletions(ctx: HandlerContext, req: IncomingMe
     });
   }
 
+  if (!(await waitOrDrop(ctx, ctx.firstTokenDelayMs, res))) return;
   res.writeHead(200, { ...SCRIPTED_HEADERS, 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive' });
   const chunk = (choices: unknown[], extra: Record<string, unknown> = {}) =>
     res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices, ...extra })}\n\n`);

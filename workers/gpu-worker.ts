@@ -11,7 +11,7 @@ import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { workerLogger } from './quiet-logger';
 import { createHostActivities } from '../activities/build-test';
 import { describeHost, detectHost } from '../activities/host-capabilities';
-import { createLlmActivities, type LlmEndpoint } from '../activities/llm';
+import { createLlmActivities, llmSettingsFrom, type LlmEndpoint } from '../activities/llm';
 import { createProfileActivities } from '../activities/profile';
 import type { KisystemConfig } from '../policy/config-schema';
 import { loadConfig } from '../runtime/load-config';
@@ -35,7 +35,7 @@ export async function runGpuWorker(): Promise<void> {
   mkdirSync(workRoot, { recursive: true });
   const endpoint = llmEndpoint(config);
   const host = createHostActivities({ capabilities, workRoot });
-  const llm = createLlmActivities(endpoint);
+  const llm = createLlmActivities(endpoint, llmSettingsFrom(config));
   const profile = createProfileActivities({ capabilities });
   const connection = await NativeConnection.connect({ address: settings.temporalAddress });
   const common = { connection, namespace: settings.namespace, shutdownGraceTime: '10 seconds' } as const;
