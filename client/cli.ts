@@ -59,10 +59,10 @@ async function main(argv: string[]): Promise<number> {
       loadConfig(settings.configPath);
       const stack = await startStack({ settings, log });
       log(`kisystem is up. Web UI: ${stack.uiUrl}  (Ctrl-C stops the workers${stack.devServer ? ' and the dev server' : ''})`);
+      // Workers that exit or are killed are restarted (client/supervisor.ts); only Ctrl-C or SIGTERM stops up.
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);
-        for (const w of stack.workers) w.once('exit', (code) => code !== 0 && code !== null && resolve());
       });
       log('stopping ...');
       await stack.stop();
@@ -87,7 +87,7 @@ async function main(argv: string[]): Promise<number> {
         log(`${task.id}: ${s.workflowId}  ${s.url}`);
       }
       if (values.wait) {
-        const results = await followTasks(client, ids, log);
+        const results = await followTasks(client, ids, log, 1000, settings.temporalAddress);
         const failed = [...results.values()].filter((r) => r instanceof Error || r.status !== 'succeeded').length;
         return failed > 0 || refused > 0 ? 1 : 0;
       }
@@ -96,7 +96,7 @@ async function main(argv: string[]): Promise<number> {
     case 'status': {
       const id = rest[0];
       if (!id) throw new UsageError('status needs a workflow id');
-      await printStatus(await connectClient(settings), settings, id, log);
+      await printStatus(await connectClient(settings, settings.temporalAddress, 120_000, log), settings, id, log);
       return 0;
     }
     case 'list': {

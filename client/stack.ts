@@ -7,11 +7,13 @@ import { join } from 'node:path';
 import { databaseUrl, prepareDatabase } from '../db/database';
 import { findOrInstallTemporalCli, isListening, startDevServer, type DevServer } from '../runtime/dev-server';
 import { PROJECT_ROOT, type Settings } from '../runtime/settings';
+import { supervise, type SupervisedProcess } from './supervisor';
 
 export interface Stack {
   devServer: DevServer | null;
   uiUrl: string;
-  workers: ChildProcess[];
+  /** The two workers, each restarted when it exits or is killed. */
+  workers: SupervisedProcess[];
   stop(): Promise<void>;
 }
 
@@ -48,15 +50,6 @@ export function spawnWorker(kind: 'workflow' | 'gpu', env: NodeJS.ProcessEnv, lo
   return child;
 }
 
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const killer = setTimeout(() => child.kill('SIGKILL'), 15000);
-  await exited;
-  clearTimeout(killer);
-}
-
 export interface StartStackOptions {
   settings: Settings;
   /** Extra environment of the workers (demo: scripted model server, demo queues). */
@@ -82,7 +75,10 @@ export async function startStack(options: StartStackOptions): Promise<Stack> {
     KISYSTEM_DATA_DIR: settings.dataDir,
     ...options.workerEnv,
   };
-  const workers = [spawnWorker('workflow', env, '[workflow-worker]'), spawnWorker('gpu', env, '[gpu-worker]')];
+  const workers = (['workflow', 'gpu'] as const).map((kind) =>
+    supervise({ name: `${kind} worker`, start: () => spawnWorker(kind, env, `[${kind}-worker]`), log }),
+  );
+  log(`workers: ${workers.map((w, i) => `${i === 0 ? 'workflow' : 'gpu'} worker pid ${w.current().pid}`).join(', ')} (restarted when they exit or are killed)`);
   let stopped = false;
   return {
     devServer,
@@ -91,7 +87,7 @@ export async function startStack(options: StartStackOptions): Promise<Stack> {
     async stop() {
       if (stopped) return;
       stopped = true;
-      await Promise.all(workers.map(stopChild));
+      await Promise.all(workers.map((w) => w.stop()));
       await devServer?.stop();
     },
   };

@@ -119,6 +119,22 @@ export interface TaskState {
   optimization: OptimizationSummary | null;
   /** Set while the workflow waits for a person. */
   fallback: { reason: string; waitingSince: string; deadline: string } | null;
+  // --- issue 12 (contract 1): set while the workflow waits for the model server; clients show it ---
+  /** Set while the task waits for an unreachable model server or a missing model. */
+  waiting?: ModelServerWait | null;
+}
+
+/** A durable wait for the model server (contract 1): what the clients show as "waiting for the model server at X since T: <error>". */
+export interface ModelServerWait {
+  kind: 'model_server';
+  /** Base URL of the model server. */
+  server: string;
+  model: string;
+  /** ISO time the outage began. */
+  since: string;
+  error: string;
+  /** What a person can do, e.g. "run: ollama pull qwen2.5-coder:32b". */
+  hint?: string;
 }
 
 export interface TaskResult {
