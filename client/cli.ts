@@ -15,6 +15,8 @@ import { connectClient } from './connect';
 import { runDemo } from './demo';
 import { followTasks } from './follow';
 import { startStack } from './stack';
+import { printReport, runDoctor } from './doctor';
+import { explainStartFailure, warnMissingModels } from './preflight';
 import { listTasks, loadTasks, printStatus, resolveTask, submitTask } from './tasks';
 import { checkQueueName, DEFAULT_QUEUE, queueAdd, queueCancel, queuePause, queueReprioritize, queueShow } from './queue';
 
@@ -23,6 +25,9 @@ const USAGE = `kisystem: a durable build loop in which local LLMs write, build a
 usage: kisystem <command> [options]
 
   up                          start the local stack: Temporal dev server (persistent), database, both workers
+                              (checked by doctor first; workers restarted when they exit or are killed)
+  doctor [--fix] [--json]     check Temporal, Postgres, the model server and its models, compilers, GPU,
+                              sandbox and disk; says what to do for each problem (--fix registers search attributes)
   demo [--exit]               run the example tasks against the scripted model server and print the results
   submit <task files...> [--wait]
                               start one workflow per task file; --wait follows them run by run
@@ -56,8 +61,18 @@ async function main(argv: string[]): Promise<number> {
   const settings = settingsFromEnv();
   switch (command) {
     case 'up': {
-      loadConfig(settings.configPath);
-      const stack = await startStack({ settings, log });
+      const config = loadConfig(settings.configPath);
+      // kisystem doctor first (once Temporal and the database are there), before the workers start.
+      const stack = await startStack({
+        settings,
+        log,
+        beforeWorkers: async (temporalAddress) => {
+          log('kisystem doctor:');
+          const ok = printReport(await runDoctor({ settings, config, temporalAddress }), (line) => log(`  ${line}`));
+          await warnMissingModels(config, undefined, () => undefined);
+          return ok;
+        },
+      });
       log(`kisystem is up. Web UI: ${stack.uiUrl}  (Ctrl-C stops the workers${stack.devServer ? ' and the dev server' : ''})`);
       // Workers that exit or are killed are restarted (client/supervisor.ts); only Ctrl-C or SIGTERM stops up.
       await new Promise<void>((resolve) => {
@@ -81,8 +96,11 @@ async function main(argv: string[]): Promise<number> {
       if (tasks.length === 0) return 1;
       const client = await connectClient(settings);
       const ids: string[] = [];
+      await warnMissingModels(config, [...new Set(tasks.map((t) => t.domain))], log);
       for (const task of tasks) {
-        const s = await submitTask(client, settings, config, task);
+        const s = await submitTask(client, settings, config, task).catch(async (error: unknown) => {
+          throw await explainStartFailure(client, settings.namespace, error);
+        });
         ids.push(s.workflowId);
         log(`${task.id}: ${s.workflowId}  ${s.url}`);
       }
@@ -92,6 +110,15 @@ async function main(argv: string[]): Promise<number> {
         return failed > 0 || refused > 0 ? 1 : 0;
       }
       return refused > 0 ? 1 : 0;
+    }
+    case 'doctor': {
+      const { values } = parseArgs({ args: rest, options: { fix: { type: 'boolean', default: false }, json: { type: 'boolean', default: false } } });
+      const checks = await runDoctor({ settings, config: loadConfig(settings.configPath), fix: values.fix });
+      if (values.json) {
+        log(JSON.stringify(checks, null, 2));
+        return checks.some((c) => c.status === 'fail') ? 1 : 0;
+      }
+      return printReport(checks, log) ? 0 : 1;
     }
     case 'status': {
       const id = rest[0];

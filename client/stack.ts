@@ -57,6 +57,8 @@ export interface StartStackOptions {
   log: (line: string) => void;
   /** Worker output goes to the terminal only when true. */
   verboseWorkers?: boolean;
+  /** Runs once Temporal and the database are ready, before the workers start (up: kisystem doctor); false stops. */
+  beforeWorkers?: (temporalAddress: string) => Promise<boolean>;
 }
 
 export async function startStack(options: StartStackOptions): Promise<Stack> {
@@ -65,6 +67,11 @@ export async function startStack(options: StartStackOptions): Promise<Stack> {
   const db = await prepareDatabase(databaseUrl());
   await db.destroy();
   log(`Postgres: learning history ready (${databaseUrl().replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@')})`);
+  const temporalAddress = devServer?.address ?? settings.temporalAddress;
+  if (options.beforeWorkers && !(await options.beforeWorkers(temporalAddress))) {
+    await devServer?.stop();
+    throw new Error('kisystem doctor found a blocking problem (FAIL above); fix it and run kisystem up again');
+  }
   const env = {
     ...process.env,
     TEMPORAL_ADDRESS: devServer?.address ?? settings.temporalAddress,

@@ -67,6 +67,7 @@ it('restarts a SIGKILLed worker, says so, and stops everything on Ctrl-C', async
   up.stderr!.on('data', (d: Buffer) => (out += d));
   const output = () => out;
   await until('kisystem is up', () => /kisystem is up/.test(out), output);
+  expect(out).toMatch(/kisystem doctor:\n.*ok {4}Temporal/); // up checks first
   const gpuPid = Number(/gpu worker pid (\d+)/.exec(out)![1]);
   expect(alive(gpuPid)).toBe(true);
 
