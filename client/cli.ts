@@ -15,8 +15,7 @@ import { connectClient } from './connect';
 import { runDemo } from './demo';
 import { followTasks } from './follow';
 import { startStack } from './stack';
-import { printReport, runDoctor } from './doctor';
-import { explainStartFailure, warnMissingModels } from './preflight';
+import { helpFor, wantsHelp } from './help';
 import { listTasks, loadTasks, printStatus, resolveTask, submitTask } from './tasks';
 import { checkQueueName, DEFAULT_QUEUE, queueAdd, queueCancel, queuePause, queueReprioritize, queueShow } from './queue';
 
@@ -59,9 +58,18 @@ const log = (line: string) => console.log(line);
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   const settings = settingsFromEnv();
+  // `kisystem <command> [subcommand] --help`: that command's part of the usage.
+  if (command && !['help', '--help', '-h'].includes(command) && wantsHelp(rest)) {
+    const help = helpFor(USAGE, command);
+    if (!help) throw new UsageError(`unknown command "${command}"`);
+    log(help);
+    return 0;
+  }
   switch (command) {
     case 'up': {
       const config = loadConfig(settings.configPath);
+      const { printReport, runDoctor } = await import('./doctor');
+      const { warnMissingModels } = await import('./preflight');
       // kisystem doctor first (once Temporal and the database are there), before the workers start.
       const stack = await startStack({
         settings,
@@ -96,6 +104,8 @@ async function main(argv: string[]): Promise<number> {
       if (tasks.length === 0) return 1;
       const client = await connectClient(settings);
       const ids: string[] = [];
+      // Loaded on use: the doctor's checks import the worker code, which a plain client does not need.
+      const { explainStartFailure, warnMissingModels } = await import('./preflight');
       await warnMissingModels(config, [...new Set(tasks.map((t) => t.domain))], log);
       for (const task of tasks) {
         const s = await submitTask(client, settings, config, task).catch(async (error: unknown) => {
@@ -113,6 +123,7 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'doctor': {
       const { values } = parseArgs({ args: rest, options: { fix: { type: 'boolean', default: false }, json: { type: 'boolean', default: false } } });
+      const { printReport, runDoctor } = await import('./doctor');
       const checks = await runDoctor({ settings, config: loadConfig(settings.configPath), fix: values.fix });
       if (values.json) {
         log(JSON.stringify(checks, null, 2));
@@ -178,9 +189,11 @@ async function main(argv: string[]): Promise<number> {
     case undefined:
     case 'help':
     case '--help':
-    case '-h':
-      log(USAGE);
+    case '-h': {
+      const help = command === 'help' && rest[0] ? helpFor(USAGE, rest[0]) : null;
+      log(help ?? USAGE);
       return command === undefined ? 1 : 0;
+    }
     default:
       throw new UsageError(`unknown command "${command}"`);
   }
