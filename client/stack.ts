@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { databaseUrl, prepareDatabase } from '../db/database';
 import { findOrInstallTemporalCli, isListening, startDevServer, type DevServer } from '../runtime/dev-server';
 import { PROJECT_ROOT, type Settings } from '../runtime/settings';
+import { killLeftovers, newWorkerMarker, WORKER_MARKER } from './leftovers';
 import { supervise, type SupervisedProcess } from './supervisor';
 
 export interface Stack {
@@ -38,9 +39,14 @@ export async function ensureTemporal(settings: Settings, log: (line: string) => 
   return server;
 }
 
+const markers = new WeakMap<ChildProcess, string>();
+
+/** Starts a worker process; its environment carries a fresh marker (see client/leftovers.ts). */
 export function spawnWorker(kind: 'workflow' | 'gpu', env: NodeJS.ProcessEnv, logPrefix: string): ChildProcess {
   const script = join(PROJECT_ROOT, 'dist/workers', kind === 'workflow' ? 'workflow-worker.js' : 'gpu-worker.js');
-  const child = spawn(process.execPath, [script], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const marker = newWorkerMarker(kind);
+  const child = spawn(process.execPath, [script], { env: { ...env, [WORKER_MARKER]: marker }, stdio: ['ignore', 'pipe', 'pipe'] });
+  markers.set(child, marker);
   const relay = (stream: NodeJS.ReadableStream, out: NodeJS.WriteStream) =>
     stream.on('data', (chunk: Buffer) => {
       for (const line of chunk.toString().split('\n')) if (line.trim()) out.write(`${logPrefix} ${line}\n`);
@@ -83,7 +89,17 @@ export async function startStack(options: StartStackOptions): Promise<Stack> {
     ...options.workerEnv,
   };
   const workers = (['workflow', 'gpu'] as const).map((kind) =>
-    supervise({ name: `${kind} worker`, start: () => spawnWorker(kind, env, `[${kind}-worker]`), log }),
+    supervise({
+      name: `${kind} worker`,
+      start: () => spawnWorker(kind, env, `[${kind}-worker]`),
+      log,
+      // Builds and tests of a worker that was killed would run on as orphans: end them.
+      afterExit: (proc) => {
+        const marker = markers.get(proc);
+        const left = marker ? killLeftovers(marker) : [];
+        if (left.length) log(`[up] killed ${left.length} process(es) the ${kind} worker left behind (pids ${left.join(', ')})`);
+      },
+    }),
   );
   log(`workers: ${workers.map((w, i) => `${i === 0 ? 'workflow' : 'gpu'} worker pid ${w.current().pid}`).join(', ')} (restarted when they exit or are killed)`);
   let stopped = false;

@@ -24,6 +24,8 @@ export interface SuperviseOptions {
   maxDelayMs?: number;
   /** A run this long counts as healthy: the next restart waits `firstDelayMs` again. */
   healthyAfterMs?: number;
+  /** Called after each exit (restart or stop), e.g. to kill what the process left behind. */
+  afterExit?: (proc: ChildProcess) => void;
 }
 
 /** Why a process ended, in words: "was killed by SIGKILL" or "exited with code 1". */
@@ -49,6 +51,7 @@ export function supervise(options: SuperviseOptions): SupervisedProcess {
 
   const watch = (proc: ChildProcess) => {
     proc.once('exit', (code, signal) => {
+      options.afterExit?.(proc);
       if (stopping) return;
       streak = Date.now() - startedAt >= healthyAfterMs ? 1 : streak + 1;
       const delay = restartDelayMs(streak, options.firstDelayMs, options.maxDelayMs);

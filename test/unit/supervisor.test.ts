@@ -38,3 +38,20 @@ it('starts a SIGKILLed process again, logs why, and stops it for good on stop()'
   await new Promise((r) => setTimeout(r, 300));
   expect(sup.restarts()).toBe(1);
 });
+
+it('kills what a SIGKILLed process left behind: processes that carry its marker, with their groups', async () => {
+  const { killLeftovers, newWorkerMarker, processesWithMarker, WORKER_MARKER } = await import('../../client/leftovers');
+  const marker = newWorkerMarker('test');
+  // A "worker" that starts a "build" in a process group of its own (as runProcess does), then is killed.
+  const worker = spawn(process.execPath, ['-e', "const c = require('child_process').spawn('sleep', ['300'], { detached: true, stdio: 'ignore' }); console.log(c.pid); setInterval(() => {}, 1000);"], {
+    env: { ...process.env, [WORKER_MARKER]: marker },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const buildPid = Number(await new Promise<string>((resolve) => worker.stdout!.once('data', (d: Buffer) => resolve(d.toString().trim()))));
+  worker.kill('SIGKILL');
+  await new Promise((r) => worker.once('exit', r));
+  expect(processesWithMarker(marker)).toEqual([buildPid]); // the orphan runs on
+  expect(killLeftovers(marker)).toEqual([buildPid]);
+  for (let i = 0; i < 50 && processesWithMarker(marker).length > 0; i++) await new Promise((r) => setTimeout(r, 50));
+  expect(processesWithMarker(marker)).toEqual([]);
+});
