@@ -124,6 +124,7 @@ export async function handleChat(ctx: HandlerContext, req: IncomingMessage, res:
   res.writeHead(200, { ...SCRIPTED_HEADERS, 'Content-Type': 'application/x-ndjson' });
   const write = (obj: unknown) => res.write(`${JSON.stringify(obj)}\n`);
   if (!(await streamPieces(ctx, plan.content, plan.delayMs, (piece) => write(line(piece, false))))) return void res.destroy();
+  if (plan.breakStream) return void res.destroy(); // a server that dies mid-answer
   write(final('', plan.finishReason));
   res.end();
 }

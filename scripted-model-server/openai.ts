@@ -85,6 +85,7 @@ export async function handleChatCompletions(ctx: HandlerContext, req: IncomingMe
   chunk([{ index: 0, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }]);
   const piece = (content: string) => chunk([{ index: 0, delta: { content }, logprobs: null, finish_reason: null }]);
   if (!(await streamPieces(ctx, plan.content, plan.delayMs, piece))) return void res.destroy();
+  if (plan.breakStream) return void res.destroy(); // a server that dies mid-answer
   chunk([{ index: 0, delta: {}, logprobs: null, finish_reason: plan.finishReason }]);
   if (streamOptions && streamOptions.include_usage === true) chunk([], { usage });
   res.write('data: [DONE]\n\n');

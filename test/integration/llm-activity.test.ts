@@ -18,6 +18,8 @@ const script = parseModelScript(
     '    - text: "```cpp\\nint answer() { return"',
     '      cut_short: true',
     '    - http_status: 503',
+    '    - text: "```cpp\\nint answer() { return 42; }\\n// a long tail so that the stream really breaks half-way\\n```"',
+    '      break_stream: true',
   ].join('\n'),
   '/virtual/model-script.yaml',
 );
@@ -66,6 +68,12 @@ describe.each([
     expect(error).toMatchObject({ type: 'ModelNotAvailable', nonRetryable: true });
     expect(error.message).toContain('missing-model:7b');
     expect(error.details[0].hint).toMatch(_name === 'ollama' ? /^run: ollama pull missing-model:7b$/ : /missing-model:7b/);
+  });
+
+  it('throws LlmUnavailable when the stream breaks half-way (never a reply cut short counted against the model)', async () => {
+    const error = await generate(endpointOf(server.url), 'good-model', 4).catch((e) => e);
+    expect(error).toMatchObject({ type: 'LlmUnavailable', nonRetryable: true });
+    expect(error.details[0].error).toMatch(/stream (broke|ended)/);
   });
 
   it('throws LlmUnavailable naming the address when nothing listens there', async () => {
