@@ -69,16 +69,14 @@ async function main(argv: string[]): Promise<number> {
     case 'up': {
       const config = loadConfig(settings.configPath);
       const { printReport, runDoctor } = await import('./doctor');
-      const { warnMissingModels } = await import('./preflight');
-      // kisystem doctor first (once Temporal and the database are there), before the workers start.
+      // kisystem doctor once Temporal and the database are there, before the workers start; its model
+      // check lists each missing chain model with its `ollama pull` line.
       const stack = await startStack({
         settings,
         log,
         beforeWorkers: async (temporalAddress) => {
           log('kisystem doctor:');
-          const ok = printReport(await runDoctor({ settings, config, temporalAddress }), (line) => log(`  ${line}`));
-          await warnMissingModels(config, undefined, () => undefined);
-          return ok;
+          return printReport(await runDoctor({ settings, config, temporalAddress }), (line) => log(`  ${line}`));
         },
       });
       log(`kisystem is up. Web UI: ${stack.uiUrl}  (Ctrl-C stops the workers${stack.devServer ? ' and the dev server' : ''})`);
