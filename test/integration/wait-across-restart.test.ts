@@ -42,9 +42,15 @@ it('--wait reports the true end across a dev-server restart, with a visible note
   expect(workflowId).toBeDefined();
   await new Promise((r) => setTimeout(r, 3000)); // the generation is under way
   await s.server.stop();
+  const statusWhileDown = s.kisystem(['status', workflowId!]); // asked while the server is down
   await new Promise((r) => setTimeout(r, 8000)); // down for a while, as a host restart would be
   await s.restartServer();
   const code = await exited;
+  const status1 = await statusWhileDown;
+  expect(status1.out).toMatch(/the Temporal server at 127\.0\.0\.1:\d+ does not answer .*trying again/);
+  expect(status1.out).toMatch(/reconnected to the Temporal server/);
+  expect(status1.out).toMatch(/: (RUNNING|COMPLETED) /);
+  expect(status1.code).toBe(0);
   expect(out).toMatch(/lost the Temporal server at 127\.0\.0\.1:\d+ .*reconnecting/);
   expect(out).toMatch(/reconnected to the Temporal server/);
   expect(out).toMatch(/wait-restart {2}SUCCEEDED/);
