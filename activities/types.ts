@@ -20,6 +20,8 @@ export interface GenerateResult {
   durationMs: number;
   /** Tokens generated, when the server says. */
   evalCount: number | null;
+  /** Set when the prompt was shortened to fit the model's context window: what was cut (issue 12). */
+  promptNote?: string;
 }
 
 export interface HostClaim {

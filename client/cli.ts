@@ -15,6 +15,7 @@ import { connectClient } from './connect';
 import { runDemo } from './demo';
 import { followTasks } from './follow';
 import { startStack } from './stack';
+import { helpFor, wantsHelp } from './help';
 import { listTasks, loadTasks, printStatus, resolveTask, submitTask } from './tasks';
 import { showRunFiles } from './run-files';
 import { checkQueueName, DEFAULT_QUEUE, queueAdd, queueCancel, queuePause, queueReprioritize, queueShow } from './queue';
@@ -24,6 +25,9 @@ const USAGE = `kisystem: a durable build loop in which local LLMs write, build a
 usage: kisystem <command> [options]
 
   up                          start the local stack: Temporal dev server (persistent), database, both workers
+                              (checked by doctor first; workers restarted when they exit or are killed)
+  doctor [--fix] [--json]     check Temporal, Postgres, the model server and its models, compilers, GPU,
+                              sandbox and disk; says what to do for each problem (--fix registers search attributes)
   demo [--exit]               run the example tasks against the scripted model server and print the results
   submit <task files...> [--wait]
                               start one workflow per task file; --wait follows them run by run
@@ -58,15 +62,32 @@ const log = (line: string) => console.log(line);
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   const settings = settingsFromEnv();
+  // `kisystem <command> [subcommand] --help`: that command's part of the usage.
+  if (command && !['help', '--help', '-h'].includes(command) && wantsHelp(rest)) {
+    const help = helpFor(USAGE, command);
+    if (!help) throw new UsageError(`unknown command "${command}"`);
+    log(help);
+    return 0;
+  }
   switch (command) {
     case 'up': {
-      loadConfig(settings.configPath);
-      const stack = await startStack({ settings, log });
+      const config = loadConfig(settings.configPath);
+      const { printReport, runDoctor } = await import('./doctor');
+      // kisystem doctor once Temporal and the database are there, before the workers start; its model
+      // check lists each missing chain model with its `ollama pull` line.
+      const stack = await startStack({
+        settings,
+        log,
+        beforeWorkers: async (temporalAddress) => {
+          log('kisystem doctor:');
+          return printReport(await runDoctor({ settings, config, temporalAddress }), (line) => log(`  ${line}`));
+        },
+      });
       log(`kisystem is up. Web UI: ${stack.uiUrl}  (Ctrl-C stops the workers${stack.devServer ? ' and the dev server' : ''})`);
+      // Workers that exit or are killed are restarted (client/supervisor.ts); only Ctrl-C or SIGTERM stops up.
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);
-        for (const w of stack.workers) w.once('exit', (code) => code !== 0 && code !== null && resolve());
       });
       log('stopping ...');
       await stack.stop();
@@ -85,22 +106,37 @@ async function main(argv: string[]): Promise<number> {
       if (tasks.length === 0) return 1;
       const client = await connectClient(settings);
       const ids: string[] = [];
+      // Loaded on use: the doctor's checks import the worker code, which a plain client does not need.
+      const { explainStartFailure, warnMissingModels } = await import('./preflight');
+      await warnMissingModels(config, [...new Set(tasks.map((t) => t.domain))], log);
       for (const task of tasks) {
-        const s = await submitTask(client, settings, config, task);
+        const s = await submitTask(client, settings, config, task).catch(async (error: unknown) => {
+          throw await explainStartFailure(client, settings.namespace, error);
+        });
         ids.push(s.workflowId);
         log(`${task.id}: ${s.workflowId}  ${s.url}`);
       }
       if (values.wait) {
-        const results = await followTasks(client, ids, log);
+        const results = await followTasks(client, ids, log, 1000, settings.temporalAddress);
         const failed = [...results.values()].filter((r) => r instanceof Error || r.status !== 'succeeded').length;
         return failed > 0 || refused > 0 ? 1 : 0;
       }
       return refused > 0 ? 1 : 0;
     }
+    case 'doctor': {
+      const { values } = parseArgs({ args: rest, options: { fix: { type: 'boolean', default: false }, json: { type: 'boolean', default: false } } });
+      const { printReport, runDoctor } = await import('./doctor');
+      const checks = await runDoctor({ settings, config: loadConfig(settings.configPath), fix: values.fix });
+      if (values.json) {
+        log(JSON.stringify(checks, null, 2));
+        return checks.some((c) => c.status === 'fail') ? 1 : 0;
+      }
+      return printReport(checks, log) ? 0 : 1;
+    }
     case 'status': {
       const id = rest[0];
       if (!id) throw new UsageError('status needs a workflow id');
-      await printStatus(await connectClient(settings), settings, id, log);
+      await printStatus(await connectClient(settings, settings.temporalAddress, 120_000, log), settings, id, log);
       return 0;
     }
     case 'list': {
@@ -157,9 +193,11 @@ async function main(argv: string[]): Promise<number> {
     case undefined:
     case 'help':
     case '--help':
-    case '-h':
-      log(USAGE);
+    case '-h': {
+      const help = command === 'help' && rest[0] ? helpFor(USAGE, rest[0]) : null;
+      log(help ?? USAGE);
       return command === undefined ? 1 : 0;
+    }
     default:
       throw new UsageError(`unknown command "${command}"`);
   }

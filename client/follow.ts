@@ -1,6 +1,6 @@
 /** Following tasks live: each new run and escalation is printed as it happens. */
-import type { Client, WorkflowHandle } from '@temporalio/client';
-import { stateQuery, type RunSummary, type TaskResult, type TaskState } from '../workflows/messages';
+import { WorkflowFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { stateQuery, type ModelServerWait, type RunSummary, type TaskResult, type TaskState } from '../workflows/messages';
 
 export function describeRun(run: RunSummary): string {
   const c = run.categorization;
@@ -15,48 +15,121 @@ export function describeRun(run: RunSummary): string {
   return `#${run.attemptNo} ${run.model}: ${result.slice(0, 160)}${then}`;
 }
 
-async function queryState(handle: WorkflowHandle): Promise<TaskState | null> {
+/** The task's state, or null: not started yet, no worker to answer (a query waits for one), or no server. */
+async function queryState(client: Client, handle: WorkflowHandle, timeoutMs = 4000): Promise<TaskState | null> {
   try {
-    return await handle.query(stateQuery);
+    return await client.withDeadline(Date.now() + timeoutMs, () => handle.query(stateQuery));
   } catch {
-    return null; // not started yet, or closed with no worker to answer
+    return null;
   }
 }
 
-/** Prints runs of several tasks as they come, until every workflow is closed; returns their results. */
+/** The line shown while a task waits for the model server (state.waiting, contract 1). */
+export function describeWaiting(waiting: ModelServerWait): string {
+  return `waiting for the model server at ${waiting.server} since ${waiting.since}: ${waiting.error}${waiting.hint ? ` (${waiting.hint})` : ''}`;
+}
+
+/**
+ * Whether an error means "the Temporal server did not answer" (restarting, unreachable) rather
+ * than an answer about the workflow: gRPC UNAVAILABLE (14), DEADLINE_EXCEEDED (4), a refused or
+ * reset connection, anywhere in the cause chain.
+ */
+export function isConnectionError(error: unknown): boolean {
+  for (let e = error as { code?: unknown; message?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 6; e = e.cause as typeof e, depth++) {
+    if (e.code === 14 || e.code === 4) return true;
+    if (typeof e.message === 'string' && /\b(UNAVAILABLE|DEADLINE_EXCEEDED|ECONNREFUSED|ECONNRESET|EPIPE|Connection dropped|No connection established|Failed to connect)\b/i.test(e.message)) return true;
+  }
+  return false;
+}
+
+/** Says once when the Temporal server stops answering and once when it answers again. */
+export class OutageNotice {
+  private since: number | null = null;
+  constructor(
+    private readonly address: string,
+    private readonly log: (line: string) => void,
+  ) {}
+  lost(error: unknown): void {
+    if (this.since !== null) return;
+    this.since = Date.now();
+    this.log(`lost the Temporal server at ${this.address} (${String((error as Error)?.message ?? error).split('\n')[0]}); the tasks go on in Temporal; reconnecting ...`);
+  }
+  answered(): void {
+    if (this.since === null) return;
+    this.log(`reconnected to the Temporal server at ${this.address} after ${Math.round((Date.now() - this.since) / 1000)} s; following again`);
+    this.since = null;
+  }
+}
+
+/**
+ * Runs one call to the Temporal server; a call that has no answer after `slowMs` (the client SDK
+ * retries quietly while the server restarts) is noted as an outage, so a waiting user sees why.
+ */
+export async function noting<T>(outage: OutageNotice, call: () => Promise<T>, slowMs = 5000): Promise<T> {
+  const slow = setTimeout(() => outage.lost(new Error(`no answer for ${slowMs / 1000} s`)), slowMs);
+  try {
+    return await call();
+  } finally {
+    clearTimeout(slow);
+  }
+}
+
+/**
+ * Prints runs of several tasks as they come, until every workflow is closed; returns their results.
+ * Rides out a restart of the Temporal server: a task is reported failed only when Temporal says so.
+ */
 export async function followTasks(
   client: Client,
   workflowIds: string[],
   log: (line: string) => void,
   pollMs = 1000,
+  address = 'the configured address',
 ): Promise<Map<string, TaskResult | Error>> {
   const seen = new Map<string, number>();
-  const waiting = new Map<string, string>();
+  const shown = new Map<string, string>();
   const results = new Map<string, TaskResult | Error>();
   const pending = new Set(workflowIds);
-  for (const id of workflowIds) {
-    client.workflow
-      .getHandle(id)
-      .result()
-      .then((r: TaskResult) => results.set(id, r), (e: Error) => results.set(id, e));
-  }
+  const outage = new OutageNotice(address, log);
   while (pending.size > 0) {
     for (const id of [...pending]) {
       const handle = client.workflow.getHandle(id);
-      const state = await queryState(handle);
+      let closed: boolean;
+      try {
+        closed = (await noting(outage, () => handle.describe())).status.name !== 'RUNNING';
+        outage.answered();
+      } catch (error) {
+        if (isConnectionError(error)) {
+          outage.lost(error);
+          break;
+        }
+        results.set(id, error as Error); // not found, or no access: nothing to follow
+        log(`${id}  cannot follow: ${(error as Error).message}`);
+        pending.delete(id);
+        continue;
+      }
+      const state = await queryState(client, handle);
       if (state) {
         for (const run of state.runs.slice(seen.get(id) ?? 0)) log(`${state.taskId}  ${describeRun(run)}`);
         seen.set(id, state.runs.length);
-        if (state.status === 'waiting_for_person' && waiting.get(id) !== state.status) {
-          log(`${state.taskId}  waiting for a person: kisystem resolve ${id} --file <code>  (or --give-up)`);
+        const now = state.waiting ? describeWaiting(state.waiting) : state.status === 'waiting_for_person' ? `waiting for a person: kisystem resolve ${id} --file <code>  (or --give-up)` : '';
+        if (now && shown.get(id) !== now) log(`${state.taskId}  ${now}`);
+        if (!now && shown.get(id)?.startsWith('waiting for the model server')) log(`${state.taskId}  the model server answers again`);
+        shown.set(id, now);
+      }
+      if (!closed) continue;
+      try {
+        const r: TaskResult = await noting(outage, () => handle.result());
+        results.set(id, r);
+        log(`${r.taskId}  ${r.status.toUpperCase()}: ${r.message}`);
+      } catch (error) {
+        if (isConnectionError(error) && !(error instanceof WorkflowFailedError)) {
+          outage.lost(error);
+          break;
         }
-        waiting.set(id, state.status);
+        results.set(id, error as Error);
+        log(`${id}  FAILED: ${causeMessage(error as Error)}`);
       }
-      if (results.has(id)) {
-        pending.delete(id);
-        const r = results.get(id)!;
-        log(r instanceof Error ? `${id}  FAILED: ${causeMessage(r)}` : `${r.taskId}  ${r.status.toUpperCase()}: ${r.message}`);
-      }
+      pending.delete(id);
     }
     if (pending.size > 0) await new Promise((r) => setTimeout(r, pollMs));
   }

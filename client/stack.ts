@@ -7,11 +7,14 @@ import { join } from 'node:path';
 import { databaseUrl, prepareDatabase } from '../db/database';
 import { findOrInstallTemporalCli, isListening, startDevServer, type DevServer } from '../runtime/dev-server';
 import { PROJECT_ROOT, type Settings } from '../runtime/settings';
+import { killLeftovers, newWorkerMarker, WORKER_MARKER } from './leftovers';
+import { supervise, type SupervisedProcess } from './supervisor';
 
 export interface Stack {
   devServer: DevServer | null;
   uiUrl: string;
-  workers: ChildProcess[];
+  /** The two workers, each restarted when it exits or is killed. */
+  workers: SupervisedProcess[];
   stop(): Promise<void>;
 }
 
@@ -36,9 +39,14 @@ export async function ensureTemporal(settings: Settings, log: (line: string) => 
   return server;
 }
 
+const markers = new WeakMap<ChildProcess, string>();
+
+/** Starts a worker process; its environment carries a fresh marker (see client/leftovers.ts). */
 export function spawnWorker(kind: 'workflow' | 'gpu', env: NodeJS.ProcessEnv, logPrefix: string): ChildProcess {
   const script = join(PROJECT_ROOT, 'dist/workers', kind === 'workflow' ? 'workflow-worker.js' : 'gpu-worker.js');
-  const child = spawn(process.execPath, [script], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const marker = newWorkerMarker(kind);
+  const child = spawn(process.execPath, [script], { env: { ...env, [WORKER_MARKER]: marker }, stdio: ['ignore', 'pipe', 'pipe'] });
+  markers.set(child, marker);
   const relay = (stream: NodeJS.ReadableStream, out: NodeJS.WriteStream) =>
     stream.on('data', (chunk: Buffer) => {
       for (const line of chunk.toString().split('\n')) if (line.trim()) out.write(`${logPrefix} ${line}\n`);
@@ -48,15 +56,6 @@ export function spawnWorker(kind: 'workflow' | 'gpu', env: NodeJS.ProcessEnv, lo
   return child;
 }
 
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const killer = setTimeout(() => child.kill('SIGKILL'), 15000);
-  await exited;
-  clearTimeout(killer);
-}
-
 export interface StartStackOptions {
   settings: Settings;
   /** Extra environment of the workers (demo: scripted model server, demo queues). */
@@ -64,6 +63,8 @@ export interface StartStackOptions {
   log: (line: string) => void;
   /** Worker output goes to the terminal only when true. */
   verboseWorkers?: boolean;
+  /** Runs once Temporal and the database are ready, before the workers start (up: kisystem doctor); false stops. */
+  beforeWorkers?: (temporalAddress: string) => Promise<boolean>;
 }
 
 export async function startStack(options: StartStackOptions): Promise<Stack> {
@@ -72,6 +73,11 @@ export async function startStack(options: StartStackOptions): Promise<Stack> {
   const db = await prepareDatabase(databaseUrl());
   await db.destroy();
   log(`Postgres: learning history ready (${databaseUrl().replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@')})`);
+  const temporalAddress = devServer?.address ?? settings.temporalAddress;
+  if (options.beforeWorkers && !(await options.beforeWorkers(temporalAddress))) {
+    await devServer?.stop();
+    throw new Error('kisystem doctor found a blocking problem (FAIL above); fix it and run kisystem up again');
+  }
   const env = {
     ...process.env,
     TEMPORAL_ADDRESS: devServer?.address ?? settings.temporalAddress,
@@ -82,7 +88,20 @@ export async function startStack(options: StartStackOptions): Promise<Stack> {
     KISYSTEM_DATA_DIR: settings.dataDir,
     ...options.workerEnv,
   };
-  const workers = [spawnWorker('workflow', env, '[workflow-worker]'), spawnWorker('gpu', env, '[gpu-worker]')];
+  const workers = (['workflow', 'gpu'] as const).map((kind) =>
+    supervise({
+      name: `${kind} worker`,
+      start: () => spawnWorker(kind, env, `[${kind}-worker]`),
+      log,
+      // Builds and tests of a worker that was killed would run on as orphans: end them.
+      afterExit: (proc) => {
+        const marker = markers.get(proc);
+        const left = marker ? killLeftovers(marker) : [];
+        if (left.length) log(`[up] killed ${left.length} process(es) the ${kind} worker left behind (pids ${left.join(', ')})`);
+      },
+    }),
+  );
+  log(`workers: ${workers.map((w, i) => `${i === 0 ? 'workflow' : 'gpu'} worker pid ${w.current().pid}`).join(', ')} (restarted when they exit or are killed)`);
   let stopped = false;
   return {
     devServer,
@@ -91,7 +110,7 @@ export async function startStack(options: StartStackOptions): Promise<Stack> {
     async stop() {
       if (stopped) return;
       stopped = true;
-      await Promise.all(workers.map(stopChild));
+      await Promise.all(workers.map((w) => w.stop()));
       await devServer?.stop();
     },
   };

@@ -8,7 +8,7 @@ import { cudaQueue, workflowUrl, type Settings } from '../runtime/settings';
 import { giveUpUpdate, stateQuery, submitSolutionUpdate, type TaskResult, type TaskWorkflowInput } from '../workflows/messages';
 import { CURRENT_MODEL, DOMAIN, ESCALATIONS, STATUS, TASK_ID } from '../workflows/search-attributes';
 import type { taskWorkflow } from '../workflows/task-workflow';
-import { causeMessage, describeRun } from './follow';
+import { causeMessage, describeRun, describeWaiting, isConnectionError, noting, OutageNotice } from './follow';
 
 export interface Submitted {
   task: ResolvedTask;
@@ -58,9 +58,26 @@ export async function submitTask(client: Client, settings: Settings, config: Kis
   return { task, workflowId, url: workflowUrl(settings, workflowId) };
 }
 
-export async function printStatus(client: Client, settings: Settings, workflowId: string, log: (line: string) => void): Promise<void> {
+/**
+ * Prints a task's state. A Temporal server that does not answer (restarting) is waited for up to
+ * `patienceMs`, with a note, instead of reporting an error about a task that goes on.
+ */
+export async function printStatus(client: Client, settings: Settings, workflowId: string, log: (line: string) => void, patienceMs = 120_000): Promise<void> {
   const handle = client.workflow.getHandle(workflowId);
-  const description = await handle.describe();
+  const outage = new OutageNotice(settings.temporalAddress, log);
+  const deadline = Date.now() + patienceMs;
+  let description: Awaited<ReturnType<typeof handle.describe>>;
+  for (;;) {
+    try {
+      description = await noting(outage, () => handle.describe());
+      outage.answered();
+      break;
+    } catch (error) {
+      if (!isConnectionError(error) || Date.now() > deadline) throw error;
+      outage.lost(error);
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
   log(`${workflowId}: ${description.status.name} (${workflowUrl(settings, workflowId)})`);
   if (description.status.name === 'RUNNING') {
     // The state query answers once the start decision is made (a second or so after the start).
@@ -71,7 +88,7 @@ export async function printStatus(client: Client, settings: Settings, workflowId
     }
     log(`task ${state.taskId} [${state.domain}] status ${state.status}${state.step ? ` (${state.step})` : ''}, model ${state.currentModel}, chain ${state.chain.join(' -> ')}`);
     const w = state.waiting;
-    if (w) log(`  waiting for the model server at ${w.server} since ${w.since}: ${w.error}${w.hint ? ` (${w.hint})` : ''}; next try ${w.nextTry}`);
+    if (w) log(`  ${describeWaiting(w)}; next try ${w.nextTry}`);
     for (const run of state.runs) log(`  ${describeRun(run)}`);
     if (state.fallback) log(`  waiting for a person since ${state.fallback.waitingSince}: ${state.fallback.reason}`);
     return;

@@ -148,8 +148,15 @@ export const configSchema = z
         /** Name of the environment variable holding the API key (never the key itself). */
         openai_api_key_env: z.string().default('KISYSTEM_OPENAI_API_KEY'),
         temperature: z.number().min(0).max(2).default(0.2),
-        /** How long a task waits (durably, visibly) for a model server that is down or lacks the model, counted from the outage's start; then it fails with that reason. */
-        outage_budget_seconds: z.number().int().min(1).default(21600),
+        // --- issue 12: model-server outages, cold loads and the context window (contract 1) ---
+        /** Ollama context window in tokens (options.num_ctx); Ollama's own default (a few thousand) truncates long prompts silently. */
+        num_ctx: z.number().int().min(1024).max(1_048_576).default(16384),
+        /** How long Ollama keeps the model loaded after a request (Ollama duration, e.g. "30m"; "-1" forever). */
+        keep_alive: z.string().regex(/^(-1|0|\d+(\.\d+)?(ms|s|m|h))$/, 'an Ollama duration such as "30m", "2h", "0" or "-1"').default('30m'),
+        /** Loading a big model and reading a long prompt may take minutes; no first token within this is an outage (LlmUnavailable). */
+        first_token_timeout_seconds: z.number().int().min(1).max(86_400).default(900),
+        /** How long a task waits for an unreachable model server (or a missing model) before it ends FAILED; never counted against a model. */
+        outage_budget_seconds: z.number().int().min(0).max(30 * 86_400).default(21600),
       })
       .strict()
       .default({
@@ -158,6 +165,9 @@ export const configSchema = z
         openai_base_url: 'http://127.0.0.1:8000/v1',
         openai_api_key_env: 'KISYSTEM_OPENAI_API_KEY',
         temperature: 0.2,
+        num_ctx: 16384,
+        keep_alive: '30m',
+        first_token_timeout_seconds: 900,
         outage_budget_seconds: 21600,
       }),
     /** Resource limits for generated code (a first fence; a stronger sandbox comes later). */

@@ -34,6 +34,9 @@ export interface RequestLogEntry {
   stream: boolean;
   /** HTTP status sent. */
   status: number;
+  /** Ollama request: options.num_ctx and keep_alive as sent (so tests see the client set them). */
+  numCtx?: number;
+  keepAlive?: string | number;
 }
 
 /** The outcome of picking an answer for one request. */

@@ -9,7 +9,7 @@ import { cutShort, pause, splitChunks, type HandlerContext } from './http';
 /** What to send back for one chat request. */
 export type PlannedReply =
   | { kind: 'error'; status: number; message: string; delayMs: number }
-  | { kind: 'text'; content: string; finishReason: 'stop' | 'length'; delayMs: number };
+  | { kind: 'text'; content: string; finishReason: 'stop' | 'length'; delayMs: number; breakStream?: boolean };
 
 /**
  * Picks and logs the answer for a chat request whose model is known.
@@ -47,6 +47,7 @@ export function planChat(
       delayMs: answer.delayMs,
     };
   }
+  if (answer.breakStream) return { kind: 'text', content: cutShort(answer.content), finishReason: 'stop', delayMs: answer.delayMs, breakStream: true };
   return answer.cutShort
     ? { kind: 'text', content: cutShort(answer.content), finishReason: 'length', delayMs: answer.delayMs }
     : { kind: 'text', content: answer.content, finishReason: 'stop', delayMs: answer.delayMs };

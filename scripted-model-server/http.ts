@@ -9,6 +9,10 @@ export interface HandlerContext {
   requests: RequestLogEntry[];
   /** Extra pause between streamed chunks, on top of any scripted delay. */
   chunkDelayMs: number;
+  /** Pause before the first byte of every chat answer (a cold model loading); 0 for none. */
+  firstTokenDelayMs: number;
+  /** What `/api/show` and `/v1/models` report as the models' context length (tokens). */
+  contextLength: number;
   /** Aborted when the client goes away or the server closes: stops sleeps and streams. */
   signal: AbortSignal;
 }

@@ -2,7 +2,8 @@
  * CLI for the scripted model server (tests and demo only; never a model):
  *
  *   node dist/scripted-model-server/main.js [--examples <dir>] [--script <file>...] [--port 11434]
- *     [--host 127.0.0.1] [--api-key <key>] [--chunk-delay-ms <n>]
+ *     [--host 127.0.0.1] [--api-key <key>] [--chunk-delay-ms <n>] [--first-token-delay-ms <n>]
+ *     [--context-length <tokens>]
  *
  * Without --examples or --script it loads `./examples`. Stops cleanly on SIGINT/SIGTERM.
  */
@@ -17,10 +18,12 @@ export interface CliOptions {
   host: string;
   apiKey?: string;
   chunkDelayMs: number;
+  firstTokenDelayMs?: number;
+  contextLength?: number;
 }
 
 const USAGE =
-  'usage: scripted-model-server [--examples <dir>] [--script <file>...] [--port 11434] [--host 127.0.0.1] [--api-key <key>] [--chunk-delay-ms <n>]';
+  'usage: scripted-model-server [--examples <dir>] [--script <file>...] [--port 11434] [--host 127.0.0.1] [--api-key <key>] [--chunk-delay-ms <n>] [--first-token-delay-ms <n>] [--context-length <tokens>]';
 
 /** Parses argv (without node and script path). @throws Error with the usage line on bad input. */
 export function parseArgs(argv: readonly string[]): CliOptions {
@@ -57,6 +60,12 @@ export function parseArgs(argv: readonly string[]): CliOptions {
       case '--chunk-delay-ms':
         opts.chunkDelayMs = int(value(++i, flag), flag);
         break;
+      case '--first-token-delay-ms':
+        opts.firstTokenDelayMs = int(value(++i, flag), flag);
+        break;
+      case '--context-length':
+        opts.contextLength = int(value(++i, flag), flag);
+        break;
       case '--help':
       case '-h':
         throw new Error(USAGE);
@@ -78,6 +87,8 @@ async function main(): Promise<void> {
     host: opts.host,
     apiKey: opts.apiKey,
     chunkDelayMs: opts.chunkDelayMs,
+    firstTokenDelayMs: opts.firstTokenDelayMs,
+    contextLength: opts.contextLength,
   });
   console.log(`loaded ${scripts.length} script(s): ${scripts.map((s) => s.task).join(', ') || '(none)'}`);
   console.log(server.url);

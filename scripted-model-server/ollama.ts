@@ -48,6 +48,21 @@ export function handlePs(res: ServerResponse): void {
   sendJson(res, 200, { models: [] });
 }
 
+/** `POST /api/show`: the model's details; `model_info` carries the context length, as Ollama's does. */
+export async function handleShow(ctx: HandlerContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const body = await readJsonObject(req);
+  const model = body?.model ?? body?.name;
+  if (typeof model !== 'string' || model === '') return sendJson(res, 400, { error: 'model is required' });
+  if (!ctx.book.hasModel(model)) return sendJson(res, 404, { error: `model '${model}' not found` });
+  sendJson(res, 200, {
+    modelfile: '# scripted model server: no model file',
+    details: { format: 'scripted', family: 'scripted', parameter_size: '0', quantization_level: 'none' },
+    model_info: { 'general.architecture': 'scripted', 'scripted.context_length': ctx.contextLength },
+    capabilities: ['completion'],
+    modified_at: MODIFIED_AT,
+  });
+}
+
 /** `POST /api/chat`: streams (the Ollama default) or answers with one object when `stream` is false. */
 export async function handleChat(ctx: HandlerContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const body = await readJsonObject(req);
@@ -64,6 +79,10 @@ export async function handleChat(ctx: HandlerContext, req: IncomingMessage, res:
   let plan: PlannedReply;
   try {
     plan = planChat(ctx, 'ollama', req, model, messages, stream);
+    const entry = ctx.requests[ctx.requests.length - 1]!;
+    const options = body.options as { num_ctx?: unknown } | undefined;
+    if (typeof options?.num_ctx === 'number') entry.numCtx = options.num_ctx;
+    if (typeof body.keep_alive === 'string' || typeof body.keep_alive === 'number') entry.keepAlive = body.keep_alive;
   } catch (err) {
     if (err instanceof BadRequestError) return sendJson(res, 400, { error: err.message });
     throw err;
@@ -100,9 +119,12 @@ export async function handleChat(ctx: HandlerContext, req: IncomingMessage, res:
     if (await waitOrDrop(ctx, plan.delayMs, res)) sendJson(res, 200, final(plan.content, plan.finishReason));
     return;
   }
+  // A cold model: nothing at all (not even the headers) until it is loaded.
+  if (!(await waitOrDrop(ctx, ctx.firstTokenDelayMs, res))) return;
   res.writeHead(200, { ...SCRIPTED_HEADERS, 'Content-Type': 'application/x-ndjson' });
   const write = (obj: unknown) => res.write(`${JSON.stringify(obj)}\n`);
   if (!(await streamPieces(ctx, plan.content, plan.delayMs, (piece) => write(line(piece, false))))) return void res.destroy();
+  if (plan.breakStream) return void res.destroy(); // a server that dies mid-answer
   write(final('', plan.finishReason));
   res.end();
 }

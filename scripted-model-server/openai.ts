@@ -26,7 +26,7 @@ export function checkApiKey(apiKey: string | undefined, req: IncomingMessage, re
 
 /** `GET /v1/models`: the scripted models as written in the scripts. */
 export function handleModels(ctx: HandlerContext, res: ServerResponse): void {
-  const data = ctx.book.models().map((id) => ({ id, object: 'model', created: 0, owned_by: 'kisystem-scripted-model-server' }));
+  const data = ctx.book.models().map((id) => ({ id, object: 'model', created: 0, owned_by: 'kisystem-scripted-model-server', max_model_len: ctx.contextLength }));
   sendJson(res, 200, { object: 'list', data });
 }
 
@@ -77,6 +77,7 @@ export async function handleChatCompletions(ctx: HandlerContext, req: IncomingMe
     });
   }
 
+  if (!(await waitOrDrop(ctx, ctx.firstTokenDelayMs, res))) return;
   res.writeHead(200, { ...SCRIPTED_HEADERS, 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive' });
   const chunk = (choices: unknown[], extra: Record<string, unknown> = {}) =>
     res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices, ...extra })}\n\n`);
@@ -84,6 +85,7 @@ export async function handleChatCompletions(ctx: HandlerContext, req: IncomingMe
   chunk([{ index: 0, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }]);
   const piece = (content: string) => chunk([{ index: 0, delta: { content }, logprobs: null, finish_reason: null }]);
   if (!(await streamPieces(ctx, plan.content, plan.delayMs, piece))) return void res.destroy();
+  if (plan.breakStream) return void res.destroy(); // a server that dies mid-answer
   chunk([{ index: 0, delta: {}, logprobs: null, finish_reason: plan.finishReason }]);
   if (streamOptions && streamOptions.include_usage === true) chunk([], { usage });
   res.write('data: [DONE]\n\n');

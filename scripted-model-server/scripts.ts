@@ -21,6 +21,8 @@ const itemSchema = z
     text: z.string().optional(),
     http_status: z.number().int().min(400).max(599).optional(),
     cut_short: z.boolean().optional(),
+    /** The connection is dropped half-way through the stream, without the final message (a server crash). */
+    break_stream: z.boolean().optional(),
     delay_ms: z.number().int().min(0).max(600_000).optional(),
   })
   .superRefine((item, ctx) => {
@@ -55,6 +57,8 @@ export type ScriptedAnswer =
       content: string;
       /** Stream stops mid-answer with done_reason / finish_reason "length". */
       cutShort: boolean;
+      /** The connection drops half-way, without a final message. */
+      breakStream?: boolean;
       delayMs: number;
     }
   | { kind: 'http_status'; label: string; status: number; delayMs: number };
@@ -128,7 +132,7 @@ export function parseModelScript(yamlText: string, scriptPath: string): LoadedSc
       }
       const cutShort = item.cut_short ?? false;
       if (item.text !== undefined) {
-        return { kind: 'reply', label: 'text', content: item.text, cutShort, delayMs };
+        return { kind: 'reply', label: 'text', content: item.text, cutShort, delayMs, breakStream: item.break_stream ?? false };
       }
       const file = item.file as string;
       let contents: string;
@@ -137,7 +141,7 @@ export function parseModelScript(yamlText: string, scriptPath: string): LoadedSc
       } catch (err) {
         throw new ModelScriptError(absPath, `models.${model}.${i}.file`, `cannot read ${file}: ${(err as Error).message}`);
       }
-      return { kind: 'reply', label: `file ${file}`, content: fileReply(file, contents, item.say), cutShort, delayMs };
+      return { kind: 'reply', label: `file ${file}`, content: fileReply(file, contents, item.say), cutShort, delayMs, breakStream: item.break_stream ?? false };
     });
   }
   return { path: absPath, task: parsed.data.task, models };

@@ -8,7 +8,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AnswerBook, type RequestLogEntry } from './answers';
 import { SCRIPTED_HEADERS, sendJson, type HandlerContext } from './http';
-import { handleChat, handlePs, handleTags, handleVersion } from './ollama';
+import { handleChat, handlePs, handleShow, handleTags, handleVersion } from './ollama';
 import { checkApiKey, handleChatCompletions, handleModels } from './openai';
 import type { LoadedScript } from './scripts';
 
@@ -26,6 +26,10 @@ export interface ScriptedModelServerOptions {
   apiKey?: string;
   /** Extra pause between streamed chunks in ms (default 0), to make streams observably slow. */
   chunkDelayMs?: number;
+  /** Holds every chat answer this long before its first byte, as a cold model loading does (default 0). */
+  firstTokenDelayMs?: number;
+  /** Context length the models report on `/api/show` and `/v1/models` (default 32768). */
+  contextLength?: number;
   /** Where the start line goes; default console.log. */
   log?: (line: string) => void;
 }
@@ -59,6 +63,8 @@ export async function startScriptedModelServer(options: ScriptedModelServerOptio
       book,
       requests,
       chunkDelayMs: options.chunkDelayMs ?? 0,
+      firstTokenDelayMs: options.firstTokenDelayMs ?? 0,
+      contextLength: options.contextLength ?? 32768,
       signal: AbortSignal.any([gone.signal, closing.signal]),
     };
     route(ctx, options.apiKey, req, res).catch((err: unknown) => {
@@ -108,6 +114,7 @@ async function route(ctx: HandlerContext, apiKey: string | undefined, req: http.
   if (is('GET', '/api/version')) return handleVersion(res);
   if (is('GET', '/api/ps')) return handlePs(res);
   if (is('POST', '/api/chat')) return handleChat(ctx, req, res);
+  if (is('POST', '/api/show')) return handleShow(ctx, req, res);
   if (is('GET', '/v1/models')) return handleModels(ctx, res);
   if (is('POST', '/v1/chat/completions')) return handleChatCompletions(ctx, req, res);
   sendJson(res, 404, { error: `scripted model server: no route ${method} ${path}` });

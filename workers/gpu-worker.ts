@@ -11,7 +11,7 @@ import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { workerLogger } from './quiet-logger';
 import { createHostActivities } from '../activities/build-test';
 import { describeHost, detectHost } from '../activities/host-capabilities';
-import { createLlmActivities, type LlmEndpoint } from '../activities/llm';
+import { createLlmActivities, llmSettingsFrom, type LlmEndpoint } from '../activities/llm';
 import { createProfileActivities } from '../activities/profile';
 import { describeSandbox, setUpSandbox } from '../activities/sandbox-host';
 import { cleanRunFolders } from '../activities/run-folder-cleanup';
@@ -49,7 +49,7 @@ export async function runGpuWorker(): Promise<void> {
   cleaner.unref();
   const endpoint = llmEndpoint(config);
   const host = createHostActivities({ capabilities, workRoot, sandbox });
-  const llm = createLlmActivities(endpoint);
+  const llm = createLlmActivities(endpoint, llmSettingsFrom(config));
   const profile = createProfileActivities({ capabilities, sandbox });
   const connection = await NativeConnection.connect({ address: settings.temporalAddress });
   const common = { connection, namespace: settings.namespace, shutdownGraceTime: '10 seconds' } as const;

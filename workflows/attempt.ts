@@ -72,7 +72,7 @@ export class TaskAttempts {
       messages,
       temperature: config.llm.temperature,
     }, `${label}: generate`);
-    const extraction = extractFiles(reply.reply, task.solution_file, task.language, task.harnessFiles.map((f) => f.path));
+    const extraction = extractFiles(reply.reply, task.solution_file, task.language, task.harnessFiles.map((f) => f.path), task);
     const facts = { attemptNo, model, startedAt, llmMs: reply.durationMs };
     const refused = categorizeReply(reply.doneReason, extraction.ok ? null : extraction);
     if (refused) return { ...facts, kind: 'refused', categorization: refused, files: [], output: reply.reply.slice(0, config.output_keep_chars) };

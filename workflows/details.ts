@@ -5,10 +5,15 @@ function cell(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\s+/g, ' ').slice(0, 140);
 }
 
+/** A title as literal text in Markdown: `[brackets]`, `*stars*` or backticks in it must not become links or styles. */
+export function escapeMarkdown(text: string): string {
+  return text.replace(/[\\`*_{}[\]()#+!|<>~]/g, (ch) => `\\${ch}`).replace(/\s+/g, ' ');
+}
+
 export function renderDetails(state: TaskState): string {
   const chain = state.chain.map((m) => (m === state.currentModel ? `**${m}**` : m)).join(' → ');
   const lines = [
-    `### ${state.title} (\`${state.taskId}\`)`,
+    `### ${escapeMarkdown(state.title)} (\`${state.taskId}\`)`,
     `**Status:** ${state.status.replace(/_/g, ' ')}${state.step ? ` (${state.step})` : ''} · **Domain:** ${state.domain} (${state.domainReason}) · **Escalations:** ${state.escalations.length}`,
     '',
     `**Chain** (${state.chainReason}): ${chain}${state.currentModel === 'manual' ? ' → **manual**' : ''}`,

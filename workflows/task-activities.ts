@@ -12,7 +12,8 @@ export const MODEL_SERVER_FAULTS = ['LlmUnavailable', 'ModelNotAvailable'];
 export function taskActivities(config: KisystemConfig, queues: TaskQueues) {
   const llm = proxyActivities<LlmActivities>({
     taskQueue: queues.gpu,
-    startToCloseTimeout: `${config.timeouts.llm} seconds`,
+    // The answer's own time plus a cold load before the first token (the activity enforces that part itself).
+    startToCloseTimeout: `${config.timeouts.llm + (config.llm.first_token_timeout_seconds ?? 0)} seconds`,
     heartbeatTimeout: `${Math.max(config.timeouts.heartbeat, 60)} seconds`,
     // No process to kill: a cancelled task need not wait for the stream to notice.
     cancellationType: ActivityCancellationType.TRY_CANCEL,
@@ -20,7 +21,7 @@ export function taskActivities(config: KisystemConfig, queues: TaskQueues) {
       maximumAttempts: config.retry_llm + 1,
       initialInterval: '2 seconds',
       maximumInterval: '2 minutes',
-      nonRetryableErrorTypes: ['LlmRequestRejected', ...MODEL_SERVER_FAULTS],
+      nonRetryableErrorTypes: ['LlmRequestRejected', 'PromptTooLong', ...MODEL_SERVER_FAULTS],
     },
   });
   const learning = proxyActivities<LearningActivities>({

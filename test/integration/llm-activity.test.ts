@@ -18,6 +18,8 @@ const script = parseModelScript(
     '    - text: "```cpp\\nint answer() { return"',
     '      cut_short: true',
     '    - http_status: 503',
+    '    - text: "```cpp\\nint answer() { return 42; }\\n// a long tail so that the stream really breaks half-way\\n```"',
+    '      break_stream: true',
   ].join('\n'),
   '/virtual/model-script.yaml',
 );
@@ -52,23 +54,33 @@ describe.each([
     expect(r.doneReason).toBe('length');
   });
 
-  it('throws a retryable LlmUnavailable on a 5xx', async () => {
+  // Contract 1: non-retryable (the workflow waits, visibly, instead of a few quick retries), with details.
+  it('throws a non-retryable LlmUnavailable with details on a 5xx', async () => {
     const error = await generate(endpointOf(server.url), 'good-model', 3).catch((e) => e);
     expect(error).toBeInstanceOf(ApplicationFailure);
-    expect(error).toMatchObject({ type: 'LlmUnavailable', nonRetryable: false });
+    expect(error).toMatchObject({ type: 'LlmUnavailable', nonRetryable: true });
     expect(error.message).toMatch(/503/);
+    expect(error.details[0]).toMatchObject({ server: endpointOf(server.url).url, model: 'good-model', error: expect.stringMatching(/503/) });
   });
 
-  it('throws ModelNotAvailable for a model the server does not have', async () => {
+  it('throws ModelNotAvailable for a model the server does not have, with what to do', async () => {
     const error = await generate(endpointOf(server.url), 'missing-model:7b', 1).catch((e) => e);
-    expect(error).toMatchObject({ type: 'ModelNotAvailable' });
+    expect(error).toMatchObject({ type: 'ModelNotAvailable', nonRetryable: true });
     expect(error.message).toContain('missing-model:7b');
+    expect(error.details[0].hint).toMatch(_name === 'ollama' ? /^run: ollama pull missing-model:7b$/ : /missing-model:7b/);
+  });
+
+  it('throws LlmUnavailable when the stream breaks half-way (never a reply cut short counted against the model)', async () => {
+    const error = await generate(endpointOf(server.url), 'good-model', 4).catch((e) => e);
+    expect(error).toMatchObject({ type: 'LlmUnavailable', nonRetryable: true });
+    expect(error.details[0].error).toMatch(/stream (broke|ended)/);
   });
 
   it('throws LlmUnavailable naming the address when nothing listens there', async () => {
     const error = await generate(endpointOf('http://127.0.0.1:9'), 'good-model', 1).catch((e) => e);
-    expect(error).toMatchObject({ type: 'LlmUnavailable' });
+    expect(error).toMatchObject({ type: 'LlmUnavailable', nonRetryable: true });
     expect(error.message).toContain('127.0.0.1:9');
+    expect(error.details[0]).toMatchObject({ server: endpointOf('http://127.0.0.1:9').url, model: 'good-model' });
   });
 });
 

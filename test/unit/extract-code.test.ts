@@ -25,6 +25,8 @@ describe('stripThinking', () => {
     ['upper case tags', '<THINK>1</THINK>z', 'z'],
     ['an unclosed section (cut off mid-thought)', 'answer<think>still thinking ```cuda', 'answer'],
     ['a reply without thoughts', 'plain', 'plain'],
+    ['a closing tag without its opening tag (the template opened it)', 'draft ```cuda\nx\n```</think>final', 'final'],
+    ['CRLF line ends', 'a\r\nb', 'a\nb'],
   ])('removes %s', (_name, reply, expected) => {
     expect(stripThinking(reply)).toBe(expected);
   });

@@ -1,0 +1,54 @@
+/**
+ * What a killed worker leaves behind: its builds and tests run in process groups of their own (so a
+ * timeout kills the whole group), which also means they outlive a worker that is SIGKILLed. Each
+ * worker `up` starts carries a marker in its environment, inherited by everything it starts; when
+ * the worker is gone, the processes that still carry its marker are killed with their groups.
+ * (The sandbox's PID namespace with --die-with-parent does the same for sandboxed runs.) Linux /proc.
+ */
+import { randomUUID } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+
+/** The environment variable that names a worker's instance. */
+export const WORKER_MARKER = 'KISYSTEM_WORKER_INSTANCE';
+
+export function newWorkerMarker(kind: string): string {
+  return `${kind}-${randomUUID()}`;
+}
+
+/** Processes (other than this one) whose environment carries `marker`. */
+export function processesWithMarker(marker: string, procRoot = '/proc'): number[] {
+  const needle = `${WORKER_MARKER}=${marker}\0`;
+  const found: number[] = [];
+  let entries: string[];
+  try {
+    entries = readdirSync(procRoot);
+  } catch {
+    return found; // no /proc (not Linux): nothing to find
+  }
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      if (`${readFileSync(`${procRoot}/${entry}/environ`, 'latin1')}\0`.includes(needle)) found.push(Number(entry));
+    } catch {
+      // gone meanwhile, or not ours to read
+    }
+  }
+  return found;
+}
+
+/** Kills (SIGKILL) every process that still carries `marker`, with its process group; returns their pids. */
+export function killLeftovers(marker: string): number[] {
+  const pids = processesWithMarker(marker);
+  for (const pid of pids) {
+    try {
+      process.kill(-pid, 'SIGKILL'); // its group (the runs are group leaders)
+    } catch {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  }
+  return pids;
+}
