@@ -43,6 +43,8 @@ export interface Database {
   start_decisions: StartDecisionsTable;
   queue_tasks: QueueTasksTable;
   profiles: ProfilesTable;
+  // issue 13 (H13q)
+  queue_task_bodies: QueueTaskBodiesTable;
 }
 
 export type RunRow = Selectable<RunsTable>;
@@ -122,3 +124,14 @@ export interface ProfilesTable {
 }
 
 export type NewProfile = Insertable<ProfilesTable>;
+
+// ---- issue 13 (H13q): the v2 queue's task bodies ----
+
+/** A resolved task waiting in a queue, stored once by its content address (`body_id`). */
+export interface QueueTaskBodiesTable {
+  body_id: string;
+  task_id: string;
+  /** The resolved task (jsonb). */
+  body: ColumnType<unknown, string, string>;
+  created_at: Generated<Date>;
+}

@@ -21,6 +21,7 @@ import {
 } from '../../workflows/queue-messages';
 import type { queueWorkflow } from '../../workflows/queue-workflow';
 import { standInTask } from '../../scripts/lib/queue-bench-env';
+import { memoryQueueStore } from '../../scripts/lib/queue-memory-store';
 import { createScriptedActivities, fence } from '../helpers/scripted-activities';
 import { uniqueName, workflowBundle } from '../helpers/temporal-env';
 import { useTestServer, workflowTestConfig } from '../helpers/workflow-test-env';
@@ -40,16 +41,19 @@ function world(taskQueue: string, estimate: Estimator, delayMs = 150) {
   const scripted = createScriptedActivities({ hostQueue: taskQueue, replies: new Proxy({}, { get: () => [fence('OK', '')] }) as Record<string, string[]> });
   const rows: QueueTaskRow[] = [];
   const estimateCalls: string[][] = [];
+  const queueEstimates = async (input: QueueEstimatesInput): Promise<QueueEstimate[]> => {
+    estimateCalls.push(input.tasks.map((t) => t.key));
+    return input.tasks.map((t) => ({ key: t.key, startSummary: 'scripted', ...estimate(t) }));
+  };
+  const store = memoryQueueStore(queueEstimates);
   const activities = {
     ...scripted.activities,
+    ...store.activities,
     async generateCode(input: Parameters<typeof scripted.activities.generateCode>[0]) {
       await new Promise((r) => setTimeout(r, delayMs));
       return scripted.activities.generateCode(input);
     },
-    async queueEstimates(input: QueueEstimatesInput): Promise<QueueEstimate[]> {
-      estimateCalls.push(input.tasks.map((t) => t.key));
-      return input.tasks.map((t) => ({ key: t.key, startSummary: 'scripted', ...estimate(t) }));
-    },
+    queueEstimates,
     async recordQueueEvents(batch: QueueTaskRow[]): Promise<number> {
       rows.push(...batch);
       return batch.length;
@@ -57,7 +61,7 @@ function world(taskQueue: string, estimate: Estimator, delayMs = 150) {
   };
   /** Task ids in the order their workflows made their start decision (= start order with one slot). */
   const started = () => scripted.startDecisions.map((d) => d.taskId);
-  return { scripted, rows, estimateCalls, activities, started };
+  return { scripted, rows, estimateCalls, activities, started, store };
 }
 
 async function newWorker(taskQueue: string, activities: object): Promise<Worker> {
