@@ -290,4 +290,24 @@ describe('queue workflow', () => {
       await handle.terminate('test over');
     });
   });
+
+  it('frees the slot of a child terminated right after the queue continued as new (the refresh asks the server)', async () => {
+    const taskQueue = uniqueName('queue');
+    const w = world(taskQueue, noHistory, 4000);
+    const worker = await newWorker(taskQueue, w.activities);
+    await worker.runUntil(async () => {
+      const handle = await startQueue(taskQueue, { maxRunning: 1, maxHistoryEvents: 60, priorityRefreshSeconds: 1 });
+      await handle.executeUpdate(addTasksUpdate, { args: [[{ task: task('slow', 'C++/System', 90) }, { task: task('next', 'C++/System', 10) }]] });
+      const firstRun = (await handle.describe()).runId;
+      const before = await waitFor(handle, (s) => s.running.length === 1 && s.running[0]!.taskId === 'slow');
+      // Wait for a continue-as-new while `slow` runs: the new run is not its parent and never sees its result.
+      for (let i = 0; i < 300 && (await handle.describe()).runId === firstRun; i++) await new Promise((r) => setTimeout(r, 100));
+      expect((await handle.describe()).runId).not.toBe(firstRun);
+      await env().client.workflow.getHandle(before.running[0]!.workflowId).terminate('test: terminated after the queue continued as new');
+      const after = await waitFor(handle, (s) => s.recent.some((f) => f.taskId === 'slow') && s.running.some((r) => r.taskId === 'next'), 30_000);
+      expect(after.recent.find((f) => f.taskId === 'slow')).toMatchObject({ status: 'failed', message: expect.stringContaining('terminated') });
+      expect(after.counters.continuedAsNew).toBeGreaterThanOrEqual(1);
+      await handle.terminate('test over');
+    });
+  });
 });
