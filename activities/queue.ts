@@ -3,6 +3,7 @@
  * (start model by the hybrid decision, P(domain), real durations for the ETA), and the queue's own
  * record (`queue_tasks`, one row per queued task, upserted by (queue, key): a retried write is harmless).
  */
+import { ApplicationFailure } from '@temporalio/activity';
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import type { Database } from '../db/tables';
@@ -49,7 +50,8 @@ export function createQueueActivities(deps: { db: Kysely<Database> }) {
     const durations = new Map<string, Promise<number[]>>();
     const out: QueueEstimate[] = [];
     for (const t of input.tasks) {
-      if (!isDomain(t.domain)) throw new Error(`queueEstimates: unknown domain ${t.domain}`);
+      // Fails at once: no retry makes an unknown domain known.
+      if (!isDomain(t.domain)) throw ApplicationFailure.nonRetryable(`queueEstimates: unknown domain ${JSON.stringify(t.domain)}`, 'UnknownDomain');
       const chain = chainForDomain(config, t.domain);
       const snapshot = await meta.loadMetaSnapshot({
         taskId: t.taskId,

@@ -326,7 +326,8 @@ export async function legacyQueueWorkflow(input: QueueWorkflowInput): Promise<vo
       await acts.recordQueueEvents.executeWithOptions({ summary: `record ${batch.length} queue event(s)` }, [batch]);
       s.outbox.splice(0, batch.length);
       flushFailed = false;
-    } catch {
+    } catch (error) {
+      if (isCancellation(error)) throw error;
       flushFailed = true;
       // The database is away: the rows stay in the outbox (and travel with continue-as-new).
     }
@@ -341,7 +342,8 @@ export async function legacyQueueWorkflow(input: QueueWorkflowInput): Promise<vo
         const e = est.get(p.key);
         if (e) Object.assign(p, apply(p, e));
       }
-    } catch {
+    } catch (error) {
+      if (isCancellation(error)) throw error;
       // Keep the estimates the tasks have; the next refresh tries again.
     }
   }

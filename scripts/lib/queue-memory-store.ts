@@ -4,6 +4,8 @@
  * `queueEstimates` (per task), regrouped into the v2 answer (P(domain) per domain, durations per
  * (model, domain) pair). `describeQueueChildren` is the real one (it asks the dev server).
  */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { ApplicationFailure } from '@temporalio/activity';
 import type { QueueEstimatesInput } from '../../activities/queue';
 import { checkDomain, createQueueChildActivities, type EstimateQueuedTasksInput, type QueueRefreshInput } from '../../activities/queue-store';
@@ -12,8 +14,23 @@ import { taskComplexityText } from '../../policy/complexity';
 import type { ResolvedTask } from '../../policy/task-schema';
 import { pairKey, type QueueEstimate, type StoredEstimates } from '../../workflows/queue-messages';
 
-export function memoryQueueStore(queueEstimates: (input: QueueEstimatesInput) => Promise<QueueEstimate[]>) {
-  const bodies = new Map<string, ResolvedTask>();
+/**
+ * `bodyDir`: also keep each body as `<bodyDir>/<bodyId>.json`, so that a worker process started after
+ * another was killed (scripts/load-queue-restart.ts) finds the bodies the first one stored.
+ */
+export function memoryQueueStore(queueEstimates: (input: QueueEstimatesInput) => Promise<QueueEstimate[]>, bodyDir?: string) {
+  const memory = new Map<string, ResolvedTask>();
+  const bodies = {
+    set(id: string, t: ResolvedTask) {
+      memory.set(id, t);
+      if (bodyDir) writeFileSync(join(bodyDir, `${id}.json`), JSON.stringify(t));
+    },
+    get(id: string): ResolvedTask | undefined {
+      const known = memory.get(id);
+      if (known || !bodyDir || !existsSync(join(bodyDir, `${id}.json`))) return known;
+      return JSON.parse(readFileSync(join(bodyDir, `${id}.json`), 'utf8')) as ResolvedTask;
+    },
+  };
   const domainPriority: Record<string, number | null> = {};
   const durations: Record<string, number[]> = {};
   const counts = { storeQueueTasks: 0, estimateQueuedTasks: 0, queueRefresh: 0, loadQueuedTask: 0 };
