@@ -14,6 +14,7 @@ import { cudaQueue, workflowUrl, type Settings } from '../runtime/settings';
 import {
   addTasksUpdate,
   cancelTaskUpdate,
+  CONTINUING_AS_NEW,
   pauseUpdate,
   QUEUE_NAME_PATTERN,
   MAX_ADD_BATCH,
@@ -74,12 +75,24 @@ export async function addStored(client: Client, settings: Settings, config: Kisy
       workflowIdConflictPolicy: 'USE_EXISTING',
       staticSummary: `kisystem queue ${name}`,
     });
-    const batch = await client.workflow
-      .executeUpdateWithStart(addTasksUpdate, { args: [items.slice(i, i + MAX_ADD_BATCH)], startWorkflowOperation: start })
-      .catch((e) => Promise.reject(refusal(e)));
+    const batch = await addOnce(client, start, items.slice(i, i + MAX_ADD_BATCH));
     outcomes.push(...batch.map((o) => ({ ...o, index: o.index + i })));
   }
   return outcomes;
+}
+
+/** One add; while the queue is continuing as new it refuses adds, so the same batch goes again (a fresh start operation each time). */
+async function addOnce(client: Client, start: WithStartWorkflowOperation<typeof queueWorkflow>, items: StoredQueueItem[]) {
+  for (let attempt = 1; ; attempt++) {
+    const operation = attempt === 1 ? start : new WithStartWorkflowOperation<typeof queueWorkflow>('queueWorkflow', start.options);
+    try {
+      return await client.workflow.executeUpdateWithStart(addTasksUpdate, { args: [items], startWorkflowOperation: operation });
+    } catch (error) {
+      const reason = refusal(error);
+      if (!reason.message.includes(CONTINUING_AS_NEW) || attempt >= 100) throw reason;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
 }
 
 export async function queueAdd(client: Client, db: Kysely<Database>, settings: Settings, config: KisystemConfig, name: string, files: string[], priority: number | undefined, out: Out): Promise<boolean> {

@@ -10,6 +10,7 @@ import { checkPriority, checkQueueItem, checkStoredItem } from './queue-item-che
 import {
   addTasksUpdate,
   cancelTaskUpdate,
+  CONTINUING_AS_NEW,
   MAX_ADD_BATCH,
   pauseUpdate,
   queueStateLimitedQuery,
@@ -116,6 +117,7 @@ export function installQueueHandlers(s: QueueState, acts: Acts): void {
         if (!Array.isArray(items)) refuse('addTasks takes a list of { task, priority? } or { stored, priority? }');
         if (items.length === 0) refuse('addTasks: the list is empty');
         if (items.length > MAX_ADD_BATCH) refuse(`addTasks: at most ${MAX_ADD_BATCH} tasks per update (got ${items.length})`);
+        if (s.draining) throw ApplicationFailure.create({ message: CONTINUING_AS_NEW, type: 'QueueContinuingAsNew', nonRetryable: true });
       },
     },
   );

@@ -310,6 +310,9 @@ export interface ChildStanding {
   message?: string;
 }
 
+/** The refusal of an add while the queue continues as new: the client sends the same batch again. */
+export const CONTINUING_AS_NEW = 'the queue is continuing as new: send the tasks again in a moment';
+
 /** Tells the queue to use this config from now on (and for the tasks it starts next). */
 export const reloadConfigUpdate = defineUpdate<QueueConfigInfo, [QueueConfigReload]>('reloadConfig');
 /** The live state with at most `limit` pending tasks in `order` (`pendingCount` has them all). */

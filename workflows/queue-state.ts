@@ -47,6 +47,8 @@ export class QueueState {
   durations: Record<string, number[]> = {};
   config: KisystemConfig;
   configInfo: QueueConfigInfo | null;
+  /** Set once the run is about to continue as new: new adds are refused (the client sends them again) so that the history ends. */
+  draining = false;
   /** Set by every change that may let the loop start a task or write the record. */
   wake = false;
   /** Task ids being added by an update in flight (their estimates are on the way). */

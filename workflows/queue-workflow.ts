@@ -150,7 +150,9 @@ export async function queueWorkflow(input: QueueWorkflowInput): Promise<void> {
     else await condition(ready);
   }
 
-  // Continue-as-new: write the record, let every update finish, carry keys and the order's inputs.
+  // Continue-as-new: refuse new adds (else a steady stream of them would keep this run open), write the
+  // record, let every update finish, carry keys and the order's inputs.
+  s.draining = true;
   await flush();
   await condition(allHandlersFinished);
   s.counters.continuedAsNew++;
