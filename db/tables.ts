@@ -26,6 +26,9 @@ export interface RunsTable {
   hint: string | null;
   /** What the stop-loss rule decided after this run ("retry", "escalate -> m", "fallback"). */
   decision: string | null;
+  /** issue 13: the decision's kind and rule as columns (statistics read these, never `decision`). */
+  decision_kind: DecisionKind | null;
+  decision_rule: DecisionRule | null;
   llm_ms: number;
   build_ms: number;
   test_ms: number;
@@ -84,8 +87,7 @@ export interface QueueTasksTable {
   added_at: ColumnType<Date, Date | string, Date | string>;
   started_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
   finished_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
-  /** pending, running, succeeded, exhausted, gave_up, failed, cancelled */
-  status: string;
+  status: QueueTaskStatus;
 }
 
 /** One profiled iteration of an optimization phase (two-tier profiling, issue 4). */
@@ -135,3 +137,12 @@ export interface QueueTaskBodiesTable {
   body: ColumnType<unknown, string, string>;
   created_at: Generated<Date>;
 }
+
+// ---- issue 13 (H13q): literal unions of the persistence contract ----
+
+/** runs.decision_kind: what stop-loss decided after a failed run. */
+export type DecisionKind = 'retry' | 'escalate' | 'fallback';
+/** runs.decision_rule: the rule that decided it (policy/stop-loss.ts). */
+export type DecisionRule = 'below-stoploss' | 'stoploss' | 'severity' | 'chain-exhausted' | 'non-recoverable';
+/** queue_tasks.status */
+export type QueueTaskStatus = 'pending' | 'running' | 'succeeded' | 'exhausted' | 'gave_up' | 'failed' | 'cancelled';

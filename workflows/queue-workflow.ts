@@ -29,6 +29,14 @@ import { DOMAIN, TASK_ID } from './search-attributes';
 /** Patch id: queues recorded before issue 13 (task bodies in the history) replay on the v1 code. */
 const QUEUE_V2 = 'queue-v2-postgres';
 
+/**
+ * A run continues as new before its history passes this many bytes (the server only suggests it much
+ * later; `queue show`'s history fetch and the replay of a run stay small). Tests pass a smaller one.
+ */
+const MAX_HISTORY_BYTES = 3 * 1024 * 1024;
+/** queue_tasks rows per write (a backlog added in batches of 500 would otherwise pile up into one large payload). */
+const FLUSH_CHUNK = 500;
+
 const acts = proxyActivities<QueueStoreActivities & Pick<QueueActivities, 'recordQueueEvents'>>({
   startToCloseTimeout: '2 minutes',
   retry: { maximumAttempts: 5, initialInterval: '1 second', maximumInterval: '20 seconds', nonRetryableErrorTypes: ['UnknownDomain', 'QueuedTaskMissing'] },
@@ -61,14 +69,14 @@ export async function queueWorkflow(input: QueueWorkflowInput): Promise<void> {
 
   const shouldContinueAsNew = () => {
     const i = workflowInfo();
-    return i.continueAsNewSuggested || i.historyLength > s.maxHistoryEvents;
+    return i.continueAsNewSuggested || i.historyLength > s.maxHistoryEvents || i.historySize > (s.input.maxHistoryBytes ?? MAX_HISTORY_BYTES);
   };
 
   /** Set while the database is away: the loop then waits for the next event instead of retrying at once. */
   let flushFailed = false;
   async function flush(): Promise<void> {
     if (s.outbox.length === 0) return;
-    const batch = s.outbox.slice();
+    const batch = s.outbox.slice(0, FLUSH_CHUNK);
     try {
       await acts.recordQueueEvents.executeWithOptions({ summary: `record ${batch.length} queue event(s)` }, [batch]);
       s.outbox.splice(0, batch.length);

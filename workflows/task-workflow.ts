@@ -273,6 +273,8 @@ async function runTask(input: TaskWorkflowInput): Promise<TaskResult> {
         firstErrorLine: c?.firstErrorLine ?? null,
         hint: c?.hint ?? null,
         decision: decision ? decisionText(decision) : null,
+        decisionKind: decision?.kind ?? null, // issue 13: statistics read these columns, never the text
+        decisionRule: decision?.rule ?? null,
         llmMs: outcome.llmMs,
         buildMs: outcome.buildMs,
         testMs: outcome.testMs,

@@ -7,6 +7,7 @@ import * as createRuns from './2026-11-28T0100-create-runs';
 import * as runStatsAndDecisions from './2026-11-28T0200-run-stats-and-decisions';
 import * as queueTasks from './2026-11-28T0300-queue-tasks';
 import * as profiles from './2026-11-28T0400-profiles';
+import * as decisionColumns from './2026-11-29T1300-decision-columns';
 import * as queueTaskBodies from './2026-11-29T1300-queue-task-bodies';
 
 export const migrationProvider: MigrationProvider = {
@@ -16,6 +17,7 @@ export const migrationProvider: MigrationProvider = {
       '2026-11-28T0200-run-stats-and-decisions': runStatsAndDecisions,
       '2026-11-28T0300-queue-tasks': queueTasks,
       '2026-11-28T0400-profiles': profiles,
+      '2026-11-29T1300-decision-columns': decisionColumns,
       '2026-11-29T1300-queue-task-bodies': queueTaskBodies,
     };
   },
