@@ -40,6 +40,7 @@ async function main(): Promise<void> {
     console.log(`body size (examples):   min ${figures.bodyBytes.min} B, mean ${Math.round(figures.bodyBytes.mean)} B, max ${figures.bodyBytes.max} B (${((figures.bodyBytes.mean * figures.tasks) / 1024 / 1024).toFixed(0)} MiB in all)`);
     console.log(`queue runs:             ${runs.size} (continued as new ${figures.continuedAsNew} times)`);
     for (const [runId, h] of runs) console.log(`  run ${runId.slice(0, 8)}: history ${h.length} events, ${(h.bytes / 1024).toFixed(0)} KiB at its last batch`);
+    console.log(`run inputs (carry):     ${figures.startInputBytes.map((b) => `${(b / 1024).toFixed(0)} KiB`).join(', ')}`);
     console.log(`largest run history:    ${(figures.maxRunHistoryBytes / 1024).toFixed(0)} KiB`);
     console.log(`a task body in history: ${figures.historyHoldsBody ? 'YES' : 'no'} (${figures.payloadsChecked} payloads decoded)`);
     console.log(`pending (query):        ${figures.pendingCount}`);

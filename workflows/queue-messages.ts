@@ -156,7 +156,7 @@ export interface QueueWorkflowInput {
   ordering?: QueueOrdering;
   /** Set by continue-as-new only (a v1 carry holds task bodies; a v2 run stores them and drops them). */
   carry?: QueueCarry | QueueCarryV2;
-  /** v2: continue as new past this history size in bytes (default 3 MiB; tests use less). */
+  /** v2: continue as new past this history size in bytes (default 2 MiB; tests use less). */
   maxHistoryBytes?: number;
   /** Which config `config` is (set by the client; `queue show` prints it). */
   configInfo?: QueueConfigInfo;

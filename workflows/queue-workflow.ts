@@ -33,7 +33,7 @@ const QUEUE_V2 = 'queue-v2-postgres';
  * A run continues as new before its history passes this many bytes (the server only suggests it much
  * later; `queue show`'s history fetch and the replay of a run stay small). Tests pass a smaller one.
  */
-const MAX_HISTORY_BYTES = 3 * 1024 * 1024;
+const MAX_HISTORY_BYTES = 2 * 1024 * 1024;
 /** queue_tasks rows per write (a backlog added in batches of 500 would otherwise pile up into one large payload). */
 const FLUSH_CHUNK = 500;
 
@@ -161,7 +161,8 @@ export async function queueWorkflow(input: QueueWorkflowInput): Promise<void> {
   // Continue-as-new: refuse new adds (else a steady stream of them would keep this run open), write the
   // record, let every update finish, carry keys and the order's inputs.
   s.draining = true;
-  await flush();
+  do await flush();
+  while (s.outbox.length > 0 && !flushFailed);
   await condition(allHandlersFinished);
   s.counters.continuedAsNew++;
   s.publish();

@@ -7,7 +7,7 @@
  */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Client } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { Kysely } from 'kysely';
@@ -70,6 +70,8 @@ export interface QueueLoadFigures {
   pendingCount: number;
   /** Whether any event of the queue's current history holds a task body (a harness file's text). */
   historyHoldsBody: boolean;
+  /** Per run: the size of its input (the first run's: name and config; later ones: the carry too), bytes. */
+  startInputBytes: number[];
   /** Payloads of that history decoded and searched. */
   payloadsChecked: number;
 }
@@ -124,10 +126,20 @@ export async function runQueueLoad(o: QueueLoadOptions): Promise<QueueLoadFigure
       // Every run's history, searched for any example's harness text.
       let historyHoldsBody = false;
       let payloadsChecked = 0;
-      for (const runId of new Set(history.map((h) => h.runId))) {
-        const found = holdsText(historyToJSON(await o.client.workflow.getHandle(workflowId, runId).fetchHistory()), examples.map((t) => t.harnessFiles[0]!.content.slice(0, 120)));
-        historyHoldsBody ||= found.holds;
-        payloadsChecked += found.payloads;
+      const startInputBytes: number[] = [];
+      // A page of history may pass gRPC's default 4 MB: a connection that takes larger answers.
+      const reader = new Client({ connection: await Connection.connect({ address: o.address, channelArgs: { 'grpc.max_receive_message_length': 64 * 1024 * 1024 } }), namespace: settings.namespace });
+      try {
+        for (const runId of new Set(history.map((h) => h.runId))) {
+          const json = historyToJSON(await reader.workflow.getHandle(workflowId, runId).fetchHistory());
+          const found = holdsText(json, examples.map((t) => t.harnessFiles[0]!.content.slice(0, 120)));
+          const started = JSON.parse(json).events[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0]?.data as string | undefined;
+          startInputBytes.push(started ? Buffer.from(started, 'base64').length : 0);
+          historyHoldsBody ||= found.holds;
+          payloadsChecked += found.payloads;
+        }
+      } finally {
+        await reader.connection.close();
       }
       await o.client.workflow.getHandle(workflowId).terminate('load measured');
       return {
@@ -142,6 +154,7 @@ export async function runQueueLoad(o: QueueLoadOptions): Promise<QueueLoadFigure
         pendingCount: state.pendingCount ?? state.order.length,
         historyHoldsBody,
         payloadsChecked,
+        startInputBytes,
       };
     });
   } finally {
