@@ -8,6 +8,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { HostSerial, hostConcurrency } from './host-serial';
 import { workerLogger } from './quiet-logger';
 import { createHostActivities } from '../activities/build-test';
 import { describeHost, detectHost } from '../activities/host-capabilities';
@@ -37,6 +38,10 @@ export async function runGpuWorker(): Promise<void> {
   const host = createHostActivities({ capabilities, workRoot });
   const llm = createLlmActivities(endpoint);
   const profile = createProfileActivities({ capabilities });
+  // enable_async_io off: one LLM call, build, test or profile at a time on this host (one shared slot).
+  const concurrency = hostConcurrency(config, Number(process.env.KISYSTEM_MAX_CONCURRENT_LLM) || 4);
+  const serial = concurrency.serial ? new HostSerial() : null;
+  const hostSteps = { buildCandidate: host.buildCandidate, testCandidate: host.testCandidate, microbenchmark: profile.microbenchmark, fullProfile: profile.fullProfile };
   const connection = await NativeConnection.connect({ address: settings.temporalAddress });
   const common = { connection, namespace: settings.namespace, shutdownGraceTime: '10 seconds' } as const;
   try {
@@ -44,14 +49,14 @@ export async function runGpuWorker(): Promise<void> {
       await Worker.create({
         ...common,
         taskQueue: settings.gpuQueue,
-        activities: { ...llm, claimHost: host.claimHost },
-        maxConcurrentActivityTaskExecutions: Number(process.env.KISYSTEM_MAX_CONCURRENT_LLM) || 4,
+        activities: { ...(serial ? serial.wrapAll(llm) : llm), claimHost: host.claimHost },
+        maxConcurrentActivityTaskExecutions: concurrency.llmSlots,
       }),
       await Worker.create({
         ...common,
         taskQueue: capabilities.hostQueue,
-        activities: { buildCandidate: host.buildCandidate, testCandidate: host.testCandidate, microbenchmark: profile.microbenchmark, fullProfile: profile.fullProfile },
-        maxConcurrentActivityTaskExecutions: config.max_concurrent_builds,
+        activities: serial ? serial.wrapAll(hostSteps) : hostSteps,
+        maxConcurrentActivityTaskExecutions: concurrency.hostSlots,
       }),
     ];
     const cudaCapable = capabilities.gpus.length > 0 && capabilities.nvcc !== null;
@@ -59,6 +64,7 @@ export async function runGpuWorker(): Promise<void> {
       workers.push(await Worker.create({ ...common, taskQueue: cudaQueue(settings.gpuQueue), activities: { claimHost: host.claimHost } }));
     }
     console.log(`kisystem gpu worker: ${describeHost(capabilities)}`);
+    if (serial) console.log('kisystem gpu worker: enable_async_io is off: one LLM call, build, test or profile at a time on this host');
     console.log(`kisystem gpu worker: queues ${settings.gpuQueue}, ${capabilities.hostQueue}${cudaCapable ? `, ${cudaQueue(settings.gpuQueue)}` : ' (no CUDA tasks here: needs a GPU and nvcc)'}; LLM ${endpoint.provider} at ${endpoint.url}; runs in ${workRoot}`);
     await Promise.all(workers.map((w) => w.run()));
   } finally {
