@@ -89,8 +89,9 @@ async function addOnce(client: Client, start: WithStartWorkflowOperation<typeof 
       return await client.workflow.executeUpdateWithStart(addTasksUpdate, { args: [items], startWorkflowOperation: operation });
     } catch (error) {
       const reason = refusal(error);
-      if (!reason.message.includes(CONTINUING_AS_NEW) || attempt >= 100) throw reason;
-      await new Promise((r) => setTimeout(r, 100));
+      // The queue writes its record and lets running updates finish first: seconds, at most minutes.
+      if (!reason.message.includes(CONTINUING_AS_NEW) || attempt >= 120) throw reason;
+      await new Promise((r) => setTimeout(r, Math.min(2000, 100 * attempt)));
     }
   }
 }
