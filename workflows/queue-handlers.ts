@@ -12,6 +12,7 @@ import {
   cancelTaskUpdate,
   CONTINUING_AS_NEW,
   MAX_ADD_BATCH,
+  MAX_PENDING,
   pauseUpdate,
   queueStateLimitedQuery,
   queueStateQuery,
@@ -77,6 +78,7 @@ export function installQueueHandlers(s: QueueState, acts: Acts): void {
         const taskId = isStored(item) ? (typeof item.stored?.taskId === 'string' ? item.stored.taskId : null) : typeof item?.task?.id === 'string' ? item.task.id : null;
         let reason = isStored(item) ? checkStoredItem(item) : checkQueueItem(item);
         if (!reason && taken.has(taskId!)) reason = `task ${taskId} is already in queue ${s.input.name} (pending or running)`;
+        if (!reason && s.pending.length + accepted.length >= MAX_PENDING) reason = `queue ${s.input.name} is full: ${MAX_PENDING} tasks pending (add them when some have started)`;
         if (reason) {
           s.counters.refused++;
           outcomes.push({ index, taskId, accepted: false, reason });

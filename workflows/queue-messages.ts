@@ -15,6 +15,11 @@ export function queueWorkflowId(name: string): string {
 }
 
 export const QUEUE_NAME_PATTERN = /^[a-z0-9][a-z0-9_.-]{0,63}$/;
+/**
+ * Most tasks a v2 queue holds pending: continue-as-new carries about 85 bytes a pending task and a
+ * payload may not pass 2 MB (10,000 pending: about 830 KB, measured by scripts/load-queue-10k.ts).
+ */
+export const MAX_PENDING = 20_000;
 /** Most tasks one `addTasks` update may carry. */
 export const MAX_ADD_BATCH = 500;
 
