@@ -5,6 +5,8 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
+import { settingsFromEnv } from '../runtime/settings';
+
 const run = promisify(execFile);
 
 export interface GpuInfo {
@@ -97,7 +99,7 @@ export function hostQueueName(baseQueue: string, hostId: string): string {
 }
 
 export async function detectHost(baseQueue: string, env: NodeJS.ProcessEnv = process.env): Promise<HostCapabilities> {
-  const hostId = (env.KISYSTEM_HOST_ID || hostname()).replace(/[^A-Za-z0-9_.-]/g, '-');
+  const hostId = (settingsFromEnv(env).hostId ?? hostname()).replace(/[^A-Za-z0-9_.-]/g, '-');
   const [gxx, nvcc, gpus, ncu] = await Promise.all([
     firstLine('g++', ['--version']),
     firstLine('nvcc', ['--version']).then((v) => (v === null ? null : 'nvcc')),

@@ -20,9 +20,10 @@ import { cudaQueue, settingsFromEnv } from '../runtime/settings';
 
 export function llmEndpoint(config: Pick<KisystemConfig, 'llm'>, env: NodeJS.ProcessEnv = process.env): LlmEndpoint {
   if (config.llm.provider === 'openai') {
-    return { provider: 'openai', url: env.KISYSTEM_OPENAI_BASE_URL || config.llm.openai_base_url, apiKey: env[config.llm.openai_api_key_env] };
+    // The key's variable is named by the config (llm.openai_api_key_env): a secret, read where it is used.
+    return { provider: 'openai', url: settingsFromEnv(env).openaiBaseUrl ?? config.llm.openai_base_url, apiKey: env[config.llm.openai_api_key_env] };
   }
-  const host = env.OLLAMA_HOST || config.llm.ollama_host;
+  const host = settingsFromEnv(env).ollamaHost ?? config.llm.ollama_host;
   return { provider: 'ollama', url: /^https?:\/\//.test(host) ? host : `http://${host}` };
 }
 
@@ -32,14 +33,14 @@ export async function runGpuWorker(): Promise<void> {
   const settings = settingsFromEnv();
   const config = loadConfig(settings.configPath);
   const capabilities = await detectHost(settings.gpuQueue);
-  const workRoot = process.env.KISYSTEM_WORK_DIR || join(settings.dataDir, 'runs');
+  const workRoot = settings.workDir ?? join(settings.dataDir, 'runs');
   mkdirSync(workRoot, { recursive: true });
   const endpoint = llmEndpoint(config);
   const host = createHostActivities({ capabilities, workRoot });
   const llm = createLlmActivities(endpoint);
   const profile = createProfileActivities({ capabilities });
   // enable_async_io off: one LLM call, build, test or profile at a time on this host (one shared slot).
-  const concurrency = hostConcurrency(config, Number(process.env.KISYSTEM_MAX_CONCURRENT_LLM) || 4);
+  const concurrency = hostConcurrency(config, settings.maxConcurrentLlm ?? 4);
   const serial = concurrency.serial ? new HostSerial() : null;
   const hostSteps = { buildCandidate: host.buildCandidate, testCandidate: host.testCandidate, microbenchmark: profile.microbenchmark, fullProfile: profile.fullProfile };
   const connection = await NativeConnection.connect({ address: settings.temporalAddress });
