@@ -4,6 +4,8 @@
  * (start model, P(domain) and durations per task; queue_tasks rows collected in memory).
  */
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { configInfoOf } from '../../client/queue';
 import { Worker } from '@temporalio/worker';
 import type { QueueEstimatesInput } from '../../activities/queue';
 import type { ResolvedTask } from '../../policy/task-schema';
@@ -13,6 +15,7 @@ import {
   pauseUpdate,
   queueStateQuery,
   reprioritizeUpdate,
+  reloadConfigUpdate,
   resumeUpdate,
   type QueueEstimate,
   type QueueStateView,
@@ -96,6 +99,8 @@ const guideExample: Estimator = (t) => {
 async function updateError(promise: Promise<unknown>): Promise<string> {
   const error = await promise.then(() => null, (e: Error) => e);
   expect(error).toBeInstanceOf(WorkflowUpdateFailedError);
+  // Refused with an ApplicationFailure (a plain Error would fail the workflow task in a loop and hang the update).
+  expect((error as WorkflowUpdateFailedError).cause).toBeInstanceOf(ApplicationFailure);
   return (error as WorkflowUpdateFailedError).cause?.message ?? '';
 }
 
@@ -307,6 +312,28 @@ describe('queue workflow', () => {
       const after = await waitFor(handle, (s) => s.recent.some((f) => f.taskId === 'slow') && s.running.some((r) => r.taskId === 'next'), 30_000);
       expect(after.recent.find((f) => f.taskId === 'slow')).toMatchObject({ status: 'failed', message: expect.stringContaining('terminated') });
       expect(after.counters.continuedAsNew).toBeGreaterThanOrEqual(1);
+      await handle.terminate('test over');
+    });
+  });
+
+  it('takes the current config on reloadConfig and shows which one it uses; a bad reload is refused', async () => {
+    const taskQueue = uniqueName('queue');
+    const w = world(taskQueue, noHistory);
+    const worker = await newWorker(taskQueue, w.activities);
+    await worker.runUntil(async () => {
+      const first = workflowTestConfig();
+      const handle = await startQueue(taskQueue, { configInfo: configInfoOf(first, 'first.json') });
+      const before = await handle.query(queueStateQuery);
+      expect(before.config).toMatchObject({ hash: configInfoOf(first, 'x').hash, source: 'first.json' });
+      expect(before.maxRunning).toBe(first.queue.max_running);
+      const edited = { ...first, queue: { ...first.queue, max_running: first.queue.max_running + 2 } };
+      const info = configInfoOf(edited, 'edited.json');
+      expect(info.hash).not.toBe(before.config!.hash);
+      expect(await handle.executeUpdate(reloadConfigUpdate, { args: [{ config: edited, info }] })).toEqual(info);
+      const after = await handle.query(queueStateQuery);
+      expect(after.config).toEqual(info);
+      expect(after.maxRunning).toBe(first.queue.max_running + 2);
+      expect(await updateError(handle.executeUpdate(reloadConfigUpdate, { args: [{ config: {} as never, info }] }))).toContain('reloadConfig takes');
       await handle.terminate('test over');
     });
   });
