@@ -3,7 +3,10 @@
  * activities (each model answer takes `delayMs`), the queue's own activities are scripted too
  * (start model, P(domain) and durations per task; queue_tasks rows collected in memory).
  */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { ApplicationFailure } from '@temporalio/common';
 import { configInfoOf } from '../../client/queue';
 import { Worker } from '@temporalio/worker';
@@ -336,5 +339,34 @@ describe('queue workflow', () => {
       expect(await updateError(handle.executeUpdate(reloadConfigUpdate, { args: [{ config: {} as never, info }] }))).toContain('reloadConfig takes');
       await handle.terminate('test over');
     });
+  });
+
+  /**
+   * A v2 queue's history (the guide's example by key, one slot, with a continue-as-new-free run) must
+   * replay on the current code; re-record only for an intended, versioned change:
+   * RECORD_HISTORY=1 npx jest test/workflow/queue-workflow.test.ts -t "v2 queue history"
+   */
+  it('replays a saved v2 queue history on the current code', async () => {
+    const saved = join(__dirname, '../fixtures/histories/queue-v2-guide-example.json');
+    if (process.env.RECORD_HISTORY === '1' || !existsSync(saved)) {
+      const taskQueue = uniqueName('queue');
+      const w = world(taskQueue, guideExample, 50);
+      const worker = await newWorker(taskQueue, w.activities);
+      const handle = await worker.runUntil(async () => {
+        const h = await startQueue(taskQueue, { maxRunning: 1, priorityRefreshSeconds: 1 });
+        await h.executeUpdate(pauseUpdate);
+        await h.executeUpdate(addTasksUpdate, { args: [[{ task: task('a', 'Audio/DSP', 90) }, { task: task('b', 'C++/System'), priority: 80 }, { task: task('c', 'CUDA/Kernel', 95) }]] });
+        await h.executeUpdate(resumeUpdate);
+        await waitFor(h, (st) => st.counters.finished === 3);
+        await h.terminate('recorded');
+        return h;
+      });
+      writeFileSync(saved, historyToJSON(await handle.fetchHistory()));
+      if (process.env.RECORD_HISTORY !== '1') throw new Error(`no saved v2 queue history existed; recorded ${saved}: commit it and run again`);
+    }
+    const history = JSON.parse(readFileSync(saved, 'utf8'));
+    // The v2 patch marker (base64 in the history): this is not the v1 fixture.
+    expect(JSON.stringify(history)).toContain(Buffer.from(JSON.stringify(['queue-v2-postgres'])).toString('base64'));
+    await expect(Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history)).resolves.toBeUndefined();
   });
 });
