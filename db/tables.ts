@@ -140,9 +140,8 @@ export interface QueueTaskBodiesTable {
 
 // ---- issue 13 (H13q): literal unions of the persistence contract ----
 
-/** runs.decision_kind: what stop-loss decided after a failed run. */
-export type DecisionKind = 'retry' | 'escalate' | 'fallback';
-/** runs.decision_rule: the rule that decided it (policy/stop-loss.ts). */
-export type DecisionRule = 'below-stoploss' | 'stoploss' | 'severity' | 'chain-exhausted' | 'non-recoverable';
+/** runs.decision_kind / decision_rule: what stop-loss decided after a failed run, and by which rule (policy/decision-columns.ts). */
+export type { DecisionKind, DecisionRule } from '../policy/decision-columns';
+import type { DecisionKind, DecisionRule } from '../policy/decision-columns';
 /** queue_tasks.status */
 export type QueueTaskStatus = 'pending' | 'running' | 'succeeded' | 'exhausted' | 'gave_up' | 'failed' | 'cancelled';
