@@ -5,6 +5,7 @@
  * Do not change its commands; new behaviour goes into the v2 files (queue-state.ts, queue-loop.ts).
  */
 import {
+  ApplicationFailure,
   allHandlersFinished,
   condition,
   continueAsNew,
@@ -182,7 +183,7 @@ export async function legacyQueueWorkflow(input: QueueWorkflowInput): Promise<vo
         const addedAt = new Date().toISOString();
         for (const a of accepted) {
           const e = est.get(a.key);
-          if (!e) throw new Error(`no estimate for ${a.key}`);
+          if (!e) throw ApplicationFailure.nonRetryable(`no estimate for ${a.key}`);
           const ownPriority = a.item.priority ?? null;
           const p: PendingTask = { key: a.key, seq: a.seq, task: a.item.task, ownPriority, addedAt, ...apply({ task: a.item.task, ownPriority }, e) };
           s.pending.push(p);
@@ -197,9 +198,9 @@ export async function legacyQueueWorkflow(input: QueueWorkflowInput): Promise<vo
     },
     {
       validator: (items) => {
-        if (!Array.isArray(items)) throw new Error('addTasks takes a list of { task, priority? }');
-        if (items.length === 0) throw new Error('addTasks: the list is empty');
-        if (items.length > MAX_ADD_BATCH) throw new Error(`addTasks: at most ${MAX_ADD_BATCH} tasks per update (got ${items.length})`);
+        if (!Array.isArray(items)) throw ApplicationFailure.nonRetryable('addTasks takes a list of { task, priority? }');
+        if (items.length === 0) throw ApplicationFailure.nonRetryable('addTasks: the list is empty');
+        if (items.length > MAX_ADD_BATCH) throw ApplicationFailure.nonRetryable(`addTasks: at most ${MAX_ADD_BATCH} tasks per update (got ${items.length})`);
       },
     },
   );
@@ -217,11 +218,11 @@ export async function legacyQueueWorkflow(input: QueueWorkflowInput): Promise<vo
     },
     {
       validator: (keyOrId) => {
-        if (typeof keyOrId !== 'string' || keyOrId === '') throw new Error('cancelTask takes a task key or task id');
+        if (typeof keyOrId !== 'string' || keyOrId === '') throw ApplicationFailure.nonRetryable('cancelTask takes a task key or task id');
         if (findPending(keyOrId)) return;
         const r = findRunning(keyOrId);
-        if (r) throw new Error(`task ${r.key} is running as workflow ${r.workflowId}: cancel that workflow (kisystem cancel ${r.workflowId}); the queue hears of it`);
-        throw new Error(`no pending task ${keyOrId} in queue ${input.name}`);
+        if (r) throw ApplicationFailure.nonRetryable(`task ${r.key} is running as workflow ${r.workflowId}: cancel that workflow (kisystem cancel ${r.workflowId}); the queue hears of it`);
+        throw ApplicationFailure.nonRetryable(`no pending task ${keyOrId} in queue ${input.name}`);
       },
     },
   );
@@ -241,10 +242,10 @@ export async function legacyQueueWorkflow(input: QueueWorkflowInput): Promise<vo
       validator: (keyOrId, priority) => {
         if (typeof keyOrId !== 'string' || !findPending(keyOrId)) {
           const r = typeof keyOrId === 'string' ? findRunning(keyOrId) : undefined;
-          throw new Error(r ? `task ${r.key} is already running` : `no pending task ${String(keyOrId)} in queue ${input.name}`);
+          throw ApplicationFailure.nonRetryable(r ? `task ${r.key} is already running` : `no pending task ${String(keyOrId)} in queue ${input.name}`);
         }
         const problem = checkPriority(priority, 'priority') ?? (priority === undefined || priority === null ? 'priority: missing' : null);
-        if (problem) throw new Error(problem);
+        if (problem) throw ApplicationFailure.nonRetryable(problem);
       },
     },
   );
