@@ -46,26 +46,40 @@ function rethrowCancellation(error: unknown): void {
   if (isCancellation(error)) throw error;
 }
 
-/** A v1 run handed its pending tasks with their bodies: store them and keep the refs. */
-async function fromV1Carry(input: QueueWorkflowInput, carry: QueueCarry): Promise<QueueState> {
+/** A v1 run handed its state: everything but the pending tasks' bodies carries over as is. */
+function fromV1Carry(input: QueueWorkflowInput, carry: QueueCarry): QueueState {
   const s = new QueueState(input, carry.epoch);
   Object.assign(s, { seq: carry.seq, paused: carry.paused, running: carry.running, recent: carry.recent, counters: carry.counters, outbox: carry.outbox });
-  for (let i = 0; i < carry.pending.length; i += 50) {
-    const chunk = carry.pending.slice(i, i + 50);
-    const ids = await acts.storeQueueTasks(chunk.map((p) => p.task));
-    chunk.forEach((p, j) => {
-      s.pending.push({ key: p.key, seq: p.seq, taskId: p.task.id, bodyId: ids[j]!, domain: p.task.domain, model: p.model, ownPriority: p.ownPriority, filePriority: p.task.priority ?? null, addedAt: p.addedAt });
-    });
-  }
   return s;
+}
+
+/**
+ * The v1 pending tasks: their bodies go to Postgres, the queue keeps refs. Runs after the handlers are
+ * set (queries answer meanwhile); their task ids are reserved so that an add cannot take them twice.
+ */
+async function storeV1Pending(s: QueueState, carry: QueueCarry): Promise<void> {
+  for (const p of carry.pending) s.reserved.add(p.task.id);
+  try {
+    for (let i = 0; i < carry.pending.length; i += 50) {
+      const chunk = carry.pending.slice(i, i + 50);
+      const ids = await acts.storeQueueTasks(chunk.map((p) => p.task));
+      chunk.forEach((p, j) => {
+        s.pending.push({ key: p.key, seq: p.seq, taskId: p.task.id, bodyId: ids[j]!, domain: p.task.domain, model: p.model, ownPriority: p.ownPriority, filePriority: p.task.priority ?? null, addedAt: p.addedAt });
+      });
+    }
+  } finally {
+    for (const p of carry.pending) s.reserved.delete(p.task.id);
+  }
 }
 
 export async function queueWorkflow(input: QueueWorkflowInput): Promise<void> {
   if (!patched(QUEUE_V2)) return legacyQueueWorkflow(input);
   const info = workflowInfo();
   const carry = input.carry;
-  const s = !carry ? new QueueState(input, info.runId.slice(0, 8)) : (carry as QueueCarryV2).version === 2 ? QueueState.fromCarry(input, carry as QueueCarryV2) : await fromV1Carry(input, carry as QueueCarry);
+  const v1Carry = carry && (carry as QueueCarryV2).version !== 2 ? (carry as QueueCarry) : null;
+  const s = !carry ? new QueueState(input, info.runId.slice(0, 8)) : v1Carry ? fromV1Carry(input, v1Carry) : QueueState.fromCarry(input, carry as QueueCarryV2);
   installQueueHandlers(s, acts);
+  if (v1Carry) await storeV1Pending(s, v1Carry);
 
   const shouldContinueAsNew = () => {
     const i = workflowInfo();

@@ -20,6 +20,8 @@ import {
   reprioritizeUpdate,
   reloadConfigUpdate,
   resumeUpdate,
+  type PendingTask,
+  type QueueCarry,
   type QueueEstimate,
   type QueueStateView,
   type QueueTaskRow,
@@ -368,5 +370,28 @@ describe('queue workflow', () => {
     // The v2 patch marker (base64 in the history): this is not the v1 fixture.
     expect(JSON.stringify(history)).toContain(Buffer.from(JSON.stringify(['queue-v2-postgres'])).toString('base64'));
     await expect(Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history)).resolves.toBeUndefined();
+  });
+
+  it('takes over a v1 carry (pending tasks with their bodies): stores the bodies and runs them as v2', async () => {
+    const taskQueue = uniqueName('queue');
+    const w = world(taskQueue, noHistory, 50);
+    const worker = await newWorker(taskQueue, w.activities);
+    await worker.runUntil(async () => {
+      const pendingTask = (id: string, seq: number, priorityScore: number): PendingTask => ({
+        key: `${id}-${seq}`, seq, task: task(id, 'C++/System'), ownPriority: priorityScore, priorityScore, prioritySource: 'task',
+        model: 'deepseek-coder-v2:16b', etaSeconds: 150, etaSource: 'table', etaReason: 'table', addedAt: '2026-11-29T10:00:00.000Z',
+      });
+      const carry: QueueCarry = {
+        epoch: 'v1epoch0', seq: 2, paused: false, pending: [pendingTask('low', 1, 10), pendingTask('high', 2, 90)], running: [], recent: [],
+        counters: { added: 2, refused: 0, started: 0, finished: 0, succeeded: 0, failed: 0, cancelled: 0, continuedAsNew: 1 }, outbox: [], lastRefreshAt: null,
+      };
+      const handle = await startQueue(taskQueue, { maxRunning: 1, carry });
+      const done = await waitFor(handle, (st) => st.counters.finished === 2);
+      expect(done.counters).toMatchObject({ added: 2, started: 2, succeeded: 2 });
+      expect(w.started()).toEqual(['high', 'low']);
+      expect(w.store.counts.storeQueueTasks).toBeGreaterThanOrEqual(1);
+      expect(w.store.counts.loadQueuedTask).toBe(2); // each child loaded its body
+      await handle.terminate('test over');
+    });
   });
 });
