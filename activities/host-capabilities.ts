@@ -5,6 +5,8 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
+import { settingsFromEnv } from '../runtime/settings';
+
 const run = promisify(execFile);
 
 export interface GpuInfo {
@@ -23,10 +25,29 @@ export interface HostCapabilities {
   gpus: GpuInfo[];
   ncu: string | null;
   /**
-   * true only when `nsys` is installed AND wrote a report in a probe at worker start
-   * (the H200 we test on has an nsys that cannot write reports: ../shared/fixtures/README.md).
+   * true only when `nsys` is installed AND wrote a report in a probe (the H200 we test on has an nsys
+   * that cannot write reports: ../shared/fixtures/README.md). The probe (up to 60 s) runs only when a
+   * task asks for nsys (`ensureNsysProbed`), never at worker start: false until then.
    */
   nsysWorks: boolean;
+  /** Whether `nsysWorks` comes from a probe yet (issue 13: probed on demand). */
+  nsysProbed?: boolean;
+}
+
+const nsysProbes = new WeakMap<HostCapabilities, Promise<boolean>>();
+
+/** Probes nsys once per host, the first time a task asks for it; sets `nsysWorks` and `nsysProbed`. */
+export async function ensureNsysProbed(c: HostCapabilities): Promise<boolean> {
+  let probe = nsysProbes.get(c);
+  if (!probe) {
+    probe = probeNsys().then((works) => {
+      c.nsysWorks = works;
+      c.nsysProbed = true;
+      return works;
+    });
+    nsysProbes.set(c, probe);
+  }
+  return probe;
 }
 
 async function firstLine(program: string, args: string[]): Promise<string | null> {
@@ -78,15 +99,15 @@ export function hostQueueName(baseQueue: string, hostId: string): string {
 }
 
 export async function detectHost(baseQueue: string, env: NodeJS.ProcessEnv = process.env): Promise<HostCapabilities> {
-  const hostId = (env.KISYSTEM_HOST_ID || hostname()).replace(/[^A-Za-z0-9_.-]/g, '-');
-  const [gxx, nvcc, gpus, ncu, nsysWorks] = await Promise.all([
+  const hostId = (settingsFromEnv(env).hostId ?? hostname()).replace(/[^A-Za-z0-9_.-]/g, '-');
+  const [gxx, nvcc, gpus, ncu] = await Promise.all([
     firstLine('g++', ['--version']),
     firstLine('nvcc', ['--version']).then((v) => (v === null ? null : 'nvcc')),
     queryGpus(),
     firstLine('ncu', ['--version']),
-    probeNsys(),
   ]);
-  return { hostId, hostQueue: hostQueueName(baseQueue, hostId), gxx, nvcc, gpus, ncu, nsysWorks };
+  // nsys is probed when a task asks for it (ensureNsysProbed), not here: the probe can take 60 s.
+  return { hostId, hostQueue: hostQueueName(baseQueue, hostId), gxx, nvcc, gpus, ncu, nsysWorks: false, nsysProbed: false };
 }
 
 /** `-arch=sm_XY` for the first GPU, when the task's flags do not already choose one. */
@@ -105,6 +126,6 @@ export function describeHost(c: HostCapabilities): string {
     `nvcc: ${c.nvcc ? 'present' : 'missing'}`,
     `GPUs: ${gpus}`,
     `ncu: ${c.ncu ?? 'missing'}`,
-    `nsys: ${c.nsysWorks ? 'works' : 'missing or cannot write reports'}`,
+    `nsys: ${c.nsysProbed === false ? 'probed when a task asks for it' : c.nsysWorks ? 'works' : 'missing or cannot write reports'}`,
   ].join('; ');
 }

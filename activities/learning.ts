@@ -24,6 +24,8 @@ export function createLearningActivities(deps: { db: Kysely<Database> }) {
       first_error_line: run.firstErrorLine,
       hint: run.hint,
       decision: run.decision,
+      decision_kind: run.decisionKind ?? null,
+      decision_rule: run.decisionRule ?? null,
       llm_ms: Math.round(run.llmMs),
       build_ms: Math.round(run.buildMs),
       test_ms: Math.round(run.testMs),

@@ -22,7 +22,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { parseBenchLines } from '../policy/microbench-line';
 import { parseNcuDetailsCsv, ProfileParseError, summarizeNcu, type NcuSummary } from '../policy/ncu-report';
 import { fullProfileScore } from '../policy/two-tier';
-import type { HostCapabilities } from './host-capabilities';
+import { ensureNsysProbed, type HostCapabilities } from './host-capabilities';
 import type { HostSandbox } from './build-test';
 import { ProgramNotStartedError, runProcess, SandboxSetupError, type ProcessResult, type ResourceLimits, type RunProcessOptions } from './run-process';
 import { benchTimesMs, CheckerBrokenError, hasChecker, runChecked } from './sandbox-verdict';
@@ -267,6 +267,8 @@ export function createProfileActivities(deps: ProfileActivityDeps) {
 
   async function fullProfile(input: FullProfileInput): Promise<FullProfileResult> {
     const started = Date.now();
+    // nsys is probed only when it matters: a task asks for it, or ncu is missing (the message says whether nsys works).
+    if (input.tool === 'nsys' || !capabilities.ncu) await ensureNsysProbed(capabilities);
     const choice = chooseProfiler(input.tool, capabilities);
     if (!choice.ok) throw failure('ProfilerMissing', choice.message);
     const profile = await runStep(ncuProfileArgs(input.runFolder, input.command, input.kernelRegex), input.runFolder, input.timeoutS, input.keepChars);

@@ -3,6 +3,7 @@
  * (start model by the hybrid decision, P(domain), real durations for the ETA), and the queue's own
  * record (`queue_tasks`, one row per queued task, upserted by (queue, key): a retried write is harmless).
  */
+import { ApplicationFailure } from '@temporalio/activity';
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import type { Database } from '../db/tables';
@@ -49,7 +50,8 @@ export function createQueueActivities(deps: { db: Kysely<Database> }) {
     const durations = new Map<string, Promise<number[]>>();
     const out: QueueEstimate[] = [];
     for (const t of input.tasks) {
-      if (!isDomain(t.domain)) throw new Error(`queueEstimates: unknown domain ${t.domain}`);
+      // Fails at once: no retry makes an unknown domain known.
+      if (!isDomain(t.domain)) throw ApplicationFailure.nonRetryable(`queueEstimates: unknown domain ${JSON.stringify(t.domain)}`, 'UnknownDomain');
       const chain = chainForDomain(config, t.domain);
       const snapshot = await meta.loadMetaSnapshot({
         taskId: t.taskId,
@@ -77,32 +79,38 @@ export function createQueueActivities(deps: { db: Kysely<Database> }) {
     return out;
   }
 
-  /** Upserts each row by (queue, key); rows are written in order, the last state wins. */
+  /**
+   * Upserts each row by (queue, key); rows are in order and the last state of a key wins. One
+   * statement per 500 keys (a backlog's adds write thousands of rows; one insert per row was too slow).
+   */
   async function recordQueueEvents(rows: QueueTaskRow[]): Promise<number> {
-    for (const r of rows) {
+    const last = new Map<string, QueueTaskRow>();
+    for (const r of rows) last.set(`${r.queue}\u0000${r.key}`, r);
+    const values = [...last.values()].map((r) => ({
+      queue: r.queue,
+      key: r.key,
+      task_id: r.taskId,
+      workflow_id: r.workflowId,
+      priority_score: r.priorityScore,
+      eta_seconds: r.etaSeconds,
+      added_at: r.addedAt,
+      started_at: r.startedAt,
+      finished_at: r.finishedAt,
+      status: r.status,
+    }));
+    for (let i = 0; i < values.length; i += 500) {
       await db
         .insertInto('queue_tasks')
-        .values({
-          queue: r.queue,
-          key: r.key,
-          task_id: r.taskId,
-          workflow_id: r.workflowId,
-          priority_score: r.priorityScore,
-          eta_seconds: r.etaSeconds,
-          added_at: r.addedAt,
-          started_at: r.startedAt,
-          finished_at: r.finishedAt,
-          status: r.status,
-        })
+        .values(values.slice(i, i + 500))
         .onConflict((oc) =>
-          oc.columns(['queue', 'key']).doUpdateSet({
-            workflow_id: r.workflowId,
-            priority_score: r.priorityScore,
-            eta_seconds: r.etaSeconds,
-            started_at: r.startedAt,
-            finished_at: r.finishedAt,
-            status: r.status,
-          }),
+          oc.columns(['queue', 'key']).doUpdateSet((eb) => ({
+            workflow_id: eb.ref('excluded.workflow_id'),
+            priority_score: eb.ref('excluded.priority_score'),
+            eta_seconds: eb.ref('excluded.eta_seconds'),
+            started_at: eb.ref('excluded.started_at'),
+            finished_at: eb.ref('excluded.finished_at'),
+            status: eb.ref('excluded.status'),
+          })),
         )
         .execute();
     }

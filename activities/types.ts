@@ -107,6 +107,9 @@ export interface RecordRunInput {
   firstErrorLine: string | null;
   hint: string | null;
   decision: string | null;
+  /** issue 13: the decision's kind and rule (columns; statistics read these). Absent from older workflows: derived from the decision's kind in the activity is NOT done. */
+  decisionKind?: 'retry' | 'escalate' | 'fallback' | null;
+  decisionRule?: 'below-stoploss' | 'stoploss' | 'severity' | 'chain-exhausted' | 'non-recoverable' | null;
   llmMs: number;
   buildMs: number;
   testMs: number;

@@ -18,7 +18,7 @@ import { startStack } from './stack';
 import { helpFor, wantsHelp } from './help';
 import { listTasks, loadTasks, printStatus, resolveTask, submitTask } from './tasks';
 import { showRunFiles } from './run-files';
-import { checkQueueName, DEFAULT_QUEUE, queueAdd, queueCancel, queuePause, queueReprioritize, queueShow } from './queue';
+import { checkQueueName, DEFAULT_QUEUE, queueAdd, queueCancel, queuePause, queueReloadConfig, queueReprioritize, queueShow } from './queue';
 
 const USAGE = `kisystem: a durable build loop in which local LLMs write, build and test CUDA and C++ code
 
@@ -43,6 +43,8 @@ usage: kisystem <command> [options]
   queue cancel <key|task id> | queue reprioritize <key|task id> <0..100> [--queue name]
                               drop or re-rate a pending task (a running one: kisystem cancel <its workflow id>)
   queue pause | queue resume [--queue name]
+  queue config --reload [--queue name]
+                              the queue takes the current config (optimization_config.json); queue show prints which it uses
                               stop or restart new starts (running tasks go on)
   priorities [--top N] [--json]
                               Meta-Supervisor: domains by priority P(d), with sr, t, c and R
@@ -209,7 +211,7 @@ async function queueCommand(rest: string[], settings: ReturnType<typeof settings
   const { values, positionals } = parseArgs({
     args: rest,
     allowPositionals: true,
-    options: { queue: { type: 'string', default: DEFAULT_QUEUE }, priority: { type: 'string' }, json: { type: 'boolean', default: false } },
+    options: { queue: { type: 'string', default: DEFAULT_QUEUE }, priority: { type: 'string' }, json: { type: 'boolean', default: false }, reload: { type: 'boolean', default: false } },
   });
   const [verb, ...args] = positionals;
   const name = checkQueueName(values.queue!);
@@ -219,7 +221,8 @@ async function queueCommand(rest: string[], settings: ReturnType<typeof settings
     case 'add': {
       if (args.length === 0) throw new UsageError('queue add needs at least one task file');
       const config = loadConfig(settings.configPath);
-      return (await queueAdd(await connectClient(settings), settings, config, name, args, priority, log)) ? 0 : 1;
+      // The task bodies go to Postgres first; the queue gets their refs only (issue 13).
+      return withDatabase(async (db) => ((await queueAdd(await connectClient(settings), db, settings, config, name, args, priority, log)) ? 0 : 1));
     }
     case 'show':
       await queueShow(await connectClient(settings), name, values.json!, log);
@@ -238,8 +241,12 @@ async function queueCommand(rest: string[], settings: ReturnType<typeof settings
     case 'resume':
       await queuePause(await connectClient(settings), name, verb === 'pause', log);
       return 0;
+    case 'config':
+      if (!values.reload) throw new UsageError('queue config needs --reload (the queue takes the current config)');
+      await queueReloadConfig(await connectClient(settings), settings, loadConfig(settings.configPath), name, log);
+      return 0;
     default:
-      throw new UsageError('queue needs add, show, cancel, reprioritize, pause or resume');
+      throw new UsageError('queue needs add, show, cancel, reprioritize, pause, resume or config --reload');
   }
 }
 

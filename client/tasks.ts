@@ -108,7 +108,7 @@ export async function printStatus(client: Client, settings: Settings, workflowId
 }
 
 export async function listTasks(client: Client, settings: Settings, query: string | undefined, log: (line: string) => void): Promise<void> {
-  const filter = `WorkflowType = 'taskWorkflow'${query ? ` AND (${query})` : ''}`;
+  const filter = `WorkflowType IN ('taskWorkflow', 'queuedTaskWorkflow')${query ? ` AND (${query})` : ''}`;
   let count = 0;
   for await (const wf of client.workflow.list({ query: filter })) {
     const attrs = wf.typedSearchAttributes;

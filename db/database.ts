@@ -3,11 +3,13 @@ import { Kysely, Migrator, PostgresDialect } from 'kysely';
 import { Client, Pool } from 'pg';
 import { migrationProvider } from './migrations';
 import type { Database } from './tables';
+import { DEFAULT_DATABASE_URL, settingsFromEnv } from '../runtime/settings';
 
-export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/kisystem';
+export { DEFAULT_DATABASE_URL };
 
+/** DATABASE_URL (runtime/settings.ts parses and checks it), else the local default. */
 export function databaseUrl(env: NodeJS.ProcessEnv = process.env): string {
-  return env.DATABASE_URL || DEFAULT_DATABASE_URL;
+  return settingsFromEnv(env).databaseUrl ?? DEFAULT_DATABASE_URL;
 }
 
 export class DatabaseUnavailableError extends Error {

@@ -4,6 +4,7 @@ import { createInterface } from 'node:readline';
 import type { Writable } from 'node:stream';
 import type { Kysely } from 'kysely';
 import { parseLearningLine } from '../policy/learning-line';
+import { decisionColumnsFromText, type DecisionKind, type DecisionRule } from '../policy/decision-columns';
 import type { Database, NewRun } from './tables';
 
 export interface ImportReport {
@@ -18,6 +19,13 @@ export interface ImportReport {
 const BATCH = 1000;
 
 /** Imports a file; bad lines are reported with their number and skipped, good lines are kept. */
+/** The decision's columns of an imported line: its own, else mapped once from the text (lines exported before issue 13). */
+function decisionColumns(r: { decision: string | null; decision_kind?: DecisionKind | null; decision_rule?: DecisionRule | null }) {
+  if (r.decision_kind !== undefined) return { decision_kind: r.decision_kind, decision_rule: r.decision_rule ?? null };
+  const mapped = decisionColumnsFromText(r.decision);
+  return { decision_kind: mapped.kind, decision_rule: mapped.rule };
+}
+
 export async function importLearningFile(db: Kysely<Database>, path: string): Promise<ImportReport> {
   const report: ImportReport = { lines: 0, imported: 0, duplicates: 0, errors: [] };
   let batch: NewRun[] = [];
@@ -50,6 +58,7 @@ export async function importLearningFile(db: Kysely<Database>, path: string): Pr
       domain: r.domain, model: r.model, source: r.source, phase: r.phase, outcome: r.outcome,
       error_type: r.error_type, severity: r.severity, recoverable: r.recoverable, rule: r.rule,
       first_error_line: r.first_error_line, hint: r.hint, decision: r.decision,
+      ...decisionColumns(r),
       llm_ms: r.llm_ms, build_ms: r.build_ms, test_ms: r.test_ms, duration_ms: r.duration_ms,
       host: r.host, code: null, output: null, started_at: r.started_at, finished_at: r.finished_at,
     });
@@ -69,7 +78,7 @@ export async function exportLearningFile(db: Kysely<Database>, out: Writable | s
       .selectFrom('runs')
       .select([
         'id', 'task_id', 'workflow_id', 'workflow_run_id', 'attempt_no', 'domain', 'model', 'source', 'phase', 'outcome', 'error_type', 'severity',
-        'recoverable', 'rule', 'first_error_line', 'hint', 'decision', 'llm_ms', 'build_ms', 'test_ms', 'duration_ms', 'host', 'started_at', 'finished_at',
+        'recoverable', 'rule', 'first_error_line', 'hint', 'decision', 'decision_kind', 'decision_rule', 'llm_ms', 'build_ms', 'test_ms', 'duration_ms', 'host', 'started_at', 'finished_at',
       ])
       .where('id', '>', lastId)
       .orderBy('id')

@@ -1,4 +1,5 @@
 /** The cost-aware queue's figures from `queue_tasks` (guide section 5: queue efficiency). */
+import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import type { Database } from './tables';
@@ -37,4 +38,32 @@ export async function queueStats(db: Kysely<Database>): Promise<QueueStats[]> {
       etaMedianRelativeError: r.eta_error === null ? null : Number(r.eta_error),
     };
   });
+}
+
+// ---- issue 13: task bodies of the v2 queue ----
+
+/** The content address of a resolved task: the first 16 hex digits of the sha256 of its JSON. */
+export function bodyIdOf(task: unknown): string {
+  return createHash('sha256').update(JSON.stringify(task)).digest('hex').slice(0, 16);
+}
+
+/** Stores task bodies once (a body stored before is kept); returns their body ids in input order. */
+export async function storeTaskBodies(db: Kysely<Database>, tasks: readonly { id: string }[]): Promise<string[]> {
+  const ids = tasks.map(bodyIdOf);
+  const rows = new Map<string, { body_id: string; task_id: string; body: string }>();
+  tasks.forEach((t, i) => rows.set(ids[i]!, { body_id: ids[i]!, task_id: t.id, body: JSON.stringify(t) }));
+  const values = [...rows.values()];
+  for (let i = 0; i < values.length; i += 200) {
+    await db.insertInto('queue_task_bodies').values(values.slice(i, i + 200)).onConflict((oc) => oc.column('body_id').doNothing()).execute();
+  }
+  return ids;
+}
+
+/** The stored bodies of these ids (a missing id is absent from the map). */
+export async function loadTaskBodies<T>(db: Kysely<Database>, bodyIds: readonly string[]): Promise<Map<string, T>> {
+  const out = new Map<string, T>();
+  if (bodyIds.length === 0) return out;
+  const rows = await db.selectFrom('queue_task_bodies').select(['body_id', 'body']).where('body_id', 'in', [...new Set(bodyIds)]).execute();
+  for (const r of rows) out.set(r.body_id, r.body as T);
+  return out;
 }

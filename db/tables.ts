@@ -26,6 +26,9 @@ export interface RunsTable {
   hint: string | null;
   /** What the stop-loss rule decided after this run ("retry", "escalate -> m", "fallback"). */
   decision: string | null;
+  /** issue 13: the decision's kind and rule as columns (statistics read these, never `decision`). */
+  decision_kind: DecisionKind | null;
+  decision_rule: DecisionRule | null;
   llm_ms: number;
   build_ms: number;
   test_ms: number;
@@ -45,6 +48,8 @@ export interface Database {
   start_decisions: StartDecisionsTable;
   queue_tasks: QueueTasksTable;
   profiles: ProfilesTable;
+  // issue 13 (H13q)
+  queue_task_bodies: QueueTaskBodiesTable;
 }
 
 export type RunRow = Selectable<RunsTable>;
@@ -88,8 +93,7 @@ export interface QueueTasksTable {
   added_at: ColumnType<Date, Date | string, Date | string>;
   started_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
   finished_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
-  /** pending, running, succeeded, exhausted, gave_up, failed, cancelled */
-  status: string;
+  status: QueueTaskStatus;
 }
 
 /** One profiled iteration of an optimization phase (two-tier profiling, issue 4). */
@@ -128,3 +132,22 @@ export interface ProfilesTable {
 }
 
 export type NewProfile = Insertable<ProfilesTable>;
+
+// ---- issue 13 (H13q): the v2 queue's task bodies ----
+
+/** A resolved task waiting in a queue, stored once by its content address (`body_id`). */
+export interface QueueTaskBodiesTable {
+  body_id: string;
+  task_id: string;
+  /** The resolved task (jsonb). */
+  body: ColumnType<unknown, string, string>;
+  created_at: Generated<Date>;
+}
+
+// ---- issue 13 (H13q): literal unions of the persistence contract ----
+
+/** runs.decision_kind / decision_rule: what stop-loss decided after a failed run, and by which rule (policy/decision-columns.ts). */
+export type { DecisionKind, DecisionRule } from '../policy/decision-columns';
+import type { DecisionKind, DecisionRule } from '../policy/decision-columns';
+/** queue_tasks.status */
+export type QueueTaskStatus = 'pending' | 'running' | 'succeeded' | 'exhausted' | 'gave_up' | 'failed' | 'cancelled';

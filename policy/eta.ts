@@ -71,11 +71,6 @@ export function estimateEta(model: string, domain: string, eta: EtaConfig, histo
   return { ...table, samples, reason: table.reason + note };
 }
 
-/** The middle value; for an even count the mean of the two middle values. Throws on an empty list. */
-export function median(values: readonly number[]): number {
-  if (values.length === 0) throw new RangeError('median of an empty list');
-  if (values.some((v) => Number.isNaN(v))) throw new RangeError('median of a list with NaN');
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
+/** The one median (policy/numbers.ts), re-exported for the callers of this module. */
+export { median } from './numbers';
+import { median } from './numbers';

@@ -37,12 +37,9 @@ export function modelForScore(score: number, tiers: KisystemConfig['hybrid_model
   return last.model;
 }
 
-/** A score for people: up to 3 decimals, trailing zeros trimmed, one decimal kept (0.91, 1.0, 0.7, 0.874). */
-export function formatScore(value: number): string {
-  const rounded = Math.round(value * 1000) / 1000;
-  const text = (rounded === 0 ? 0 : rounded).toFixed(3).replace(/0+$/, '');
-  return text.endsWith('.') ? `${text}0` : text;
-}
+/** The one score formatter (policy/numbers.ts), re-exported for the callers of this module. */
+export { formatScore } from './numbers';
+import { formatScore } from './numbers';
 
 /**
  * The rule that fired. The first four are the "guide" rule's (decideStart); 'expected-cost',

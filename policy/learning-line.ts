@@ -3,6 +3,7 @@
  * a team brings the history of an earlier system, or shares history between sites.
  */
 import { z } from 'zod';
+import { DECISION_KINDS, DECISION_RULES } from './decision-columns';
 import { formatIssues } from './task-schema';
 
 const timestamp = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'must be an ISO 8601 timestamp');
@@ -27,6 +28,9 @@ export const learningLineSchema = z
     first_error_line: z.string().max(2000).nullable().default(null),
     hint: z.string().max(2000).nullable().default(null),
     decision: z.string().max(500).nullable().default(null),
+    /** issue 13: the decision as columns; a line without them gets them from `decision` (older exports). */
+    decision_kind: z.enum(DECISION_KINDS).nullable().optional(),
+    decision_rule: z.enum(DECISION_RULES).nullable().optional(),
     llm_ms: ms.default(0),
     build_ms: ms.default(0),
     test_ms: ms.default(0),
@@ -40,7 +44,7 @@ export const learningLineSchema = z
 
 export type LearningLine = z.infer<typeof learningLineSchema>;
 
-export type ParsedLine = { ok: true; run: Required<Omit<LearningLine, 'workflow_id' | 'workflow_run_id' | 'duration_ms' | 'started_at'>> & { workflow_id: string; workflow_run_id: string; duration_ms: number; started_at: string } } | { ok: false; error: string };
+export type ParsedLine = { ok: true; run: Required<Omit<LearningLine, 'workflow_id' | 'workflow_run_id' | 'duration_ms' | 'started_at' | 'decision_kind' | 'decision_rule'>> & Pick<LearningLine, 'decision_kind' | 'decision_rule'> & { workflow_id: string; workflow_run_id: string; duration_ms: number; started_at: string } } | { ok: false; error: string };
 
 /**
  * Parses one line. Runs without ids get stable ones derived from the task and the finish time, so

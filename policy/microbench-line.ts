@@ -27,6 +27,7 @@
  * one), or both styles mixed throw {@link ProfileParseError} with the line number.
  */
 import { ProfileParseError } from './ncu-report';
+import { median } from './numbers';
 
 export { ProfileParseError };
 
@@ -51,11 +52,6 @@ function positiveMs(raw: string, key: string, lineNumber: number): number {
   return value;
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
 
 interface KernelLines {
   times: number[];

@@ -20,6 +20,7 @@
  * Anything that cannot be read throws {@link ProfileParseError} with a message saying what was
  * missing: a broken profile never becomes a zero score.
  */
+import { median } from './numbers';
 
 export class ProfileParseError extends Error {
   constructor(message: string) {
@@ -386,11 +387,6 @@ export function parseNcuCsv(text: string): NcuKernelProfile[] {
 // ---------------------------------------------------------------------------------------------
 // Summary
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
 
 function medianOrNull(values: (number | null)[]): number | null {
   const present = values.filter((v): v is number => v !== null);

@@ -17,7 +17,7 @@
  * - the server's view: the task workflows that exist, one per task, all completed.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
@@ -67,8 +67,11 @@ async function main(): Promise<void> {
   const env = await startBenchServer();
   const logFile = join(env.dataDir, 'stand-in-calls.log');
   writeFileSync(logFile, '');
+  // The v2 queue's task bodies, shared by the worker processes (a killed one's successor loads them).
+  const bodyDir = join(env.dataDir, 'queue-bodies');
+  mkdirSync(bodyDir, { recursive: true });
   const taskQueue = `load-queue-${Date.now().toString(36)}`;
-  const workerEnv = { ...process.env, TEMPORAL_ADDRESS: env.address, KQ_TASK_QUEUE: taskQueue, KQ_LOG: logFile, KQ_GENERATE_MS: values['generate-ms'], KQ_STEP_MS: values['step-ms'] };
+  const workerEnv = { ...process.env, TEMPORAL_ADDRESS: env.address, KQ_TASK_QUEUE: taskQueue, KQ_LOG: logFile, KQ_BODY_DIR: bodyDir, KQ_GENERATE_MS: values['generate-ms'], KQ_STEP_MS: values['step-ms'] };
   let worker: WorkerProcess | null = null;
   const kills: { atFinished: number; recoveredAfterMs: number | null; killedAt: number }[] = [];
   try {
@@ -139,7 +142,7 @@ async function main(): Promise<void> {
     // The server's view: every task workflow of this queue.
     const statuses = new Map<string, number>();
     const serverPerTask = new Map<string, number>();
-    for await (const wf of env.client.workflow.list({ query: `WorkflowType = 'taskWorkflow'` })) {
+    for await (const wf of env.client.workflow.list({ query: `WorkflowType IN ('taskWorkflow', 'queuedTaskWorkflow')` })) {
       statuses.set(wf.status.name, (statuses.get(wf.status.name) ?? 0) + 1);
       const id = wf.workflowId.replace(/-q-.*$/, '');
       serverPerTask.set(id, (serverPerTask.get(id) ?? 0) + 1);

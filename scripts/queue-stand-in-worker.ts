@@ -28,6 +28,7 @@ async function main(): Promise<void> {
     hostQueue: taskQueue,
     phaseMs: () => ({ generate, build: step, test: step }),
     log: (line) => appendFileSync(logFile, `${line}\t${process.pid}\n`),
+    bodyDir: process.env.KQ_BODY_DIR,
   });
   const connection = await NativeConnection.connect({ address });
   const worker = await Worker.create({ connection, taskQueue, workflowsPath: require.resolve('../workflows'), activities: standIns.activities });

@@ -8,6 +8,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { HostSerial, hostConcurrency } from './host-serial';
 import { workerLogger } from './quiet-logger';
 import { createHostActivities } from '../activities/build-test';
 import { describeHost, detectHost } from '../activities/host-capabilities';
@@ -21,9 +22,10 @@ import { cudaQueue, settingsFromEnv } from '../runtime/settings';
 
 export function llmEndpoint(config: Pick<KisystemConfig, 'llm'>, env: NodeJS.ProcessEnv = process.env): LlmEndpoint {
   if (config.llm.provider === 'openai') {
-    return { provider: 'openai', url: env.KISYSTEM_OPENAI_BASE_URL || config.llm.openai_base_url, apiKey: env[config.llm.openai_api_key_env] };
+    // The key's variable is named by the config (llm.openai_api_key_env): a secret, read where it is used.
+    return { provider: 'openai', url: settingsFromEnv(env).openaiBaseUrl ?? config.llm.openai_base_url, apiKey: env[config.llm.openai_api_key_env] };
   }
-  const host = env.OLLAMA_HOST || config.llm.ollama_host;
+  const host = settingsFromEnv(env).ollamaHost ?? config.llm.ollama_host;
   return { provider: 'ollama', url: /^https?:\/\//.test(host) ? host : `http://${host}` };
 }
 
@@ -33,7 +35,7 @@ export async function runGpuWorker(): Promise<void> {
   const settings = settingsFromEnv();
   const config = loadConfig(settings.configPath);
   const capabilities = await detectHost(settings.gpuQueue);
-  const workRoot = process.env.KISYSTEM_WORK_DIR || join(settings.dataDir, 'runs');
+  const workRoot = settings.workDir ?? join(settings.dataDir, 'runs');
   mkdirSync(workRoot, { recursive: true });
   // Refuses to start (throws) without a working sandbox, unless the config says sandbox.kind "none".
   const sandbox = await setUpSandbox(config, workRoot);
@@ -51,6 +53,10 @@ export async function runGpuWorker(): Promise<void> {
   const host = createHostActivities({ capabilities, workRoot, sandbox });
   const llm = createLlmActivities(endpoint, llmSettingsFrom(config));
   const profile = createProfileActivities({ capabilities, sandbox });
+  // enable_async_io off: one LLM call, build, test or profile at a time on this host (one shared slot).
+  const concurrency = hostConcurrency(config, settings.maxConcurrentLlm ?? 4);
+  const serial = concurrency.serial ? new HostSerial() : null;
+  const hostSteps = { buildCandidate: host.buildCandidate, testCandidate: host.testCandidate, microbenchmark: profile.microbenchmark, fullProfile: profile.fullProfile };
   const connection = await NativeConnection.connect({ address: settings.temporalAddress });
   const common = { connection, namespace: settings.namespace, shutdownGraceTime: '10 seconds' } as const;
   try {
@@ -58,14 +64,14 @@ export async function runGpuWorker(): Promise<void> {
       await Worker.create({
         ...common,
         taskQueue: settings.gpuQueue,
-        activities: { ...llm, claimHost: host.claimHost },
-        maxConcurrentActivityTaskExecutions: Number(process.env.KISYSTEM_MAX_CONCURRENT_LLM) || 4,
+        activities: { ...(serial ? serial.wrapAll(llm) : llm), claimHost: host.claimHost },
+        maxConcurrentActivityTaskExecutions: concurrency.llmSlots,
       }),
       await Worker.create({
         ...common,
         taskQueue: capabilities.hostQueue,
-        activities: { buildCandidate: host.buildCandidate, testCandidate: host.testCandidate, microbenchmark: profile.microbenchmark, fullProfile: profile.fullProfile },
-        maxConcurrentActivityTaskExecutions: config.max_concurrent_builds,
+        activities: serial ? serial.wrapAll(hostSteps) : hostSteps,
+        maxConcurrentActivityTaskExecutions: concurrency.hostSlots,
       }),
     ];
     const cudaCapable = capabilities.gpus.length > 0 && capabilities.nvcc !== null;
@@ -73,6 +79,7 @@ export async function runGpuWorker(): Promise<void> {
       workers.push(await Worker.create({ ...common, taskQueue: cudaQueue(settings.gpuQueue), activities: { claimHost: host.claimHost } }));
     }
     console.log(`kisystem gpu worker: ${describeHost(capabilities)}`);
+    if (serial) console.log('kisystem gpu worker: enable_async_io is off: one LLM call, build, test or profile at a time on this host');
     console.log(`kisystem gpu worker: queues ${settings.gpuQueue}, ${capabilities.hostQueue}${cudaCapable ? `, ${cudaQueue(settings.gpuQueue)}` : ' (no CUDA tasks here: needs a GPU and nvcc)'}; LLM ${endpoint.provider} at ${endpoint.url}; runs in ${workRoot}`);
     await Promise.all(workers.map((w) => w.run()));
   } finally {

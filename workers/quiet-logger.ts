@@ -1,7 +1,8 @@
 /** The SDK's logger at a chosen level, minus a start-up warning that is expected for activity-only workers. */
 import { DefaultLogger, type LogEntry, type LogLevel } from '@temporalio/worker';
+import { settingsFromEnv } from '../runtime/settings';
 
-export function workerLogger(level: LogLevel = (process.env.KISYSTEM_LOG_LEVEL as LogLevel) || 'WARN'): DefaultLogger {
+export function workerLogger(level: LogLevel = settingsFromEnv().logLevel ?? 'WARN'): DefaultLogger {
   return new DefaultLogger(level, (entry: LogEntry) => {
     // Activity-only workers poll no workflow tasks, by design.
     if (entry.message.startsWith('No workflows registered')) return;

@@ -8,6 +8,7 @@ import { createLearningActivities } from '../activities/learning';
 import { createProfileHistoryActivities } from '../activities/profile-history';
 import { createMetaActivities } from '../activities/meta';
 import { createQueueActivities } from '../activities/queue';
+import { createQueueChildActivities, createQueueStoreActivities } from '../activities/queue-store';
 import { databaseUrl, prepareDatabase, redact } from '../db/database';
 import { settingsFromEnv } from '../runtime/settings';
 
@@ -24,7 +25,7 @@ export async function runWorkflowWorker(): Promise<void> {
       namespace: settings.namespace,
       taskQueue: settings.taskQueue,
       workflowsPath: require.resolve('../workflows'),
-      activities: { ...createLearningActivities({ db }), ...createMetaActivities({ db }), ...createQueueActivities({ db }), ...createProfileHistoryActivities({ db }) },
+      activities: { ...createLearningActivities({ db }), ...createMetaActivities({ db }), ...createQueueActivities({ db }), ...createQueueStoreActivities({ db }), ...createQueueChildActivities(), ...createProfileHistoryActivities({ db }) },
       shutdownGraceTime: '10 seconds',
     });
     console.log(`kisystem workflow worker: queue ${settings.taskQueue} on ${settings.temporalAddress}/${settings.namespace}, history ${redact(url)}`);

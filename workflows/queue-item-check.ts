@@ -2,7 +2,7 @@
 import { isDomain } from '../policy/domains';
 import { TASK_ID_PATTERN } from '../policy/task-id';
 import type { ResolvedTask } from '../policy/task-schema';
-import type { QueueItemInput } from './queue-messages';
+import type { QueueItemInput, StoredTaskRef } from './queue-messages';
 
 function isText(value: unknown): value is string {
   return typeof value === 'string' && value.trim() !== '';
@@ -35,4 +35,15 @@ export function checkQueueItem(item: unknown): string | null {
   if (!t.build || typeof t.build !== 'object' || !Array.isArray(t.build.flags) || typeof t.build.output !== 'string') return 'task.build: must have flags and output';
   if (!t.test || typeof t.test !== 'object' || !Array.isArray(t.test.command) || t.test.command.length === 0) return 'task.test.command: must be a non-empty list';
   return checkPriority(priority, 'priority') ?? checkPriority(t.priority, 'task.priority');
+}
+
+/** Why a stored item (a body the client stored first) cannot enter the queue, or null. */
+export function checkStoredItem(item: unknown): string | null {
+  const { stored, priority } = item as { stored?: Partial<StoredTaskRef>; priority?: unknown };
+  if (!stored || typeof stored !== 'object') return 'stored: missing';
+  if (typeof stored.taskId !== 'string' || !TASK_ID_PATTERN.test(stored.taskId)) return `stored.taskId: must be lower-case letters, digits, . _ - (got ${JSON.stringify(stored.taskId)})`;
+  if (typeof stored.bodyId !== 'string' || !/^[0-9a-f]{16}$/.test(stored.bodyId)) return `stored.bodyId: must be 16 hex digits (got ${JSON.stringify(stored.bodyId)})`;
+  if (stored.language !== 'cuda' && stored.language !== 'cpp') return `stored.language: must be cuda or cpp (got ${JSON.stringify(stored.language)})`;
+  if (typeof stored.domain !== 'string' || !isDomain(stored.domain)) return `stored.domain: unknown domain ${JSON.stringify(stored.domain)}`;
+  return checkPriority(priority, 'priority') ?? checkPriority(stored.filePriority, 'stored.filePriority');
 }

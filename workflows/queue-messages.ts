@@ -8,6 +8,7 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { KisystemConfig } from '../policy/config-schema';
 import type { ResolvedTask } from '../policy/task-schema';
 import type { TaskQueues } from './messages';
+import type { QueueCarryV2, QueueConfigInfo, StoredQueueItem } from './queue-v2-messages';
 
 /** The queue workflow of a named queue. */
 export function queueWorkflowId(name: string): string {
@@ -15,6 +16,11 @@ export function queueWorkflowId(name: string): string {
 }
 
 export const QUEUE_NAME_PATTERN = /^[a-z0-9][a-z0-9_.-]{0,63}$/;
+/**
+ * Most tasks a v2 queue holds pending: continue-as-new carries about 85 bytes a pending task and a
+ * payload may not pass 2 MB (10,000 pending: about 830 KB, measured by scripts/load-queue-10k.ts).
+ */
+export const MAX_PENDING = 20_000;
 /** Most tasks one `addTasks` update may carry. */
 export const MAX_ADD_BATCH = 500;
 
@@ -154,8 +160,12 @@ export interface QueueWorkflowInput {
   recentResults?: number;
   /** Override of `config.queue.ordering`: `fifo` starts tasks in arrival order (for comparisons). */
   ordering?: QueueOrdering;
-  /** Set by continue-as-new only. */
-  carry?: QueueCarry;
+  /** Set by continue-as-new only (a v1 carry holds task bodies; a v2 run stores them and drops them). */
+  carry?: QueueCarry | QueueCarryV2;
+  /** v2: continue as new past this history size in bytes (default 2 MiB; tests use less). */
+  maxHistoryBytes?: number;
+  /** Which config `config` is (set by the client; `queue show` prints it). */
+  configInfo?: QueueConfigInfo;
 }
 
 export interface QueueOrderEntry {
@@ -184,6 +194,12 @@ export interface QueueStateView {
   recent: FinishedTask[];
   counters: QueueCounters;
   historyLength: number;
+  /** v2: every pending task (`order` may be cut to the query's limit). */
+  pendingCount?: number;
+  /** v2: the history's size in bytes. */
+  historySize?: number;
+  /** v2: which config the queue uses. */
+  config?: QueueConfigInfo | null;
 }
 
 /** Sent by a task workflow started by the queue when it ends, whatever the way. */
@@ -194,7 +210,7 @@ export interface TaskFinishedNotice {
   message: string;
 }
 
-export const addTasksUpdate = defineUpdate<AddOutcome[], [QueueItemInput[]]>('addTasks');
+export const addTasksUpdate = defineUpdate<AddOutcome[], [(QueueItemInput | StoredQueueItem)[]]>('addTasks');
 /** Cancels a pending task (by key or task id); a running one is refused: cancel its workflow, the queue hears of it. */
 export const cancelTaskUpdate = defineUpdate<PendingTask, [string]>('cancelTask');
 export const reprioritizeUpdate = defineUpdate<PendingTask, [string, number]>('reprioritize');
@@ -203,3 +219,6 @@ export const pauseUpdate = defineUpdate<boolean, []>('pause');
 export const resumeUpdate = defineUpdate<boolean, []>('resume');
 export const queueStateQuery = defineQuery<QueueStateView>('queueState');
 export const taskFinishedSignal = defineSignal<[TaskFinishedNotice]>('taskFinished');
+
+// Queue v2 (issue 13): its messages live in queue-v2-messages.ts; re-exported here for one import place.
+export * from './queue-v2-messages';

@@ -1,420 +1,184 @@
 /**
- * The cost-aware queue (guide section 5, issue 5): one durable workflow per named queue
+ * The cost-aware queue (guide section 5, issues 5 and 13): one durable workflow per named queue
  * (`kisystem-queue-<name>`). It holds the pending tasks in priority_eff order (priority_score / ETA,
  * `orderQueue`; arrival order when config `queue.ordering` is `fifo`), starts each as a child task
  * workflow while fewer than `max_running` run, and starts the next as soon as one ends. Models:
- * samples-typescript `batch-sliding-window` and `safe-message-handlers`.
+ * samples-typescript `batch-sliding-window` and `safe-message-handlers` (the state is `QueueState`).
  *
- * - Children are started with ParentClosePolicy.ABANDON, so they survive the queue's continue-as-new;
- *   each tells the queue's LATEST run how it ended (`taskFinishedSignal`, sent by taskWorkflow when
- *   `notifyQueue` is set). Within one run the queue also watches the child's result, which covers a
- *   child that is terminated (it cannot signal); a notice that arrives twice counts once.
- * - Cancelling a running task is refused by `cancelTask`: cancel its workflow (`kisystem cancel <id>`)
- *   and it reports 'cancelled' to the queue itself.
- * - Before the history passes `max_history_events` (or when the server suggests it) the queue writes
- *   its record, waits for every update handler to finish and continues as new with its whole state.
- * - priority_score and the start model / ETA come from an activity (Meta-Supervisor snapshot, real
- *   durations), refreshed every `priority_refresh_seconds`; the ETA itself is `estimateEta`.
+ * - v2 (issue 13): task bodies live in Postgres (`queue_task_bodies`); the queue carries keys and the
+ *   order's inputs only, and a child loads its body itself (`queuedTaskWorkflow`). Queues recorded
+ *   before are replayed by the frozen v1 code (`patched(QUEUE_V2)`); at their next continue-as-new the
+ *   carried bodies are stored and the queue goes on as v2.
+ * - Children are started with ParentClosePolicy.ABANDON and tell the queue's latest run how they ended;
+ *   within one run the queue watches their results too, and every refresh asks the server about the
+ *   children it thinks are running, so a child that ended unseen (terminated while the queue continued
+ *   as new) frees its slot.
+ * - `reloadConfig` makes the queue use a config the client loaded and validated (`queue show` prints
+ *   its hash and when it was loaded).
  */
-import {
-  allHandlersFinished,
-  condition,
-  continueAsNew,
-  isCancellation,
-  ParentClosePolicy,
-  patched,
-  proxyActivities,
-  setCurrentDetails,
-  setHandler,
-  startChild,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, isCancellation, ParentClosePolicy, patched, proxyActivities, startChild, workflowInfo } from '@temporalio/workflow';
 import type { QueueActivities } from '../activities/queue';
-import { taskComplexityText } from '../policy/complexity';
-import { estimateEta } from '../policy/eta';
-import { fifoOrder, orderQueue, priorityEff, priorityScoreFor } from '../policy/queue-order';
-import type { ResolvedTask } from '../policy/task-schema';
-import type { TaskWorkflowInput } from './messages';
-import {
-  addTasksUpdate,
-  cancelTaskUpdate,
-  MAX_ADD_BATCH,
-  pauseUpdate,
-  queueStateQuery,
-  reprioritizeUpdate,
-  resumeUpdate,
-  taskFinishedSignal,
-  type AddOutcome,
-  type FinishedTask,
-  type PendingTask,
-  type QueueCarry,
-  type QueueEstimate,
-  type QueueItemInput,
-  type QueueStateView,
-  type QueueTaskRow,
-  type QueueWorkflowInput,
-  type RunningTask,
-  type TaskFinishedNotice,
-} from './queue-messages';
+import type { QueueStoreActivities } from '../activities/queue-store';
+import { installQueueHandlers } from './queue-handlers';
+import { legacyQueueWorkflow } from './queue-legacy';
+import type { QueueCarry, QueueCarryV2, QueueWorkflowInput, RunningTask } from './queue-messages';
+import { QueueState, type RankedPending } from './queue-state';
+import { queuedTaskWorkflow } from './queue-task-child';
 import { DOMAIN, TASK_ID } from './search-attributes';
-import { checkPriority, checkQueueItem } from './queue-item-check';
-import { taskWorkflow } from './task-workflow';
 
-/** Patch id (workflow versioning): the next task starts before the queue writes its record. */
-const STARTS_BEFORE_RECORD = 'queue-starts-before-record';
+/** Patch id: queues recorded before issue 13 (task bodies in the history) replay on the v1 code. */
+const QUEUE_V2 = 'queue-v2-postgres';
 
-/** Tasks per queueEstimates call (keeps payloads small). */
-const ESTIMATE_CHUNK = 100;
+/**
+ * A run continues as new before its history passes this many bytes (the server only suggests it much
+ * later; `queue show`'s history fetch and the replay of a run stay small). Tests pass a smaller one.
+ */
+const MAX_HISTORY_BYTES = 2 * 1024 * 1024;
+/** queue_tasks rows per write (a backlog added in batches of 500 would otherwise pile up into one large payload). */
+const FLUSH_CHUNK = 500;
 
-function newCarry(epoch: string): QueueCarry {
-  return {
-    epoch,
-    seq: 0,
-    paused: false,
-    pending: [],
-    running: [],
-    recent: [],
-    counters: { added: 0, refused: 0, started: 0, finished: 0, succeeded: 0, failed: 0, cancelled: 0, continuedAsNew: 0 },
-    outbox: [],
-    lastRefreshAt: null,
-  };
+const acts = proxyActivities<QueueStoreActivities & Pick<QueueActivities, 'recordQueueEvents'>>({
+  startToCloseTimeout: '2 minutes',
+  retry: { maximumAttempts: 5, initialInterval: '1 second', maximumInterval: '20 seconds', nonRetryableErrorTypes: ['UnknownDomain', 'QueuedTaskMissing'] },
+});
+
+function rethrowCancellation(error: unknown): void {
+  if (isCancellation(error)) throw error;
+}
+
+/** A v1 run handed its state: everything but the pending tasks' bodies carries over as is. */
+function fromV1Carry(input: QueueWorkflowInput, carry: QueueCarry): QueueState {
+  const s = new QueueState(input, carry.epoch);
+  Object.assign(s, { seq: carry.seq, paused: carry.paused, running: carry.running, recent: carry.recent, counters: carry.counters, outbox: carry.outbox });
+  return s;
+}
+
+/**
+ * The v1 pending tasks: their bodies go to Postgres, the queue keeps refs. Runs after the handlers are
+ * set (queries answer meanwhile); their task ids are reserved so that an add cannot take them twice.
+ */
+async function storeV1Pending(s: QueueState, carry: QueueCarry): Promise<void> {
+  for (const p of carry.pending) s.reserved.add(p.task.id);
+  try {
+    for (let i = 0; i < carry.pending.length; i += 50) {
+      const chunk = carry.pending.slice(i, i + 50);
+      const ids = await acts.storeQueueTasks(chunk.map((p) => p.task));
+      chunk.forEach((p, j) => {
+        s.pending.push({ key: p.key, seq: p.seq, taskId: p.task.id, bodyId: ids[j]!, domain: p.task.domain, model: p.model, ownPriority: p.ownPriority, filePriority: p.task.priority ?? null, addedAt: p.addedAt });
+      });
+    }
+  } finally {
+    for (const p of carry.pending) s.reserved.delete(p.task.id);
+  }
 }
 
 export async function queueWorkflow(input: QueueWorkflowInput): Promise<void> {
+  if (!patched(QUEUE_V2)) return legacyQueueWorkflow(input);
   const info = workflowInfo();
-  const settings = input.config.queue;
-  const maxRunning = input.maxRunning ?? settings.max_running;
-  const maxHistory = input.maxHistoryEvents ?? settings.max_history_events;
-  const refreshMs = (input.priorityRefreshSeconds ?? settings.priority_refresh_seconds) * 1000;
-  const recentLimit = input.recentResults ?? settings.recent_results;
-  // Configs frozen into queues started before `ordering` existed have no such key: cost-aware.
-  const ordering = input.ordering ?? settings.ordering ?? 'cost-aware';
-  const inOrder = <T extends PendingTask>(pending: readonly T[]): T[] => (ordering === 'fifo' ? fifoOrder(pending) : orderQueue(pending));
-  const s: QueueCarry = input.carry ?? newCarry(info.runId.slice(0, 8));
-
-  const acts = proxyActivities<QueueActivities>({
-    startToCloseTimeout: '2 minutes',
-    retry: { maximumAttempts: 5, initialInterval: '1 second', maximumInterval: '20 seconds' },
-  });
-
-  let wake = false;
-  /** Task ids being added by an update in flight (their estimates are on the way). */
-  const reserved = new Set<string>();
-
-  const row = (t: { key: string; taskId: string; priorityScore: number; etaSeconds: number; addedAt: string }, rest: Pick<QueueTaskRow, 'workflowId' | 'startedAt' | 'finishedAt' | 'status'>): void => {
-    s.outbox.push({ queue: input.name, key: t.key, taskId: t.taskId, priorityScore: t.priorityScore, etaSeconds: t.etaSeconds, addedAt: t.addedAt, ...rest });
-  };
-
-  const findPending = (keyOrId: string) => s.pending.find((p) => p.key === keyOrId) ?? s.pending.find((p) => p.task.id === keyOrId);
-  const findRunning = (keyOrId: string) => s.running.find((r) => r.key === keyOrId) ?? s.running.find((r) => r.taskId === keyOrId);
-
-  const remember = (f: FinishedTask) => {
-    s.recent.unshift(f);
-    if (s.recent.length > recentLimit) s.recent.length = recentLimit;
-    s.counters.finished++;
-    if (f.status === 'succeeded') s.counters.succeeded++;
-    else if (f.status === 'cancelled') s.counters.cancelled++;
-    else s.counters.failed++;
-  };
-
-  function finish(notice: TaskFinishedNotice): void {
-    const i = s.running.findIndex((r) => r.key === notice.key);
-    if (i < 0) return; // already counted (the signal and the child's result both report), or not ours
-    const [r] = s.running.splice(i, 1) as [RunningTask];
-    const finishedAt = new Date();
-    remember({
-      key: r.key,
-      taskId: r.taskId,
-      workflowId: r.workflowId,
-      status: notice.status,
-      message: notice.message,
-      addedAt: r.addedAt,
-      startedAt: r.startedAt,
-      finishedAt: finishedAt.toISOString(),
-      etaSeconds: r.etaSeconds,
-      durationSeconds: (finishedAt.getTime() - Date.parse(r.startedAt)) / 1000,
-    });
-    row(r, { workflowId: r.workflowId, startedAt: r.startedAt, finishedAt: finishedAt.toISOString(), status: notice.status });
-    wake = true;
-  }
-
-  /** Applies fresh estimates to a pending task (its own priority, when given, stays). */
-  function apply(p: Pick<PendingTask, 'task' | 'ownPriority'>, est: QueueEstimate) {
-    const own = p.ownPriority ?? p.task.priority;
-    const priority = priorityScoreFor({ priority: own ?? undefined }, est.domainPriority);
-    const eta = estimateEta(est.startModel, p.task.domain, input.config.eta, est.durationsSeconds);
-    return { priorityScore: priority.score, prioritySource: priority.source, model: est.startModel, etaSeconds: eta.seconds, etaSource: eta.source, etaReason: eta.reason };
-  }
-
-  async function estimates(tasks: { key: string; task: ResolvedTask }[]): Promise<Map<string, QueueEstimate>> {
-    const out = new Map<string, QueueEstimate>();
-    for (let i = 0; i < tasks.length; i += ESTIMATE_CHUNK) {
-      const chunk = tasks.slice(i, i + ESTIMATE_CHUNK);
-      const answer = await acts.queueEstimates.executeWithOptions({ summary: `estimates for ${chunk.length} task(s)` }, [
-        {
-          config: input.config,
-          tasks: chunk.map(({ key, task }) => ({ key, taskId: task.id, domain: task.domain, language: task.language, text: taskComplexityText(task) })),
-        },
-      ]);
-      for (const e of answer) out.set(e.key, e);
-    }
-    return out;
-  }
-
-  setHandler(queueStateQuery, (): QueueStateView => view());
-
-  setHandler(taskFinishedSignal, (notice) => finish(notice));
-
-  setHandler(
-    addTasksUpdate,
-    async (items) => {
-      const outcomes: AddOutcome[] = [];
-      const accepted: { index: number; key: string; seq: number; item: QueueItemInput }[] = [];
-      const taken = new Set<string>([...s.pending.map((p) => p.task.id), ...s.running.map((r) => r.taskId), ...reserved]);
-      items.forEach((item, index) => {
-        const taskId = typeof item?.task?.id === 'string' ? item.task.id : null;
-        let reason = checkQueueItem(item);
-        if (!reason && taken.has(taskId!)) reason = `task ${taskId} is already in queue ${input.name} (pending or running)`;
-        if (reason) {
-          s.counters.refused++;
-          outcomes.push({ index, taskId, accepted: false, reason });
-          return;
-        }
-        taken.add(taskId!);
-        const seq = ++s.seq;
-        const key = `${taskId}-${seq}`;
-        accepted.push({ index, key, seq, item });
-        outcomes.push({ index, taskId, accepted: true, key });
-      });
-      if (accepted.length === 0) return outcomes;
-      for (const a of accepted) reserved.add(a.item.task.id);
-      try {
-        const est = await estimates(accepted.map((a) => ({ key: a.key, task: a.item.task })));
-        const addedAt = new Date().toISOString();
-        for (const a of accepted) {
-          const e = est.get(a.key);
-          if (!e) throw new Error(`no estimate for ${a.key}`);
-          const ownPriority = a.item.priority ?? null;
-          const p: PendingTask = { key: a.key, seq: a.seq, task: a.item.task, ownPriority, addedAt, ...apply({ task: a.item.task, ownPriority }, e) };
-          s.pending.push(p);
-          s.counters.added++;
-          row({ ...p, taskId: p.task.id }, { workflowId: null, startedAt: null, finishedAt: null, status: 'pending' });
-        }
-      } finally {
-        for (const a of accepted) reserved.delete(a.item.task.id);
-      }
-      wake = true;
-      return outcomes;
-    },
-    {
-      validator: (items) => {
-        if (!Array.isArray(items)) throw new Error('addTasks takes a list of { task, priority? }');
-        if (items.length === 0) throw new Error('addTasks: the list is empty');
-        if (items.length > MAX_ADD_BATCH) throw new Error(`addTasks: at most ${MAX_ADD_BATCH} tasks per update (got ${items.length})`);
-      },
-    },
-  );
-
-  setHandler(
-    cancelTaskUpdate,
-    (keyOrId) => {
-      const p = findPending(keyOrId)!;
-      s.pending.splice(s.pending.indexOf(p), 1);
-      const now = new Date().toISOString();
-      remember({ key: p.key, taskId: p.task.id, workflowId: null, status: 'cancelled', message: 'cancelled while pending', addedAt: p.addedAt, startedAt: null, finishedAt: now, etaSeconds: p.etaSeconds, durationSeconds: null });
-      row({ ...p, taskId: p.task.id }, { workflowId: null, startedAt: null, finishedAt: now, status: 'cancelled' });
-      wake = true;
-      return p;
-    },
-    {
-      validator: (keyOrId) => {
-        if (typeof keyOrId !== 'string' || keyOrId === '') throw new Error('cancelTask takes a task key or task id');
-        if (findPending(keyOrId)) return;
-        const r = findRunning(keyOrId);
-        if (r) throw new Error(`task ${r.key} is running as workflow ${r.workflowId}: cancel that workflow (kisystem cancel ${r.workflowId}); the queue hears of it`);
-        throw new Error(`no pending task ${keyOrId} in queue ${input.name}`);
-      },
-    },
-  );
-
-  setHandler(
-    reprioritizeUpdate,
-    (keyOrId, priority) => {
-      const p = findPending(keyOrId)!;
-      p.ownPriority = priority;
-      p.priorityScore = priority;
-      p.prioritySource = 'task';
-      row({ ...p, taskId: p.task.id }, { workflowId: null, startedAt: null, finishedAt: null, status: 'pending' });
-      wake = true;
-      return p;
-    },
-    {
-      validator: (keyOrId, priority) => {
-        if (typeof keyOrId !== 'string' || !findPending(keyOrId)) {
-          const r = typeof keyOrId === 'string' ? findRunning(keyOrId) : undefined;
-          throw new Error(r ? `task ${r.key} is already running` : `no pending task ${String(keyOrId)} in queue ${input.name}`);
-        }
-        const problem = checkPriority(priority, 'priority') ?? (priority === undefined || priority === null ? 'priority: missing' : null);
-        if (problem) throw new Error(problem);
-      },
-    },
-  );
-
-  setHandler(pauseUpdate, () => {
-    s.paused = true;
-    wake = true;
-    return s.paused;
-  });
-  setHandler(resumeUpdate, () => {
-    s.paused = false;
-    wake = true;
-    return s.paused;
-  });
-
-  function view(): QueueStateView {
-    const now = Date.now();
-    return {
-      name: input.name,
-      paused: s.paused,
-      maxRunning,
-      ordering,
-      order: inOrder(s.pending).map((p, i) => ({
-        position: i + 1,
-        key: p.key,
-        taskId: p.task.id,
-        domain: p.task.domain,
-        model: p.model,
-        priorityScore: p.priorityScore,
-        prioritySource: p.prioritySource,
-        etaSeconds: p.etaSeconds,
-        etaSource: p.etaSource,
-        etaReason: p.etaReason,
-        priorityEff: priorityEff(p),
-        addedAt: p.addedAt,
-      })),
-      running: s.running.map((r) => ({ ...r, elapsedSeconds: Math.max(0, (now - Date.parse(r.startedAt)) / 1000) })),
-      recent: s.recent,
-      counters: s.counters,
-      historyLength: workflowInfo().historyLength,
-    };
-  }
-
-  function publish(): void {
-    const v = view();
-    const lines = [
-      `**Queue ${input.name}**${v.paused ? ' · **paused**' : ''}${ordering === 'fifo' ? ' · FIFO order' : ''} · ${v.running.length}/${maxRunning} running · ${v.order.length} pending · ` +
-        `${v.counters.finished} finished (${v.counters.succeeded} succeeded, ${v.counters.failed} failed, ${v.counters.cancelled} cancelled)`,
-      '',
-    ];
-    if (v.running.length) {
-      lines.push('| running | workflow | model | ETA (s) |', '|---|---|---|---|');
-      for (const r of v.running) lines.push(`| ${r.key} | ${r.workflowId} | ${r.model} | ${Math.round(r.etaSeconds)} |`);
-      lines.push('');
-    }
-    if (v.order.length) {
-      lines.push('| # | task | domain | model | priority | ETA (s) | priority_eff |', '|---|---|---|---|---|---|---|');
-      for (const o of v.order.slice(0, 25)) {
-        lines.push(`| ${o.position} | ${o.key} | ${o.domain} | ${o.model} | ${o.priorityScore.toFixed(1)} (${o.prioritySource}) | ${Math.round(o.etaSeconds)} (${o.etaSource}) | ${o.priorityEff.toFixed(4)} |`);
-      }
-      if (v.order.length > 25) lines.push(`| ... | ${v.order.length - 25} more | | | | | |`);
-      lines.push('');
-    }
-    if (v.recent.length) lines.push(`Recent: ${v.recent.slice(0, 10).map((f) => `${f.key} ${f.status}`).join(', ')}`);
-    setCurrentDetails(lines.join('\n'));
-  }
+  const carry = input.carry;
+  const v1Carry = carry && (carry as QueueCarryV2).version !== 2 ? (carry as QueueCarry) : null;
+  const s = !carry ? new QueueState(input, info.runId.slice(0, 8)) : v1Carry ? fromV1Carry(input, v1Carry) : QueueState.fromCarry(input, carry as QueueCarryV2);
+  installQueueHandlers(s, acts);
+  if (v1Carry) await storeV1Pending(s, v1Carry);
 
   const shouldContinueAsNew = () => {
     const i = workflowInfo();
-    return i.continueAsNewSuggested || i.historyLength > maxHistory;
+    return i.continueAsNewSuggested || i.historyLength > s.maxHistoryEvents || i.historySize > (s.input.maxHistoryBytes ?? MAX_HISTORY_BYTES);
   };
 
   /** Set while the database is away: the loop then waits for the next event instead of retrying at once. */
   let flushFailed = false;
   async function flush(): Promise<void> {
     if (s.outbox.length === 0) return;
-    const batch = s.outbox.slice();
+    const batch = s.outbox.slice(0, FLUSH_CHUNK);
     try {
       await acts.recordQueueEvents.executeWithOptions({ summary: `record ${batch.length} queue event(s)` }, [batch]);
       s.outbox.splice(0, batch.length);
       flushFailed = false;
-    } catch {
-      flushFailed = true;
-      // The database is away: the rows stay in the outbox (and travel with continue-as-new).
+    } catch (error) {
+      rethrowCancellation(error);
+      flushFailed = true; // the database is away: the rows stay in the outbox (and travel with continue-as-new)
     }
   }
 
+  /** Frees the slots of children that ended unseen, then fresh P(domain) and durations for the pending tasks. */
   async function refresh(): Promise<void> {
     s.lastRefreshAt = new Date().toISOString();
-    if (s.pending.length === 0) return;
     try {
-      const est = await estimates(s.pending.map((p) => ({ key: p.key, task: p.task })));
-      for (const p of s.pending) {
-        const e = est.get(p.key);
-        if (e) Object.assign(p, apply(p, e));
+      if (s.running.length > 0) {
+        const standings = await acts.describeQueueChildren(s.running.map((r) => r.workflowId));
+        for (const c of standings) {
+          const r = s.running.find((x) => x.workflowId === c.workflowId);
+          if (r && !c.running) s.finish({ key: r.key, workflowId: r.workflowId, status: c.status ?? 'failed', message: c.message ?? 'ended' });
+        }
       }
-    } catch {
-      // Keep the estimates the tasks have; the next refresh tries again.
+      if (s.pending.length > 0) {
+        const domains = [...new Set(s.pending.map((p) => p.domain))];
+        const pairs = [...new Map(s.pending.map((p) => [`${p.model}|${p.domain}`, [p.model, p.domain] as [string, string]])).values()];
+        const fresh = await acts.queueRefresh({ config: s.config, domains, pairs });
+        s.learn(fresh.domainPriority, fresh.durations);
+      }
+    } catch (error) {
+      rethrowCancellation(error); // anything else: keep what the queue has; the next refresh tries again
     }
   }
 
-  async function start(p: PendingTask): Promise<void> {
-    const workflowId = `${p.task.id}-q-${input.name}-${s.epoch}-${p.seq}`;
+  async function start(p: RankedPending): Promise<void> {
+    const workflowId = `${p.taskId}-q-${s.input.name}-${s.epoch}-${p.seq}`;
     const startedAt = new Date().toISOString();
-    const r: RunningTask = { key: p.key, taskId: p.task.id, workflowId, model: p.model, priorityScore: p.priorityScore, etaSeconds: p.etaSeconds, addedAt: p.addedAt, startedAt };
+    const r: RunningTask = { key: p.key, taskId: p.taskId, workflowId, model: p.model, priorityScore: p.priorityScore, etaSeconds: p.etaSeconds, addedAt: p.addedAt, startedAt };
     // In `running` before the start completes, so that a notice can never miss it.
     s.running.push(r);
     s.counters.started++;
-    row(r, { workflowId, startedAt, finishedAt: null, status: 'running' });
-    const args: TaskWorkflowInput = { task: p.task, config: input.config, queues: input.queues, notifyQueue: { workflowId: info.workflowId, key: p.key } };
+    s.row(r, r.priorityScore, r.etaSeconds, { workflowId, startedAt, finishedAt: null, status: 'running' });
     try {
-      const child = await startChild(taskWorkflow, {
+      const child = await startChild(queuedTaskWorkflow, {
         workflowId,
         taskQueue: info.taskQueue,
-        args: [args],
+        args: [{ bodyId: p.bodyId, config: s.config, queues: s.input.queues, notifyQueue: { workflowId: info.workflowId, key: p.key } }],
         parentClosePolicy: ParentClosePolicy.ABANDON,
         typedSearchAttributes: [
-          { key: TASK_ID, value: p.task.id },
-          { key: DOMAIN, value: p.task.domain },
+          { key: TASK_ID, value: p.taskId },
+          { key: DOMAIN, value: p.domain },
         ],
       });
-      // Within this run the child's result also reports (covers a terminated child, which cannot signal).
       child.result().then(
-        (res) => finish({ key: p.key, workflowId, status: res.status, message: res.message }),
-        (error) => finish({ key: p.key, workflowId, status: isCancellation(error) ? 'cancelled' : 'failed', message: error instanceof Error ? error.message : String(error) }),
+        (res) => s.finish({ key: p.key, workflowId, status: res.status, message: res.message }),
+        (error) => s.finish({ key: p.key, workflowId, status: isCancellation(error) ? 'cancelled' : 'failed', message: error instanceof Error ? error.message : String(error) }),
       );
     } catch (error) {
-      finish({ key: p.key, workflowId, status: 'failed', message: `could not start: ${error instanceof Error ? error.message : String(error)}` });
+      rethrowCancellation(error);
+      s.finish({ key: p.key, workflowId, status: 'failed', message: `could not start: ${error instanceof Error ? error.message : String(error)}` });
     }
   }
 
-  // Queues started before this change wrote the record first; they keep that order on replay.
-  const startsFirst = patched(STARTS_BEFORE_RECORD);
   for (;;) {
     // Cleared before the awaits below: a signal or update that lands during them wakes the next wait at once.
-    if (startsFirst) wake = false;
-    else await flush();
+    s.wake = false;
     if (shouldContinueAsNew()) break;
-    if (s.lastRefreshAt === null || Date.now() - Date.parse(s.lastRefreshAt) >= refreshMs) await refresh();
-    while (!s.paused && s.running.length < maxRunning && s.pending.length > 0 && !shouldContinueAsNew()) {
-      const next = inOrder(s.pending)[0]!;
-      s.pending.splice(s.pending.indexOf(next), 1);
+    if (s.lastRefreshAt === null || Date.now() - Date.parse(s.lastRefreshAt) >= s.refreshMs) await refresh();
+    while (!s.paused && s.running.length < s.maxRunning && s.pending.length > 0 && !shouldContinueAsNew()) {
+      const next = s.ordered()[0]!;
+      s.removePending(s.pending.find((p) => p.key === next.key)!);
       await start(next);
     }
     // The record is written after the starts: a free slot never waits for the database.
-    if (startsFirst) await flush();
-    publish();
+    await flush();
+    s.publish();
     if (s.outbox.length > 0 && !flushFailed) continue;
-    if (!startsFirst) wake = false;
-    const untilRefresh = Math.max(1000, refreshMs - (Date.now() - Date.parse(s.lastRefreshAt!)));
-    const ready = () => wake || (s.outbox.length > 0 && !flushFailed) || shouldContinueAsNew();
-    if (s.pending.length > 0) await condition(ready, untilRefresh);
+    const untilRefresh = Math.max(1000, s.refreshMs - (Date.now() - Date.parse(s.lastRefreshAt!)));
+    const ready = () => s.wake || (s.outbox.length > 0 && !flushFailed) || shouldContinueAsNew();
+    if (s.pending.length > 0 || s.running.length > 0) await condition(ready, untilRefresh);
     else await condition(ready);
   }
 
-  // Continue-as-new: write the record, let every update finish, carry the whole state.
-  await flush();
+  // Continue-as-new: refuse new adds (else a steady stream of them would keep this run open), write the
+  // record, let every update finish, carry keys and the order's inputs.
+  s.draining = true;
+  do await flush();
+  while (s.outbox.length > 0 && !flushFailed);
   await condition(allHandlersFinished);
   s.counters.continuedAsNew++;
-  publish();
-  await continueAsNew<typeof queueWorkflow>({ ...input, carry: s });
+  s.publish();
+  await continueAsNew<typeof queueWorkflow>({ ...input, config: s.config, configInfo: s.configInfo ?? undefined, carry: s.toCarry() });
 }

@@ -108,6 +108,9 @@ export class RunRecorder {
         firstErrorLine: c?.firstErrorLine ?? null,
         hint: c?.hint ?? null,
         decision: decision ? decisionText(decision) : null,
+        // Statistics read these columns, never the text.
+        decisionKind: decision?.kind ?? null,
+        decisionRule: decision?.rule ?? null,
         llmMs: run.llmMs,
         buildMs: run.buildMs,
         testMs: run.testMs,

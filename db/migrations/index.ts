@@ -9,6 +9,8 @@ import * as queueTasks from './2026-11-28T0300-queue-tasks';
 import * as profiles from './2026-11-28T0400-profiles';
 import * as runSandbox from './2026-11-29T1000-run-sandbox';
 import * as modelPhaseLearning from './2026-11-29T1100-model-phase-learning';
+import * as decisionColumns from './2026-11-29T1300-decision-columns';
+import * as queueTaskBodies from './2026-11-29T1300-queue-task-bodies';
 
 export const migrationProvider: MigrationProvider = {
   async getMigrations(): Promise<Record<string, Migration>> {
@@ -19,6 +21,8 @@ export const migrationProvider: MigrationProvider = {
       '2026-11-28T0400-profiles': profiles,
       '2026-11-29T1000-run-sandbox': runSandbox,
       '2026-11-29T1100-model-phase-learning': modelPhaseLearning,
+      '2026-11-29T1300-decision-columns': decisionColumns,
+      '2026-11-29T1300-queue-task-bodies': queueTaskBodies,
     };
   },
 };

@@ -9,6 +9,7 @@
  * complexity and a Meta-Supervisor snapshot), so that the model the queue estimates the ETA for is the
  * model the task workflow then runs with.
  */
+import { memoryQueueStore } from './queue-memory-store';
 import { Context } from '@temporalio/activity';
 import type { QueueEstimatesInput } from '../../activities/queue';
 import type { MetaSnapshot, MetaSnapshotInput, RecordStartDecisionInput } from '../../activities/meta';
@@ -40,6 +41,8 @@ export interface StandInOptions {
   history?: (taskId: string) => number[];
   /** Called with one line per activity event (for invocation counts that survive a killed worker). */
   log?: (line: string) => void;
+  /** Where the v2 queue's task bodies are kept too (workers in several processes share them); default memory only. */
+  bodyDir?: string;
 }
 
 const NO_SNAPSHOT: MetaSnapshot = { takenAt: '2026-11-28T00:00:00.000Z', bias: null, priority: null, earlierFailures: 0, lastErrorType: null };
@@ -151,5 +154,6 @@ export function createStandInActivities(options: StandInOptions) {
     },
   };
 
-  return { activities, counts };
+  const store = memoryQueueStore(activities.queueEstimates, options.bodyDir);
+  return { activities: { ...activities, ...store.activities }, counts, storeCounts: store.counts };
 }

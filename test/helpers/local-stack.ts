@@ -4,7 +4,7 @@
  * processes on unique queues. Everything it starts, it stops.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -142,6 +142,7 @@ export async function startLocalStack(scripts: LoadedScript[], configPath = join
       await server.stop();
       await db.destroy();
       await dropDatabase(databaseUrl);
+      rmSync(dataDir, { recursive: true, force: true }); // issue 13: no /tmp/kisystem-it-* left behind
     },
   };
   return stack;

@@ -3,14 +3,17 @@
  * server; both workers run as processes; the scripted model server answers over HTTP; g++ builds
  * and the harnesses test; every run lands in a real Postgres database once.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runsOfWorkflow } from '../../db/runs-repository';
 import { PROJECT_ROOT } from '../../runtime/settings';
 import { loadModelScripts } from '../../scripted-model-server/scripts';
 import { cudaHost } from '../helpers/cuda-host';
 import { startLocalStack, type LocalStack } from '../helpers/local-stack';
+import { removeTempDirs, tempDir } from '../helpers/temp-dirs';
+
+// issue 13: the folders this file makes go with it.
+afterAll(removeTempDirs);
 
 jest.setTimeout(400_000);
 
@@ -80,7 +83,7 @@ describe('kisystem end to end (C++ examples)', () => {
   });
 
   it('refuses a malformed task file naming the file and the field, and still submits the good one', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'kisystem-bad-task-'));
+    const dir = tempDir('kisystem-bad-task-');
     const bad = join(dir, 'bad.yaml');
     writeFileSync(bad, 'id: Bad Id\ntitle: x\nlanguage: fortran\ngoal: y\nsolution_file: ../x.cpp\nharness: { files: [h.cpp] }\n');
     const good = join(PROJECT_ROOT, 'examples/bounded-queue/task.yaml');
@@ -118,7 +121,7 @@ describe('kisystem end to end (C++ examples)', () => {
   });
 
   it('hands the manual fallback to a person through `kisystem resolve`', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'kisystem-manual-'));
+    const dir = tempDir('kisystem-manual-');
     const config = join(dir, 'config.json');
     writeFileSync(config, JSON.stringify({ stoploss_per_model: 1, routing: { 'C++/System': ['qwen2.5:32b'] } }));
     const scriptDir = join(dir, 'task');

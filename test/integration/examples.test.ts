@@ -3,8 +3,7 @@
  * harness, resource limits), must end as its expected-outcomes.txt says. The CUDA examples need
  * nvcc and an NVIDIA GPU: without them they are skipped, and the skip is printed.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createHostActivities } from '../../activities/build-test';
@@ -18,23 +17,32 @@ import { loadTask } from '../../runtime/load-task';
 import { PROJECT_ROOT } from '../../runtime/settings';
 import { exampleTaskFiles } from '../../client/demo';
 import { cudaHost } from '../helpers/cuda-host';
+import { removeTempDirs, tempDir } from '../helpers/temp-dirs';
+
+// issue 13: the folders this file makes go with it.
+afterAll(removeTempDirs);
 
 jest.setTimeout(300_000);
 
-type Expected = 'pass' | 'fail' | 'cuda-error' | 'build-error' | 'fail-or-crash';
+const KNOWN = ['pass', 'fail', 'cuda-error', 'build-error', 'fail-or-crash'] as const;
+type Expected = (typeof KNOWN)[number];
 
 function expectations(taskFile: string): [string, Expected][] {
   const text = readFileSync(join(taskFile, '../expected-outcomes.txt'), 'utf8');
   return text
     .split('\n')
     .filter((l) => l.trim() && !l.startsWith('#'))
-    .map((l) => l.trim().split(/\s+/) as [string, Expected]);
+    .map((l) => {
+      const [answer, expected] = l.trim().split(/\s+/) as [string, string];
+      if (!(KNOWN as readonly string[]).includes(expected)) throw new Error(`${taskFile}: expected-outcomes.txt: unknown expected outcome "${expected}" for ${answer} (known: ${KNOWN.join(', ')})`);
+      return [answer, expected as Expected];
+    });
 }
 
 let capabilities: HostCapabilities;
 let sandbox: HostSandbox;
 const config = defaultConfig();
-const workRoot = mkdtempSync(join(tmpdir(), 'kisystem-examples-'));
+const workRoot = tempDir('kisystem-examples-');
 
 beforeAll(async () => {
   capabilities = await detectHost('examples-test');
@@ -90,6 +98,11 @@ describe.each(['cpp', 'cuda'] as const)('%s examples with their real compiler an
         expect(verdict === 'PASS' && test.exitCode === 0).toBe(false);
         expect(['LOGIC', 'RUNTIME']).toContain(category.errorType);
         break;
+      default: {
+        // A mistyped expectation must fail, never pass silently (issue 13).
+        const unknown: never = expected;
+        throw new Error(`${c.task.id} ${c.answer}: unknown expected outcome ${JSON.stringify(unknown)} (expected-outcomes.txt)`);
+      }
     }
   });
 });

@@ -3,8 +3,7 @@
  * priorities, bias and explain checked against values computed by hand; the recency rule at its
  * edges; import idempotency and bad lines.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import type { Kysely } from 'kysely';
@@ -15,8 +14,12 @@ import type { Database } from '../../db/tables';
 import { defaultConfig } from '../../policy/config-schema';
 import { explainPriority, nextPriorities, recommendModelBias } from '../../policy/meta-supervisor';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database';
+import { removeTempDirs, tempDir } from '../helpers/temp-dirs';
 
-const dir = mkdtempSync(join(tmpdir(), 'kisystem-learning-'));
+// issue 13: the folders this file makes go with it.
+afterAll(removeTempDirs);
+
+const dir = tempDir('kisystem-learning-');
 const config = defaultConfig();
 const DAY = 86_400_000;
 const now = new Date();

@@ -3,7 +3,10 @@ import type { Kysely } from 'kysely';
 import { createLearningActivities } from '../../activities/learning';
 import { createMetaActivities } from '../../activities/meta';
 import { createQueueActivities, taskDurations } from '../../activities/queue';
+import { ApplicationFailure } from '@temporalio/common';
+import { createQueueStoreActivities } from '../../activities/queue-store';
 import { queueStats } from '../../db/queue-repository';
+import { exampleTasks } from '../../scripts/lib/queue-load';
 import type { Database } from '../../db/tables';
 import { defaultConfig } from '../../policy/config-schema';
 import { estimateEta } from '../../policy/eta';
@@ -76,5 +79,23 @@ describe('queue activities and figures', () => {
     expect(stats!.avgWaitSeconds).toBeCloseTo(120); // (60 + 180) / 2
     expect(stats!.throughputPerHour).toBeCloseTo(2 / (3 / 60)); // 2 tasks in 3 minutes
     expect(stats!.etaMedianRelativeError).toBeCloseTo(0.3); // |120-100|/100 = 0.2 and |60-100|/100 = 0.4
+  });
+
+  it('v2: stores task bodies once by content, loads them, estimates stored tasks; an unknown domain fails at once', async () => {
+    const store = createQueueStoreActivities({ db });
+    const task = exampleTasks()[0]!;
+    const [id] = await store.storeQueueTasks([task]);
+    expect(await store.storeQueueTasks([task])).toEqual([id]); // stored once
+    expect(await store.loadQueuedTask({ bodyId: id! })).toEqual(task);
+    await expect(store.loadQueuedTask({ bodyId: '0000000000000000' })).rejects.toMatchObject({ type: 'QueuedTaskMissing', nonRetryable: true });
+    const est = await store.estimateQueuedTasks({ config, tasks: [{ key: 'k-1', bodyId: id!, taskId: task.id, domain: task.domain }] });
+    expect(est.startModels).toEqual([{ key: 'k-1', startModel: expect.any(String) }]);
+    expect(Object.keys(est.durations)).toEqual([`${est.startModels[0]!.startModel}|${task.domain}`]);
+    expect(Object.keys(est.domainPriority)).toEqual([task.domain]);
+    const unknown = { config, tasks: [{ key: 'k-2', bodyId: id!, taskId: task.id, domain: 'Rust/Embedded' }] };
+    await expect(store.estimateQueuedTasks(unknown)).rejects.toMatchObject({ type: 'UnknownDomain', nonRetryable: true });
+    await expect(store.queueRefresh({ config, domains: ['Rust/Embedded'], pairs: [] })).rejects.toBeInstanceOf(ApplicationFailure);
+    const { queueEstimates } = createQueueActivities({ db });
+    await expect(queueEstimates({ config, tasks: [{ key: 'q-9', taskId: 'q', domain: 'Rust/Embedded', language: 'cpp', text: '' }] })).rejects.toMatchObject({ type: 'UnknownDomain', nonRetryable: true });
   });
 });

@@ -3,8 +3,7 @@
  * `kisystem queue add`, both workers killed with SIGKILL and the dev server restarted from its
  * database file while tasks are pending and running; afterwards every task runs exactly once.
  */
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { runsOfTask } from '../../db/runs-repository';
@@ -12,6 +11,10 @@ import { PROJECT_ROOT } from '../../runtime/settings';
 import { loadModelScripts } from '../../scripted-model-server/scripts';
 import { queueStateQuery, queueWorkflowId, type QueueStateView } from '../../workflows/queue-messages';
 import { startLocalStack, type LocalStack } from '../helpers/local-stack';
+import { removeTempDirs, tempDir } from '../helpers/temp-dirs';
+
+// issue 13: the folders this file makes go with it.
+afterAll(removeTempDirs);
 
 jest.setTimeout(400_000);
 
@@ -23,7 +26,7 @@ afterAll(async () => {
 
 /** Copies of the bounded-queue example under other task ids, so that one queue holds several. */
 function queueTasks(count: number): string[] {
-  const dir = mkdtempSync(join(tmpdir(), 'kisystem-queue-tasks-'));
+  const dir = tempDir('kisystem-queue-tasks-');
   return Array.from({ length: count }, (_, i) => {
     const folder = join(dir, `q${i}`);
     cpSync(join(PROJECT_ROOT, 'examples/bounded-queue'), folder, { recursive: true });
@@ -38,7 +41,7 @@ function queueTasks(count: number): string[] {
 describe('queue restart', () => {
   it('keeps every task of a queue through SIGKILLed workers and a server restart; each runs exactly once', async () => {
     const folders = queueTasks(4);
-    const config = join(mkdtempSync(join(tmpdir(), 'kisystem-queue-config-')), 'config.json');
+    const config = join(tempDir('kisystem-queue-config-'), 'config.json');
     writeFileSync(config, JSON.stringify({ queue: { max_running: 1 }, timeouts: { heartbeat: 10 } }));
     stack = await startLocalStack(folders.flatMap((f) => loadModelScripts(f)), config);
     const s = stack;

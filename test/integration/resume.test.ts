@@ -3,8 +3,7 @@
  * the dev server is restarted from its database file. After the restart the task finishes, and
  * every run is in the learning history exactly once.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
@@ -12,6 +11,10 @@ import { runsOfWorkflow } from '../../db/runs-repository';
 import { parseModelScript } from '../../scripted-model-server/scripts';
 import type { TaskResult } from '../../workflows/messages';
 import { startLocalStack, type LocalStack } from '../helpers/local-stack';
+import { removeTempDirs, tempDir } from '../helpers/temp-dirs';
+
+// issue 13: the folders this file makes go with it.
+afterAll(removeTempDirs);
 
 jest.setTimeout(400_000);
 
@@ -23,7 +26,7 @@ afterAll(async () => {
 
 /** A task whose build takes seconds: the solution evaluates a long constexpr loop at compile time. */
 function writeSlowBuildTask(): { taskFile: string; scriptPath: string; scriptText: string; configPath: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'kisystem-slow-build-'));
+  const dir = tempDir('kisystem-slow-build-');
   mkdirSync(join(dir, 'answers'));
   writeFileSync(join(dir, 'answer.h'), 'int answer();\n');
   writeFileSync(

@@ -1,11 +1,13 @@
 /** Subprocesses of activities: timeouts and cancellation kill the whole process group; limits apply. */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ProgramNotStartedError, runProcess } from '../../activities/run-process';
+import { removeTempDirs, tempDir } from '../helpers/temp-dirs';
 
-const cwd = mkdtempSync(join(tmpdir(), 'kisystem-run-process-'));
+// issue 13: the folders this file makes go with it.
+afterAll(removeTempDirs);
+
+const cwd = tempDir('kisystem-run-process-');
 
 function alive(marker: string): boolean {
   try {

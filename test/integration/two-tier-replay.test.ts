@@ -9,8 +9,7 @@
  * start from the real H200 ncu fixture and scale with the invented time. It is not a measurement;
  * the benchmark's figures come from a real recording (docs/benchmarks.md).
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FullProfileResult } from '../../activities/profile';
 import { parseNcuDetailsCsv, summarizeNcu } from '../../policy/ncu-report';
@@ -19,6 +18,10 @@ import { loadTask } from '../../runtime/load-task';
 import { judge, runTwoTierBenchmark } from '../../scripts/bench-two-tier';
 import { BENCH_MODEL, scriptedKernels, TWO_TIER_TASK, type KernelRecording, type TwoTierRecording } from '../../scripts/lib/two-tier-recording';
 import { testDatabaseUrl } from '../helpers/test-database';
+import { removeTempDirs, tempDir } from '../helpers/temp-dirs';
+
+// issue 13: the folders this file makes go with it.
+afterAll(removeTempDirs);
 
 jest.setTimeout(300_000);
 
@@ -64,7 +67,7 @@ function syntheticRecording(): TwoTierRecording {
 
 describe('two-tier benchmark, replay mode (synthetic recording)', () => {
   it('runs the real workflow twice on the recorded results and sums the recorded durations', async () => {
-    const path = join(mkdtempSync(join(tmpdir(), 'kisystem-replay-')), 'recording.json');
+    const path = join(tempDir('kisystem-replay-'), 'recording.json');
     writeFileSync(path, JSON.stringify(syntheticRecording()));
     const lines: string[] = [];
     const result = await runTwoTierBenchmark({ iterations: 10, replay: path, databaseUrl: testDatabaseUrl('kisystem_replay'), log: (l) => lines.push(l) });
@@ -88,7 +91,7 @@ describe('two-tier benchmark, replay mode (synthetic recording)', () => {
   });
 
   it('refuses a file that is not a recording, naming it', async () => {
-    const path = join(mkdtempSync(join(tmpdir(), 'kisystem-replay-')), 'not-a-recording.json');
+    const path = join(tempDir('kisystem-replay-'), 'not-a-recording.json');
     writeFileSync(path, JSON.stringify({ kind: 'something-else' }));
     await expect(runTwoTierBenchmark({ iterations: 10, replay: path, databaseUrl: testDatabaseUrl('kisystem_replay'), log: () => undefined })).rejects.toThrow(
       `${path}: not a two-tier recording of version 1 (kind something-else, version undefined)`,

@@ -3,7 +3,12 @@
  * activities (each model answer takes `delayMs`), the queue's own activities are scripted too
  * (start model, P(domain) and durations per task; queue_tasks rows collected in memory).
  */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { ApplicationFailure } from '@temporalio/common';
+import { configInfoOf } from '../../client/queue';
 import { Worker } from '@temporalio/worker';
 import type { QueueEstimatesInput } from '../../activities/queue';
 import type { ResolvedTask } from '../../policy/task-schema';
@@ -13,7 +18,10 @@ import {
   pauseUpdate,
   queueStateQuery,
   reprioritizeUpdate,
+  reloadConfigUpdate,
   resumeUpdate,
+  type PendingTask,
+  type QueueCarry,
   type QueueEstimate,
   type QueueStateView,
   type QueueTaskRow,
@@ -21,6 +29,7 @@ import {
 } from '../../workflows/queue-messages';
 import type { queueWorkflow } from '../../workflows/queue-workflow';
 import { standInTask } from '../../scripts/lib/queue-bench-env';
+import { memoryQueueStore } from '../../scripts/lib/queue-memory-store';
 import { createScriptedActivities, fence } from '../helpers/scripted-activities';
 import { uniqueName, workflowBundle } from '../helpers/temporal-env';
 import { useTestServer, workflowTestConfig } from '../helpers/workflow-test-env';
@@ -40,16 +49,19 @@ function world(taskQueue: string, estimate: Estimator, delayMs = 150) {
   const scripted = createScriptedActivities({ hostQueue: taskQueue, replies: new Proxy({}, { get: () => [fence('OK', '')] }) as Record<string, string[]> });
   const rows: QueueTaskRow[] = [];
   const estimateCalls: string[][] = [];
+  const queueEstimates = async (input: QueueEstimatesInput): Promise<QueueEstimate[]> => {
+    estimateCalls.push(input.tasks.map((t) => t.key));
+    return input.tasks.map((t) => ({ key: t.key, startSummary: 'scripted', ...estimate(t) }));
+  };
+  const store = memoryQueueStore(queueEstimates);
   const activities = {
     ...scripted.activities,
+    ...store.activities,
     async generateCode(input: Parameters<typeof scripted.activities.generateCode>[0]) {
       await new Promise((r) => setTimeout(r, delayMs));
       return scripted.activities.generateCode(input);
     },
-    async queueEstimates(input: QueueEstimatesInput): Promise<QueueEstimate[]> {
-      estimateCalls.push(input.tasks.map((t) => t.key));
-      return input.tasks.map((t) => ({ key: t.key, startSummary: 'scripted', ...estimate(t) }));
-    },
+    queueEstimates,
     async recordQueueEvents(batch: QueueTaskRow[]): Promise<number> {
       rows.push(...batch);
       return batch.length;
@@ -57,7 +69,7 @@ function world(taskQueue: string, estimate: Estimator, delayMs = 150) {
   };
   /** Task ids in the order their workflows made their start decision (= start order with one slot). */
   const started = () => scripted.startDecisions.map((d) => d.taskId);
-  return { scripted, rows, estimateCalls, activities, started };
+  return { scripted, rows, estimateCalls, activities, started, store };
 }
 
 async function newWorker(taskQueue: string, activities: object): Promise<Worker> {
@@ -92,6 +104,8 @@ const guideExample: Estimator = (t) => {
 async function updateError(promise: Promise<unknown>): Promise<string> {
   const error = await promise.then(() => null, (e: Error) => e);
   expect(error).toBeInstanceOf(WorkflowUpdateFailedError);
+  // Refused with an ApplicationFailure (a plain Error would fail the workflow task in a loop and hang the update).
+  expect((error as WorkflowUpdateFailedError).cause).toBeInstanceOf(ApplicationFailure);
   return (error as WorkflowUpdateFailedError).cause?.message ?? '';
 }
 
@@ -283,6 +297,100 @@ describe('queue workflow', () => {
       const done = await waitFor(handle, (s) => s.counters.finished === n);
       expect(done.counters).toMatchObject({ started: n, succeeded: n, failed: 0 });
       expect([...w.started()].sort()).toEqual([...ids].sort());
+      await handle.terminate('test over');
+    });
+  });
+
+  it('frees the slot of a child terminated right after the queue continued as new (the refresh asks the server)', async () => {
+    const taskQueue = uniqueName('queue');
+    const w = world(taskQueue, noHistory, 4000);
+    const worker = await newWorker(taskQueue, w.activities);
+    await worker.runUntil(async () => {
+      const handle = await startQueue(taskQueue, { maxRunning: 1, maxHistoryEvents: 60, priorityRefreshSeconds: 1 });
+      await handle.executeUpdate(addTasksUpdate, { args: [[{ task: task('slow', 'C++/System', 90) }, { task: task('next', 'C++/System', 10) }]] });
+      const firstRun = (await handle.describe()).runId;
+      const before = await waitFor(handle, (s) => s.running.length === 1 && s.running[0]!.taskId === 'slow');
+      // Wait for a continue-as-new while `slow` runs: the new run is not its parent and never sees its result.
+      for (let i = 0; i < 300 && (await handle.describe()).runId === firstRun; i++) await new Promise((r) => setTimeout(r, 100));
+      expect((await handle.describe()).runId).not.toBe(firstRun);
+      await env().client.workflow.getHandle(before.running[0]!.workflowId).terminate('test: terminated after the queue continued as new');
+      const after = await waitFor(handle, (s) => s.recent.some((f) => f.taskId === 'slow') && s.running.some((r) => r.taskId === 'next'), 30_000);
+      expect(after.recent.find((f) => f.taskId === 'slow')).toMatchObject({ status: 'failed', message: expect.stringContaining('terminated') });
+      expect(after.counters.continuedAsNew).toBeGreaterThanOrEqual(1);
+      await handle.terminate('test over');
+    });
+  });
+
+  it('takes the current config on reloadConfig and shows which one it uses; a bad reload is refused', async () => {
+    const taskQueue = uniqueName('queue');
+    const w = world(taskQueue, noHistory);
+    const worker = await newWorker(taskQueue, w.activities);
+    await worker.runUntil(async () => {
+      const first = workflowTestConfig();
+      const handle = await startQueue(taskQueue, { configInfo: configInfoOf(first, 'first.json') });
+      const before = await handle.query(queueStateQuery);
+      expect(before.config).toMatchObject({ hash: configInfoOf(first, 'x').hash, source: 'first.json' });
+      expect(before.maxRunning).toBe(first.queue.max_running);
+      const edited = { ...first, queue: { ...first.queue, max_running: first.queue.max_running + 2 } };
+      const info = configInfoOf(edited, 'edited.json');
+      expect(info.hash).not.toBe(before.config!.hash);
+      expect(await handle.executeUpdate(reloadConfigUpdate, { args: [{ config: edited, info }] })).toEqual(info);
+      const after = await handle.query(queueStateQuery);
+      expect(after.config).toEqual(info);
+      expect(after.maxRunning).toBe(first.queue.max_running + 2);
+      expect(await updateError(handle.executeUpdate(reloadConfigUpdate, { args: [{ config: {} as never, info }] }))).toContain('reloadConfig takes');
+      await handle.terminate('test over');
+    });
+  });
+
+  /**
+   * A v2 queue's history (the guide's example by key, one slot, with a continue-as-new-free run) must
+   * replay on the current code; re-record only for an intended, versioned change:
+   * RECORD_HISTORY=1 npx jest test/workflow/queue-workflow.test.ts -t "v2 queue history"
+   */
+  it('replays a saved v2 queue history on the current code', async () => {
+    const saved = join(__dirname, '../fixtures/histories/queue-v2-guide-example.json');
+    if (process.env.RECORD_HISTORY === '1' || !existsSync(saved)) {
+      const taskQueue = uniqueName('queue');
+      const w = world(taskQueue, guideExample, 50);
+      const worker = await newWorker(taskQueue, w.activities);
+      const handle = await worker.runUntil(async () => {
+        const h = await startQueue(taskQueue, { maxRunning: 1, priorityRefreshSeconds: 1 });
+        await h.executeUpdate(pauseUpdate);
+        await h.executeUpdate(addTasksUpdate, { args: [[{ task: task('a', 'Audio/DSP', 90) }, { task: task('b', 'C++/System'), priority: 80 }, { task: task('c', 'CUDA/Kernel', 95) }]] });
+        await h.executeUpdate(resumeUpdate);
+        await waitFor(h, (st) => st.counters.finished === 3);
+        await h.terminate('recorded');
+        return h;
+      });
+      writeFileSync(saved, historyToJSON(await handle.fetchHistory()));
+      if (process.env.RECORD_HISTORY !== '1') throw new Error(`no saved v2 queue history existed; recorded ${saved}: commit it and run again`);
+    }
+    const history = JSON.parse(readFileSync(saved, 'utf8'));
+    // The v2 patch marker (base64 in the history): this is not the v1 fixture.
+    expect(JSON.stringify(history)).toContain(Buffer.from(JSON.stringify(['queue-v2-postgres'])).toString('base64'));
+    await expect(Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history)).resolves.toBeUndefined();
+  });
+
+  it('takes over a v1 carry (pending tasks with their bodies): stores the bodies and runs them as v2', async () => {
+    const taskQueue = uniqueName('queue');
+    const w = world(taskQueue, noHistory, 50);
+    const worker = await newWorker(taskQueue, w.activities);
+    await worker.runUntil(async () => {
+      const pendingTask = (id: string, seq: number, priorityScore: number): PendingTask => ({
+        key: `${id}-${seq}`, seq, task: task(id, 'C++/System'), ownPriority: priorityScore, priorityScore, prioritySource: 'task',
+        model: 'deepseek-coder-v2:16b', etaSeconds: 150, etaSource: 'table', etaReason: 'table', addedAt: '2026-11-29T10:00:00.000Z',
+      });
+      const carry: QueueCarry = {
+        epoch: 'v1epoch0', seq: 2, paused: false, pending: [pendingTask('low', 1, 10), pendingTask('high', 2, 90)], running: [], recent: [],
+        counters: { added: 2, refused: 0, started: 0, finished: 0, succeeded: 0, failed: 0, cancelled: 0, continuedAsNew: 1 }, outbox: [], lastRefreshAt: null,
+      };
+      const handle = await startQueue(taskQueue, { maxRunning: 1, carry });
+      const done = await waitFor(handle, (st) => st.counters.finished === 2);
+      expect(done.counters).toMatchObject({ added: 2, started: 2, succeeded: 2 });
+      expect(w.started()).toEqual(['high', 'low']);
+      expect(w.store.counts.storeQueueTasks).toBeGreaterThanOrEqual(1);
+      expect(w.store.counts.loadQueuedTask).toBe(2); // each child loaded its body
       await handle.terminate('test over');
     });
   });
