@@ -8,14 +8,14 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
-import { domainAggregates, modelAggregates } from '../db/meta-repository';
+import { domainAggregates, latestSubmissionFailuresOf, learnedRunTimes, modelAggregates } from '../db/meta-repository';
 import { loadTaskBodies, storeTaskBodies } from '../db/queue-repository';
 import type { Database } from '../db/tables';
 import type { KisystemConfig } from '../policy/config-schema';
 import { taskComplexity, taskComplexityText } from '../policy/complexity';
 import { isDomain } from '../policy/domains';
 import { failureStateScore } from '../policy/failure-state';
-import { decideStart } from '../policy/hybrid-decision';
+import { decideTaskStart } from '../policy/start-rule';
 import { explainPriority, recommendModelBias } from '../policy/meta-supervisor';
 import { chainForDomain } from '../policy/routing';
 import type { ErrorType } from '../policy/run-types';
@@ -82,29 +82,34 @@ export function createQueueStoreActivities(deps: { db: Kysely<Database> }) {
     const bodies = await loadTaskBodies<ResolvedTask>(db, input.tasks.map((t) => t.bodyId));
     const domains = [...new Set(input.tasks.map((t) => t.domain))];
     const now = new Date();
-    const biasByDomain = new Map<string, ReturnType<typeof recommendModelBias>[string] | null>();
+    const evidenceByDomain = new Map<string, { bias: ReturnType<typeof recommendModelBias>[string] | null; models: Awaited<ReturnType<typeof modelAggregates>>; runTimes: Awaited<ReturnType<typeof learnedRunTimes>> }>();
     for (const d of domains) {
       const chain = chainForDomain(config, d as never).models;
       const models = await modelAggregates(db, now, config.meta_supervisor.aging_days, d);
-      biasByDomain.set(d, recommendModelBias(models, { [d]: chain }, config.meta_supervisor)[d] ?? null);
+      const runTimes = await learnedRunTimes(db, d, chain);
+      evidenceByDomain.set(d, { bias: recommendModelBias(models, { [d]: chain }, config.meta_supervisor)[d] ?? null, models, runTimes });
     }
-    const failures = await sql<{ task_id: string; failures: string; last_error_type: ErrorType | null }>`
-      select task_id, count(*) as failures,
-        (array_agg(error_type order by finished_at desc))[1] as last_error_type
-      from runs where outcome = 'failure' and task_id = any(${input.tasks.map((t) => t.taskId)})
-      group by task_id`.execute(db);
-    const failuresOf = new Map(failures.rows.map((r) => [r.task_id, r]));
+    // The same failure state a task's own start reads: its latest submission, model phase only.
+    const failuresOf = await latestSubmissionFailuresOf(db, input.tasks.map((t) => t.taskId));
     const startModels = input.tasks.map((t) => {
       const body = bodies.get(t.bodyId);
       if (!body) throw ApplicationFailure.nonRetryable(`no stored task body ${t.bodyId} for ${t.taskId} (queue_task_bodies)`, 'QueuedTaskMissing');
       const f = failuresOf.get(t.taskId);
-      const start = decideStart({
-        domainChain: chainForDomain(config, t.domain as never).models,
-        bias: biasByDomain.get(t.domain) ?? null,
-        complexity: taskComplexity(t.domain as never, taskComplexityText(body)),
-        failureState: failureStateScore(Number(f?.failures ?? 0), f?.last_error_type ?? null),
+      const evidence = evidenceByDomain.get(t.domain);
+      // The start rule the task itself will use; no draws: the posterior medians stand in for the task's luck.
+      const start = decideTaskStart(
+        {
+          domain: t.domain,
+          domainChain: chainForDomain(config, t.domain as never).models,
+          models: evidence?.models ?? [],
+          runTimes: evidence?.runTimes ?? {},
+          bias: evidence?.bias ?? null,
+          complexity: taskComplexity(t.domain as never, taskComplexityText(body)),
+          failureState: failureStateScore(f?.failures ?? 0, (f?.lastErrorType as ErrorType | null) ?? null),
+        },
         config,
-      });
+        [],
+      );
       return { key: t.key, startModel: start.model };
     });
     const pairs = [...new Map(startModels.map((s, i) => [pairKey(s.startModel, input.tasks[i]!.domain), [s.startModel, input.tasks[i]!.domain] as [string, string]])).values()];

@@ -11,7 +11,7 @@ import type { KisystemConfig } from '../policy/config-schema';
 import { taskComplexity } from '../policy/complexity';
 import { isDomain } from '../policy/domains';
 import { failureStateScore } from '../policy/failure-state';
-import { decideStart } from '../policy/hybrid-decision';
+import { decideTaskStart } from '../policy/start-rule';
 import { chainForDomain } from '../policy/routing';
 import type { QueueEstimate, QueueEstimateRequest, QueueTaskRow } from '../workflows/queue-messages';
 import { createMetaActivities } from './meta';
@@ -59,13 +59,20 @@ export function createQueueActivities(deps: { db: Kysely<Database> }) {
         chain: [...chain.models],
         settings: { meta_supervisor: config.meta_supervisor, meta_supervisor_weights: config.meta_supervisor_weights },
       });
-      const start = decideStart({
-        domainChain: chain.models,
-        bias: snapshot.bias,
-        complexity: taskComplexity(t.domain, t.text),
-        failureState: failureStateScore(snapshot.earlierFailures, snapshot.lastErrorType),
+      // The start rule the task itself will use; no draws: the posterior medians stand in for the task's luck.
+      const start = decideTaskStart(
+        {
+          domain: t.domain,
+          domainChain: chain.models,
+          models: snapshot.models ?? [],
+          runTimes: snapshot.runTimes ?? {},
+          bias: snapshot.bias,
+          complexity: taskComplexity(t.domain, t.text),
+          failureState: failureStateScore(snapshot.earlierFailures, snapshot.lastErrorType),
+        },
         config,
-      });
+        [],
+      );
       const pair = `${start.model}\u0000${t.domain}`;
       if (!durations.has(pair)) durations.set(pair, taskDurations(db, start.model, t.domain));
       out.push({

@@ -134,6 +134,24 @@ export interface EarlierSubmissionFailures {
  * in its latest earlier submission only (one workflow, not `currentWorkflowId`), model phase only
  * (no optimization-phase or manual runs), and the last error type among them.
  */
+/**
+ * earlierSubmissionFailures for many task ids at once (a queue's batch): per task id, the failed
+ * model-phase runs of its latest submission and the newest error type among them.
+ */
+export async function latestSubmissionFailuresOf(db: Kysely<Database>, taskIds: readonly string[]): Promise<Map<string, { failures: number; lastErrorType: string | null }>> {
+  if (taskIds.length === 0) return new Map();
+  const rows = await sql<{ task_id: string; failures: string; last_error_type: string | null }>`
+    with latest as (
+      select distinct on (task_id) task_id, workflow_id from runs
+      where task_id = any(${[...taskIds]}::text[]) order by task_id, finished_at desc, id desc)
+    select l.task_id, count(r.id) as failures,
+      (array_agg(r.error_type order by r.finished_at desc, r.id desc))[1] as last_error_type
+    from latest l join runs r on r.workflow_id = l.workflow_id
+    where r.outcome = 'failure' and ${MODEL_PHASE}
+    group by l.task_id`.execute(db);
+  return new Map(rows.rows.map((r) => [r.task_id, { failures: Number(r.failures), lastErrorType: r.last_error_type }]));
+}
+
 export async function earlierSubmissionFailures(db: Kysely<Database>, taskId: string, currentWorkflowId: string | null): Promise<EarlierSubmissionFailures> {
   const notCurrent = currentWorkflowId === null ? sql`` : sql`and workflow_id <> ${currentWorkflowId}`;
   const latest = await sql<{ workflow_id: string }>`
