@@ -7,7 +7,7 @@ import { Context, ApplicationFailure } from '@temporalio/activity';
 import { archFlags, type HostCapabilities } from './host-capabilities';
 import { prepareRunFolder, runFolderPath } from './run-folder';
 import { existsSync } from 'node:fs';
-import { testPassed } from '../policy/categorizer';
+import { testPassed } from '../policy/parsers/categorizer';
 import { writeResultNote } from './run-folder-cleanup';
 import { join, resolve } from 'node:path';
 import { ProgramNotStartedError, runProcess, SandboxSetupError, type ProcessResult, type ResourceLimits, type SandboxRuntime } from './run-process';

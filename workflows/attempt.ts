@@ -4,7 +4,7 @@
  * (passed or not). Infrastructure faults throw; a cancellation propagates.
  */
 import { ApplicationFailure, patched } from '@temporalio/workflow';
-import { categorize, testPassed } from '../policy/categorizer';
+import { categorize, testPassed } from '../policy/parsers/categorizer';
 import { extractFiles, type ExtractedFile } from '../policy/extract-code';
 import { categorizeReply } from '../policy/generation-failure';
 import type { ChatMessage } from '../policy/prompt';

@@ -26,7 +26,7 @@
  * Deterministic: all I/O is in activities.
  */
 import type { FullProfileResult, MicrobenchmarkResult, FailedBenchmarkRun } from '../activities/profile';
-import { categorize, categorizePerformance } from '../policy/categorizer';
+import { categorize, categorizePerformance } from '../policy/parsers/categorizer';
 import type { ExtractedFile } from '../policy/extract-code';
 import type { NcuSummary } from '../policy/ncu-report';
 import { buildOptimizePrompt } from '../policy/optimize-prompt';

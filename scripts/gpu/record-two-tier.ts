@@ -24,7 +24,7 @@ import { parseArgs } from 'node:util';
 import { createHostActivities } from '../../activities/build-test';
 import { describeHost, detectHost } from '../../activities/host-capabilities';
 import { createProfileActivities } from '../../activities/profile';
-import { categorize, testPassed } from '../../policy/categorizer';
+import { categorize, testPassed } from '../../policy/parsers/categorizer';
 import { loadConfig } from '../../runtime/load-config';
 import { loadTask } from '../../runtime/load-task';
 import { PROJECT_ROOT } from '../../runtime/settings';

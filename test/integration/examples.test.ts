@@ -11,7 +11,7 @@ import { detectHost, type HostCapabilities } from '../../activities/host-capabil
 import type { HostSandbox } from '../../activities/build-test';
 import { setUpSandbox } from '../../activities/sandbox-host';
 import type { BuildResult, TestResult } from '../../activities/types';
-import { categorize, parseVerdict } from '../../policy/categorizer';
+import { categorize, parseVerdict } from '../../policy/parsers/categorizer';
 import { defaultConfig } from '../../policy/config-schema';
 import { loadTask } from '../../runtime/load-task';
 import { PROJECT_ROOT } from '../../runtime/settings';

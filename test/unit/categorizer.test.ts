@@ -13,7 +13,7 @@ import {
   categorizeWrongResult,
   parseVerdict,
   testPassed,
-} from '../../policy/categorizer';
+} from '../../policy/parsers/categorizer';
 import { ERROR_TYPES, type Categorization, type ProcessOutcome } from '../../policy/run-types';
 
 const FIXTURES = join(__dirname, '..', 'fixtures');
@@ -495,9 +495,9 @@ describe('helpers', () => {
   });
 
   it('the categorizer imports nothing but its sibling policy files (workflow code imports it)', () => {
-    const source = readFileSync(join(__dirname, '..', '..', 'policy', 'categorizer.ts'), 'utf8');
+    const source = readFileSync(join(__dirname, '..', '..', 'policy', 'parsers', 'categorizer', 'index.ts'), 'utf8');
     const imports = [...source.matchAll(/(?:from|require\()\s*['"]([^'"]+)['"]/g)].map((m) => m[1]);
-    expect(imports).toEqual(['./run-types', './limit-kill']); // limit-kill.ts: pure too (issue 10)
+    expect(imports).toEqual(['../../run-types', '../../limit-kill']); // limit-kill.ts: pure too (issue 10)
   });
 });
 

@@ -1,4 +1,4 @@
-import { categorize } from '../../policy/categorizer';
+import { categorize } from '../../policy/parsers/categorizer';
 import { categorizeLimitKill, LIMIT_KINDS } from '../../policy/limit-kill';
 
 const outcome = { phase: 'TEST' as const, exitCode: 137, signal: null, timedOut: false, output: 'working...\n', solutionFile: 's.cpp', harnessFiles: [] };

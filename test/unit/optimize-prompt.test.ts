@@ -1,7 +1,7 @@
 /** The optimization prompt: figures from the last full profile, the best code, the last rejection. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { categorizeWrongResult } from '../../policy/categorizer';
+import { categorizeWrongResult } from '../../policy/parsers/categorizer';
 import { parseNcuDetailsCsv, summarizeNcu } from '../../policy/ncu-report';
 import { buildOptimizePrompt } from '../../policy/optimize-prompt';
 import type { ResolvedTask } from '../../policy/task-schema';

@@ -10,8 +10,8 @@
  * decisions.md: timeouts and signals (exit 128+N) are RUNTIME, wrong results are LOGIC, a score
  * below target or a regression is PERFORMANCE.
  */
-import type { Categorization, ErrorType, ProcessOutcome, Severity } from './run-types';
-import { categorizeLimitKill } from './limit-kill';
+import type { Categorization, ErrorType, ProcessOutcome, Severity } from '../../run-types';
+import { categorizeLimitKill } from '../../limit-kill';
 
 /** `firstErrorLine` is at most this long. */
 export const MAX_LINE_LENGTH = 300;
