@@ -19,8 +19,10 @@
  * in its details: that is the candidate's fault, and the optimization phase rejects the candidate.
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { parseBenchLines } from '../policy/microbench-line';
-import { parseNcuDetailsCsv, ProfileParseError, summarizeNcu, type NcuSummary } from '../policy/ncu-report';
+import { parseBenchLines } from '../policy/parsers/microbench-line';
+import { parseNcuDetailsCsv, type NcuSummary } from '../policy/parsers/ncu-report';
+import { summarizeNcu } from '../policy/parsers/ncu-summary';
+import { ProfileParseError } from '../policy/parsers/profiler-csv';
 import { fullProfileScore } from '../policy/two-tier';
 import { ensureNsysProbed, type HostCapabilities } from './host-capabilities';
 import type { HostSandbox } from './build-test';

@@ -1,5 +1,5 @@
 /** Inputs and results of the activities, shared with the workflow (imported there as types only). */
-import type { ExtractedFile } from '../policy/extract-code';
+import type { ExtractedFile } from '../policy/parsers/extract-code';
 import type { ChatMessage } from '../policy/prompt';
 import type { TaskFileContent } from '../policy/task-schema';
 

@@ -5,8 +5,8 @@
  */
 import { ApplicationFailure, patched } from '@temporalio/workflow';
 import { categorize, testPassed } from '../policy/parsers/categorizer';
-import { extractFiles, type ExtractedFile } from '../policy/extract-code';
-import { categorizeReply } from '../policy/generation-failure';
+import { extractFiles, type ExtractedFile } from '../policy/parsers/extract-code';
+import { categorizeReply } from '../policy/parsers/generation-failure';
 import type { ChatMessage } from '../policy/prompt';
 import type { Categorization } from '../policy/run-types';
 import { buildAndTest, type CandidateContext } from './candidate';

@@ -8,7 +8,7 @@ import { ActivityCancellationType, ActivityFailure, ApplicationFailure, proxyAct
 import type { HostActivities } from '../activities/build-test';
 import type { BuildResult, TestResult } from '../activities/types';
 import type { KisystemConfig } from '../policy/config-schema';
-import type { ExtractedFile } from '../policy/extract-code';
+import type { ExtractedFile } from '../policy/parsers/extract-code';
 import type { ResolvedTask } from '../policy/task-schema';
 import { buildInputFor, testInputFor } from './host-inputs';
 import type { TaskQueues } from './messages';

@@ -4,7 +4,7 @@
  */
 import { ApplicationFailure, condition } from '@temporalio/workflow';
 import type { KisystemConfig } from '../policy/config-schema';
-import type { ExtractedFile } from '../policy/extract-code';
+import type { ExtractedFile } from '../policy/parsers/extract-code';
 import type { TaskAttempts } from './attempt';
 import { infrastructureFault } from './faults';
 import { MAX_MANUAL_CODE, type ManualOutcome, type ManualSolution } from './messages';

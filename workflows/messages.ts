@@ -1,6 +1,6 @@
 /** The task workflow's queries and updates, and the shapes of its state and result. */
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import type { ExtractedFile } from '../policy/extract-code';
+import type { ExtractedFile } from '../policy/parsers/extract-code';
 import type { Categorization } from '../policy/run-types';
 import type { StopLossDecision } from '../policy/stop-loss';
 import type { StartDecision } from '../policy/hybrid-decision';

@@ -27,8 +27,8 @@
  */
 import type { FullProfileResult, MicrobenchmarkResult, FailedBenchmarkRun } from '../activities/profile';
 import { categorize, categorizePerformance } from '../policy/parsers/categorizer';
-import type { ExtractedFile } from '../policy/extract-code';
-import type { NcuSummary } from '../policy/ncu-report';
+import type { ExtractedFile } from '../policy/parsers/extract-code';
+import type { NcuSummary } from '../policy/parsers/ncu-report';
 import { buildOptimizePrompt } from '../policy/optimize-prompt';
 import type { Categorization } from '../policy/run-types';
 import { afterFailure, currentModel, type EscalationState } from '../policy/stop-loss';

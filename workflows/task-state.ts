@@ -8,7 +8,7 @@
  * workflow always did; a new publish point goes behind a patch (see `TaskAttempts` for 'testing').
  */
 import { setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
-import type { ExtractedFile } from '../policy/extract-code';
+import type { ExtractedFile } from '../policy/parsers/extract-code';
 import type { StartDecision } from '../policy/hybrid-decision';
 import type { ResolvedTask } from '../policy/task-schema';
 import { currentModel, type EscalationState } from '../policy/stop-loss';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { FullProfileResult, MicrobenchmarkResult } from '../../activities/profile';
 import type { BuildResult, TestResult } from '../../activities/types';
 import type { GpuInfo, HostCapabilities } from '../../activities/host-capabilities';
-import { extractFiles, type ExtractedFile } from '../../policy/extract-code';
+import { extractFiles, type ExtractedFile } from '../../policy/parsers/extract-code';
 import type { Categorization } from '../../policy/run-types';
 import type { ResolvedTask } from '../../policy/task-schema';
 import { PROJECT_ROOT } from '../../runtime/settings';

@@ -12,7 +12,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FullProfileResult } from '../../activities/profile';
-import { parseNcuDetailsCsv, summarizeNcu } from '../../policy/ncu-report';
+import { parseNcuDetailsCsv } from '../../policy/parsers/ncu-report';
+import { summarizeNcu } from '../../policy/parsers/ncu-summary';
 import { fullProfileScore } from '../../policy/two-tier';
 import { loadTask } from '../../runtime/load-task';
 import { judge, runTwoTierBenchmark } from '../../scripts/bench-two-tier';

@@ -4,7 +4,7 @@
  */
 import { posix } from 'node:path';
 import fc from 'fast-check';
-import { extractFiles, stripThinking, unsafeFileName, type Extraction } from '../../policy/extract-code';
+import { extractFiles, stripThinking, unsafeFileName, type Extraction } from '../../policy/parsers/extract-code';
 
 const HARNESS = ['harness.cu', 'vector_add.h'];
 const fence = (info: string, body: string) => `\`\`\`${info}\n${body}\n\`\`\``;

@@ -1,6 +1,6 @@
 /** Categorizing a model reply that cannot become a candidate (cut short, no code, unsafe file name). */
-import { categorizeReply } from '../../policy/generation-failure';
-import { extractFiles } from '../../policy/extract-code';
+import { categorizeReply } from '../../policy/parsers/generation-failure';
+import { extractFiles } from '../../policy/parsers/extract-code';
 import { afterFailure, startEscalation } from '../../policy/stop-loss';
 
 describe('categorizeReply', () => {

@@ -6,16 +6,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import {
-  ProfileParseError,
-  parseCsvRecords,
   parseNcuCsv,
   parseNcuDetailsCsv,
-  parseNcuNumber,
   parseNcuRawCsv,
-  summarizeNcu,
-  unitFactor,
   type NcuKernelProfile,
-} from '../../policy/ncu-report';
+} from '../../policy/parsers/ncu-report';
+import { summarizeNcu } from '../../policy/parsers/ncu-summary';
+import { ProfileParseError, parseCsvRecords, parseNcuNumber, unitFactor } from '../../policy/parsers/profiler-csv';
 import { fullProfileScore } from '../../policy/two-tier';
 
 const fixture = (name: string) => readFileSync(join(__dirname, '..', 'fixtures', 'h200', name), 'utf8');

@@ -2,7 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { categorizeWrongResult } from '../../policy/parsers/categorizer';
-import { parseNcuDetailsCsv, summarizeNcu } from '../../policy/ncu-report';
+import { parseNcuDetailsCsv } from '../../policy/parsers/ncu-report';
+import { summarizeNcu } from '../../policy/parsers/ncu-summary';
 import { buildOptimizePrompt } from '../../policy/optimize-prompt';
 import type { ResolvedTask } from '../../policy/task-schema';
 import { fullProfileScore } from '../../policy/two-tier';

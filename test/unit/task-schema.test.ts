@@ -6,7 +6,7 @@ import { readdirSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { parse as parseYaml } from 'yaml';
-import { unsafeFileName } from '../../policy/extract-code';
+import { unsafeFileName } from '../../policy/parsers/extract-code';
 import { TaskFileError, parseTaskFile, relativeFileName } from '../../policy/task-schema';
 
 const EXAMPLES = join(__dirname, '..', '..', 'examples');

@@ -1,5 +1,5 @@
 /** Categorizing a reply that cannot become a candidate: cut short, no code, or a file name that escapes the run folder. */
-import type { Categorization } from './run-types';
+import type { Categorization } from '../run-types';
 
 export function categorizeReply(doneReason: string, extractionProblem: { reason: string; unsafePath?: string } | null): Categorization | null {
   if (doneReason === 'length' || doneReason === 'incomplete') {

@@ -5,7 +5,7 @@
  * cgroup could not be created, the host is busy) never reaches here: the activity throws an
  * infrastructure fault instead.
  */
-import type { Categorization, Phase, Severity } from './run-types';
+import type { Categorization, Phase, Severity } from '../run-types';
 
 export const LIMIT_KINDS = ['time', 'cpu', 'memory', 'processes', 'disk'] as const;
 export type LimitKind = (typeof LIMIT_KINDS)[number];

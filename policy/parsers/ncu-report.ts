@@ -20,14 +20,7 @@
  * Anything that cannot be read throws {@link ProfileParseError} with a message saying what was
  * missing: a broken profile never becomes a zero score.
  */
-import { median } from './numbers';
-
-export class ProfileParseError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ProfileParseError';
-  }
-}
+import { ProfileParseError, parseCsvRecords, parseNcuNumber, unitFactor, type UnitKind } from './profiler-csv';
 
 export interface NcuRule {
   name: string;
@@ -63,110 +56,6 @@ export interface NcuSummary {
   bottleneck: 'compute' | 'memory';
   /** by estimated speedup desc (rules without one last), at most 3, duplicates across launches merged */
   topRules: NcuRule[];
-}
-
-// ---------------------------------------------------------------------------------------------
-// CSV
-
-/**
- * RFC 4180 records: quoted fields (with "" for a quote, commas and line breaks inside), LF or CRLF
- * line ends. Empty lines are skipped. An unterminated quote throws ProfileParseError.
- */
-export function parseCsvRecords(text: string): string[][] {
-  const records: string[][] = [];
-  let record: string[] = [];
-  let field = '';
-  let quoted = false;
-  let fieldStarted = false;
-  let i = 0;
-  const endRecord = () => {
-    if (fieldStarted || record.length > 0) {
-      record.push(field);
-      records.push(record);
-    }
-    record = [];
-    field = '';
-    fieldStarted = false;
-  };
-  while (i < text.length) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '"') {
-        if (text[i + 1] === '"') {
-          field += '"';
-          i += 2;
-          continue;
-        }
-        quoted = false;
-      } else {
-        field += c;
-      }
-      i += 1;
-      continue;
-    }
-    if (c === '"') {
-      quoted = true;
-      fieldStarted = true;
-    } else if (c === ',') {
-      record.push(field);
-      field = '';
-      fieldStarted = true;
-    } else if (c === '\n' || c === '\r') {
-      endRecord();
-      if (c === '\r' && text[i + 1] === '\n') i += 1;
-    } else {
-      field += c;
-      fieldStarted = true;
-    }
-    i += 1;
-  }
-  if (quoted) throw new ProfileParseError('CSV ends inside a quoted field (the report is truncated)');
-  endRecord();
-  return records;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Numbers and units
-
-/** "1,840,128" / "0.52" / "1.5e3" -> number; "" / "n/a" / anything else -> null. */
-export function parseNcuNumber(raw: string): number | null {
-  const s = raw.trim();
-  if (/^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$/.test(s)) return Number(s.replace(/,/g, ''));
-  if (/^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/.test(s)) return Number(s);
-  return null;
-}
-
-type UnitKind = 'time' | 'bytes' | 'percent';
-
-const TIME_NS: Record<string, number> = {
-  ns: 1, nsecond: 1, nseconds: 1, nanosecond: 1, nanoseconds: 1,
-  us: 1e3, usecond: 1e3, useconds: 1e3, 'µs': 1e3, 'μs': 1e3, microsecond: 1e3, microseconds: 1e3,
-  ms: 1e6, msecond: 1e6, mseconds: 1e6, millisecond: 1e6, milliseconds: 1e6,
-  s: 1e9, sec: 1e9, second: 1e9, seconds: 1e9,
-};
-
-/** ncu's byte prefixes are decimal (45.75 Mbyte = 45,748,224 byte in the same report); the *i* forms are binary. */
-const BYTES: Record<string, number> = {
-  b: 1, byte: 1, bytes: 1,
-  kb: 1e3, kbyte: 1e3, kbytes: 1e3,
-  mb: 1e6, mbyte: 1e6, mbytes: 1e6,
-  gb: 1e9, gbyte: 1e9, gbytes: 1e9,
-  tb: 1e12, tbyte: 1e12, tbytes: 1e12,
-  kib: 1024, kibyte: 1024,
-  mib: 1024 ** 2, mibyte: 1024 ** 2,
-  gib: 1024 ** 3, gibyte: 1024 ** 3,
-  tib: 1024 ** 4, tibyte: 1024 ** 4,
-};
-
-const PERCENT = new Set(['%', 'pct', 'percent']);
-
-/** The factor that turns a value in `unit` into ns, bytes or percent; null when the unit is not of that kind. */
-export function unitFactor(unit: string, kind: UnitKind): number | null {
-  const u = unit.trim();
-  if (kind === 'percent') return PERCENT.has(u.toLowerCase()) ? 1 : null;
-  const table = kind === 'time' ? TIME_NS : BYTES;
-  const factor = table[u.toLowerCase()];
-  return factor === undefined ? null : factor;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -382,70 +271,4 @@ export function parseNcuRawCsv(text: string): NcuKernelProfile[] {
 export function parseNcuCsv(text: string): NcuKernelProfile[] {
   const head = firstLine(text.replace(/^\uFEFF/, ''));
   return /"?Metric Name"?/.test(head) ? parseNcuDetailsCsv(text) : parseNcuRawCsv(text);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Summary
-
-
-function medianOrNull(values: (number | null)[]): number | null {
-  const present = values.filter((v): v is number => v !== null);
-  return present.length === 0 ? null : median(present);
-}
-
-/**
- * One kernel's summary: the kernel with the largest total duration among `profiles` (the hot one;
- * the others are left out), medians over its launches, compute- or memory-bound by the larger
- * throughput, and its top rules by estimated speedup.
- */
-export function summarizeNcu(profiles: NcuKernelProfile[]): NcuSummary {
-  if (profiles.length === 0) throw new ProfileParseError('no kernel launches to summarize: the profile is empty');
-  const byKernel = new Map<string, NcuKernelProfile[]>();
-  for (const p of profiles) {
-    const list = byKernel.get(p.kernelName);
-    if (list) list.push(p);
-    else byKernel.set(p.kernelName, [p]);
-  }
-  let hot: [string, NcuKernelProfile[]] | undefined;
-  let hotTotal = -1;
-  for (const entry of byKernel) {
-    const total = entry[1].reduce((sum, p) => sum + p.durationNs, 0);
-    if (total > hotTotal) {
-      hot = entry;
-      hotTotal = total;
-    }
-  }
-  const [kernelName, launches] = hot!;
-  const smThroughputPct = median(launches.map((p) => p.smThroughputPct));
-  const memoryThroughputPct = median(launches.map((p) => p.memoryThroughputPct));
-
-  const rules = new Map<string, { rule: NcuRule; order: number }>();
-  for (const p of launches) {
-    for (const rule of p.rules) {
-      const key = `${rule.name}\u0000${rule.type}\u0000${rule.description}`;
-      const seen = rules.get(key);
-      if (!seen) rules.set(key, { rule, order: rules.size });
-      else if ((rule.estimatedSpeedupPct ?? -Infinity) > (seen.rule.estimatedSpeedupPct ?? -Infinity)) seen.rule = rule;
-    }
-  }
-  const topRules = [...rules.values()]
-    .sort((a, b) => {
-      const sa = a.rule.estimatedSpeedupPct ?? -Infinity;
-      const sb = b.rule.estimatedSpeedupPct ?? -Infinity;
-      return sa !== sb ? sb - sa : a.order - b.order;
-    })
-    .slice(0, 3)
-    .map((r) => r.rule);
-
-  return {
-    kernelName,
-    launches: launches.length,
-    medianDurationNs: median(launches.map((p) => p.durationNs)),
-    smThroughputPct,
-    memoryThroughputPct,
-    dramThroughputPct: medianOrNull(launches.map((p) => p.dramThroughputPct)),
-    achievedOccupancyPct: medianOrNull(launches.map((p) => p.achievedOccupancyPct)),
-    bottleneck: smThroughputPct >= memoryThroughputPct ? 'compute' : 'memory',
-    topRules,
-  };
 }

@@ -12,7 +12,7 @@
  * A report without kernels ("SKIPPED: ... does not contain CUDA kernel data."), an nsys error, or
  * text without the header throws {@link ProfileParseError}.
  */
-import { ProfileParseError, parseCsvRecords, parseNcuNumber, unitFactor } from './ncu-report';
+import { ProfileParseError, parseCsvRecords, parseNcuNumber, unitFactor } from './profiler-csv';
 
 export { ProfileParseError };
 

@@ -26,8 +26,8 @@
  * A malformed `KISYSTEM_BENCH` line, no such line, lines for several kernels (without choosing
  * one), or both styles mixed throw {@link ProfileParseError} with the line number.
  */
-import { ProfileParseError } from './ncu-report';
-import { median } from './numbers';
+import { ProfileParseError } from './profiler-csv';
+import { median } from '../numbers';
 
 export { ProfileParseError };
 
