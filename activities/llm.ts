@@ -9,9 +9,9 @@
  */
 import { Context, ApplicationFailure } from '@temporalio/activity';
 import { Ollama } from 'ollama';
-import type { KisystemConfig } from '../policy/config-schema';
-import { fitPrompt } from '../policy/prompt-fit';
-import type { ChatMessage } from '../policy/prompt';
+import type { KisystemConfig } from '../policy/schemas/config-schema';
+import { fitPrompt } from '../policy/prompts/prompt-fit';
+import type { ChatMessage } from '../policy/prompts/prompt';
 import { modelContextLength } from './llm-context';
 import { llmUnavailable, modelServerFault } from './llm-faults';
 import type { GenerateInput, GenerateResult } from './types';

@@ -6,10 +6,10 @@
 import type { Kysely } from 'kysely';
 import { domainAggregates, earlierSubmissionFailures, learnedRunTimes, modelAggregates } from '../db/meta-repository';
 import type { Database } from '../db/tables';
-import type { StartDecision } from '../policy/hybrid-decision';
-import { explainPriority, recommendModelBias, type BiasRecommendation, type ModelAggregate, type PriorityExplanation } from '../policy/meta-supervisor';
-import type { LearnedRunTime } from '../policy/start-rule';
-import type { KisystemConfig } from '../policy/config-schema';
+import type { StartDecision } from '../policy/rules/hybrid-decision';
+import { explainPriority, recommendModelBias, type BiasRecommendation, type ModelAggregate, type PriorityExplanation } from '../policy/rules/meta-supervisor';
+import type { LearnedRunTime } from '../policy/rules/start-rule';
+import type { KisystemConfig } from '../policy/schemas/config-schema';
 import type { ErrorType } from '../policy/run-types';
 
 export interface MetaSnapshotInput {

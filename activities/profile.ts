@@ -23,7 +23,7 @@ import { parseBenchLines } from '../policy/parsers/microbench-line';
 import { parseNcuDetailsCsv, type NcuSummary } from '../policy/parsers/ncu-report';
 import { summarizeNcu } from '../policy/parsers/ncu-summary';
 import { ProfileParseError } from '../policy/parsers/profiler-csv';
-import { fullProfileScore } from '../policy/two-tier';
+import { fullProfileScore } from '../policy/rules/two-tier';
 import { ensureNsysProbed, type HostCapabilities } from './host-capabilities';
 import type { HostSandbox } from './build-test';
 import { ProgramNotStartedError, runProcess, SandboxSetupError, type ProcessResult, type ResourceLimits, type RunProcessOptions } from './run-process';

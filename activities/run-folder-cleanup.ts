@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { foldersToDelete, type RetentionPolicy, type RunFolderInfo } from '../policy/run-folder-retention';
+import { foldersToDelete, type RetentionPolicy, type RunFolderInfo } from '../policy/rules/run-folder-retention';
 import { folderBytes } from './sandbox-disk';
 
 /** Written by the test activity next to (never inside) the run folder: whether the run passed. */

@@ -1,7 +1,7 @@
 /** Inputs and results of the activities, shared with the workflow (imported there as types only). */
 import type { ExtractedFile } from '../policy/parsers/extract-code';
-import type { ChatMessage } from '../policy/prompt';
-import type { TaskFileContent } from '../policy/task-schema';
+import type { ChatMessage } from '../policy/prompts/prompt';
+import type { TaskFileContent } from '../policy/schemas/task-schema';
 
 export interface GenerateInput {
   taskId: string;

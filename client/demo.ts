@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { detectHost } from '../activities/host-capabilities';
-import type { KisystemConfig } from '../policy/config-schema';
+import type { KisystemConfig } from '../policy/schemas/config-schema';
 import { loadConfig } from '../runtime/load-config';
 import { PROJECT_ROOT, workflowUrl, type Settings } from '../runtime/settings';
 import { loadModelScripts } from '../scripted-model-server/scripts';

@@ -1,8 +1,8 @@
 /** Task commands: submit, status, list, resolve, cancel. */
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
-import type { KisystemConfig } from '../policy/config-schema';
-import type { ResolvedTask } from '../policy/task-schema';
+import type { KisystemConfig } from '../policy/schemas/config-schema';
+import type { ResolvedTask } from '../policy/schemas/task-schema';
 import { loadTask } from '../runtime/load-task';
 import { cudaQueue, workflowUrl, type Settings } from '../runtime/settings';
 import { giveUpUpdate, stateQuery, submitSolutionUpdate, type TaskResult, type TaskWorkflowInput } from '../workflows/messages';

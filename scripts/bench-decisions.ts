@@ -15,7 +15,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { parseConfig } from '../policy/config-schema';
+import { parseConfig } from '../policy/schemas/config-schema';
 import { POLICIES, runBenchmark } from './lib/decision-scenarios';
 
 const { values } = parseArgs({

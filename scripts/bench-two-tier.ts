@@ -51,7 +51,7 @@ import { followTasks, causeMessage } from '../client/follow';
 import { startStack } from '../client/stack';
 import { loadTasks, submitTask } from '../client/tasks';
 import { dropDatabase, ensureDatabase, prepareDatabase } from '../db/database';
-import { parseConfig, type KisystemConfig } from '../policy/config-schema';
+import { parseConfig, type KisystemConfig } from '../policy/schemas/config-schema';
 import { findOrInstallTemporalCli, freePort, startDevServer } from '../runtime/dev-server';
 import { cudaQueue, settingsFromEnv, type Settings } from '../runtime/settings';
 import { loadModelScripts } from '../scripted-model-server/scripts';

@@ -9,7 +9,7 @@
  */
 import { parseArgs } from 'node:util';
 import { dropDatabase, prepareDatabase } from '../db/database';
-import { parseConfig } from '../policy/config-schema';
+import { parseConfig } from '../policy/schemas/config-schema';
 import { startBenchServer } from './lib/queue-bench-env';
 import { runQueueLoad } from './lib/queue-load';
 

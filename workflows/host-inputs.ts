@@ -5,9 +5,9 @@
  */
 import type { FullProfileInput, MicrobenchmarkInput } from '../activities/profile';
 import type { BuildInput, TestInput } from '../activities/types';
-import type { KisystemConfig } from '../policy/config-schema';
+import type { KisystemConfig } from '../policy/schemas/config-schema';
 import type { ExtractedFile } from '../policy/parsers/extract-code';
-import type { ResolvedTask } from '../policy/task-schema';
+import type { ResolvedTask } from '../policy/schemas/task-schema';
 
 export function buildInputFor(task: ResolvedTask, config: KisystemConfig, ids: { workflowId: string; workflowRunId: string }, attemptNo: number, files: ExtractedFile[]): BuildInput {
   return {

@@ -3,7 +3,7 @@
  * for a person to hand in code (built and tested like any answer) or to give up, until the deadline.
  */
 import { ApplicationFailure, condition } from '@temporalio/workflow';
-import type { KisystemConfig } from '../policy/config-schema';
+import type { KisystemConfig } from '../policy/schemas/config-schema';
 import type { ExtractedFile } from '../policy/parsers/extract-code';
 import type { TaskAttempts } from './attempt';
 import { infrastructureFault } from './faults';

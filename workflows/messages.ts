@@ -2,10 +2,10 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { ExtractedFile } from '../policy/parsers/extract-code';
 import type { Categorization } from '../policy/run-types';
-import type { StopLossDecision } from '../policy/stop-loss';
-import type { StartDecision } from '../policy/hybrid-decision';
-import type { KisystemConfig } from '../policy/config-schema';
-import type { ResolvedTask } from '../policy/task-schema';
+import type { StopLossDecision } from '../policy/rules/stop-loss';
+import type { StartDecision } from '../policy/rules/hybrid-decision';
+import type { KisystemConfig } from '../policy/schemas/config-schema';
+import type { ResolvedTask } from '../policy/schemas/task-schema';
 
 export type TaskStatus =
   | 'starting'

@@ -5,7 +5,7 @@
 import { ActivityCancellationType, ActivityFailure, ApplicationFailure, proxyActivities } from '@temporalio/workflow';
 import type { FailedBenchmarkRun, FullProfileResult, MicrobenchmarkResult, ProfileActivities } from '../activities/profile';
 import type { ProfileHistoryActivities } from '../activities/profile-history';
-import type { ResolvedTask } from '../policy/task-schema';
+import type { ResolvedTask } from '../policy/schemas/task-schema';
 import type { CandidateContext } from './candidate';
 import { fullProfileInputFor, microbenchmarkInputFor } from './host-inputs';
 

@@ -29,10 +29,10 @@ import type { FullProfileResult, MicrobenchmarkResult, FailedBenchmarkRun } from
 import { categorize, categorizePerformance } from '../policy/parsers/categorizer';
 import type { ExtractedFile } from '../policy/parsers/extract-code';
 import type { NcuSummary } from '../policy/parsers/ncu-report';
-import { buildOptimizePrompt } from '../policy/optimize-prompt';
+import { buildOptimizePrompt } from '../policy/prompts/optimize-prompt';
 import type { Categorization } from '../policy/run-types';
-import { afterFailure, currentModel, type EscalationState } from '../policy/stop-loss';
-import { decideTier, estimateScoreFromTime, type TierDecision, type TierHistoryEntry } from '../policy/two-tier';
+import { afterFailure, currentModel, type EscalationState } from '../policy/rules/stop-loss';
+import { decideTier, estimateScoreFromTime, type TierDecision, type TierHistoryEntry } from '../policy/rules/two-tier';
 import { isPassed, type PassedAttempt, type TaskAttempts } from './attempt';
 import type { CandidateContext } from './candidate';
 import { faultReason, rethrowCancellation } from './faults';

@@ -5,7 +5,7 @@
  */
 import { ApplicationFailure, setHandler } from '@temporalio/workflow';
 import type { QueueStoreActivities } from '../activities/queue-store';
-import type { ResolvedTask } from '../policy/task-schema';
+import type { ResolvedTask } from '../policy/schemas/task-schema';
 import { checkPriority, checkQueueItem, checkStoredItem } from './queue-item-check';
 import {
   addTasksUpdate,

@@ -19,10 +19,10 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { QueueActivities } from '../activities/queue';
-import { taskComplexityText } from '../policy/complexity';
-import { estimateEta } from '../policy/eta';
-import { fifoOrder, orderQueue, priorityEff, priorityScoreFor } from '../policy/queue-order';
-import type { ResolvedTask } from '../policy/task-schema';
+import { taskComplexityText } from '../policy/rules/complexity';
+import { estimateEta } from '../policy/rules/eta';
+import { fifoOrder, orderQueue, priorityEff, priorityScoreFor } from '../policy/rules/queue-order';
+import type { ResolvedTask } from '../policy/schemas/task-schema';
 import type { TaskWorkflowInput } from './messages';
 import {
   addTasksUpdate,

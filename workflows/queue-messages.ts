@@ -5,8 +5,8 @@
  * the queue's continue-as-new).
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { KisystemConfig } from '../policy/config-schema';
-import type { ResolvedTask } from '../policy/task-schema';
+import type { KisystemConfig } from '../policy/schemas/config-schema';
+import type { ResolvedTask } from '../policy/schemas/task-schema';
 import type { TaskQueues } from './messages';
 import type { QueueCarryV2, QueueConfigInfo, StoredQueueItem } from './queue-v2-messages';
 

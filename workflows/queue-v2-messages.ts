@@ -3,7 +3,7 @@
  * packed carry of continue-as-new, the config a queue uses, and the v2 activities' answers.
  */
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import type { KisystemConfig } from '../policy/config-schema';
+import type { KisystemConfig } from '../policy/schemas/config-schema';
 import type { FinishedTask, QueueCounters, QueueStateView, QueueTaskEnd, QueueTaskRow, RunningTask } from './queue-messages';
 
 /** Where a task body is stored: `queue_task_bodies.body_id` (content address, see `bodyIdOf`). */

@@ -9,9 +9,9 @@
  */
 import { setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
 import type { ExtractedFile } from '../policy/parsers/extract-code';
-import type { StartDecision } from '../policy/hybrid-decision';
-import type { ResolvedTask } from '../policy/task-schema';
-import { currentModel, type EscalationState } from '../policy/stop-loss';
+import type { StartDecision } from '../policy/rules/hybrid-decision';
+import type { ResolvedTask } from '../policy/schemas/task-schema';
+import { currentModel, type EscalationState } from '../policy/rules/stop-loss';
 import { renderDetails } from './details';
 import type { EscalationEvent, ModelServerWait, OptimizationSummary, RunSummary, TaskResult, TaskState, TaskStatus, TaskStep } from './messages';
 import { CURRENT_MODEL, DOMAIN, ESCALATIONS, STATUS, TASK_ID } from './search-attributes';

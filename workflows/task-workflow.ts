@@ -10,7 +10,7 @@
  * it with the reason (in the optimization phase it ends the phase, keeping the best correct code).
  */
 import { CancellationScope, getExternalWorkflowHandle, isCancellation, patched, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import { startEscalation } from '../policy/stop-loss';
+import { startEscalation } from '../policy/rules/stop-loss';
 import { TaskAttempts } from './attempt';
 import type { CandidateContext } from './candidate';
 import { giveUpUpdate, stateQuery, submitSolutionUpdate, type TaskResult, type TaskWorkflowInput } from './messages';

@@ -27,7 +27,7 @@
  * one), or both styles mixed throw {@link ProfileParseError} with the line number.
  */
 import { ProfileParseError } from './profiler-csv';
-import { median } from '../numbers';
+import { median } from '../rules/numbers';
 
 export { ProfileParseError };
 

@@ -1,5 +1,5 @@
 /** One summary of all an Nsight Compute report's launches: median figures and the top rules (tier 1 of two-tier profiling). Pure. */
-import { median } from '../numbers';
+import { median } from '../rules/numbers';
 import type { NcuRule, NcuKernelProfile, NcuSummary } from './ncu-report';
 import { ProfileParseError } from './profiler-csv';
 

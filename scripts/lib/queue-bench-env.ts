@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { findOrInstallTemporalCli, freePort, startDevServer, type DevServer } from '../../runtime/dev-server';
-import type { Domain } from '../../policy/domains';
-import type { ResolvedTask } from '../../policy/task-schema';
+import type { Domain } from '../../policy/rules/domains';
+import type { ResolvedTask } from '../../policy/schemas/task-schema';
 
 export interface BenchServer {
   server: DevServer;

@@ -10,8 +10,8 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { QueueEstimatesInput } from '../../activities/queue';
 import { checkDomain, createQueueChildActivities, type EstimateQueuedTasksInput, type QueueRefreshInput } from '../../activities/queue-store';
 import { bodyIdOf } from '../../db/queue-repository';
-import { taskComplexityText } from '../../policy/complexity';
-import type { ResolvedTask } from '../../policy/task-schema';
+import { taskComplexityText } from '../../policy/rules/complexity';
+import type { ResolvedTask } from '../../policy/schemas/task-schema';
 import { pairKey, type QueueEstimate, type StoredEstimates } from '../../workflows/queue-messages';
 
 /**

@@ -11,7 +11,7 @@ import type { BuildResult, TestResult } from '../../activities/types';
 import type { GpuInfo, HostCapabilities } from '../../activities/host-capabilities';
 import { extractFiles, type ExtractedFile } from '../../policy/parsers/extract-code';
 import type { Categorization } from '../../policy/run-types';
-import type { ResolvedTask } from '../../policy/task-schema';
+import type { ResolvedTask } from '../../policy/schemas/task-schema';
 import { PROJECT_ROOT } from '../../runtime/settings';
 import { loadModelScripts } from '../../scripted-model-server/scripts';
 

@@ -12,7 +12,7 @@ import type { HostSandbox } from '../../activities/build-test';
 import { setUpSandbox } from '../../activities/sandbox-host';
 import type { BuildResult, TestResult } from '../../activities/types';
 import { categorize, parseVerdict } from '../../policy/parsers/categorizer';
-import { defaultConfig } from '../../policy/config-schema';
+import { defaultConfig } from '../../policy/schemas/config-schema';
 import { loadTask } from '../../runtime/load-task';
 import { PROJECT_ROOT } from '../../runtime/settings';
 import { exampleTaskFiles } from '../../client/demo';

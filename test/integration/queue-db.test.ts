@@ -8,9 +8,9 @@ import { createQueueStoreActivities } from '../../activities/queue-store';
 import { queueStats } from '../../db/queue-repository';
 import { exampleTasks } from '../../scripts/lib/queue-load';
 import type { Database } from '../../db/tables';
-import { defaultConfig } from '../../policy/config-schema';
-import { estimateEta } from '../../policy/eta';
-import { decideStart } from '../../policy/hybrid-decision';
+import { defaultConfig } from '../../policy/schemas/config-schema';
+import { estimateEta } from '../../policy/rules/eta';
+import { decideStart } from '../../policy/rules/hybrid-decision';
 import type { QueueTaskRow } from '../../workflows/queue-messages';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database';
 

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import type { FullProfileResult } from '../../activities/profile';
 import { parseNcuDetailsCsv } from '../../policy/parsers/ncu-report';
 import { summarizeNcu } from '../../policy/parsers/ncu-summary';
-import { fullProfileScore } from '../../policy/two-tier';
+import { fullProfileScore } from '../../policy/rules/two-tier';
 import { loadTask } from '../../runtime/load-task';
 import { judge, runTwoTierBenchmark } from '../../scripts/bench-two-tier';
 import { BENCH_MODEL, scriptedKernels, TWO_TIER_TASK, type KernelRecording, type TwoTierRecording } from '../../scripts/lib/two-tier-recording';

@@ -6,7 +6,7 @@
  * head-poor world (skipping a poor head costs backups at fallback_cost_seconds 3600), and the
  * cost and drift targets are held back by the guide's evidence gate (met with the gate off).
  */
-import { defaultConfig, parseConfig } from '../../policy/config-schema';
+import { defaultConfig, parseConfig } from '../../policy/schemas/config-schema';
 import { runBenchmark, runScenario, scenarios, targets, type PolicyFigures, type ScenarioResult } from '../../scripts/lib/decision-scenarios';
 import { makeTasks, simulate, type PolicyName } from '../../scripts/lib/decision-sim';
 

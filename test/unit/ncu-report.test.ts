@@ -13,7 +13,7 @@ import {
 } from '../../policy/parsers/ncu-report';
 import { summarizeNcu } from '../../policy/parsers/ncu-summary';
 import { ProfileParseError, parseCsvRecords, parseNcuNumber, unitFactor } from '../../policy/parsers/profiler-csv';
-import { fullProfileScore } from '../../policy/two-tier';
+import { fullProfileScore } from '../../policy/rules/two-tier';
 
 const fixture = (name: string) => readFileSync(join(__dirname, '..', 'fixtures', 'h200', name), 'utf8');
 const details = fixture('ncu_mm_tiled_details.csv');

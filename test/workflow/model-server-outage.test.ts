@@ -9,7 +9,7 @@
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import { createLlmActivities } from '../../activities/llm';
-import type { ResolvedTask } from '../../policy/task-schema';
+import type { ResolvedTask } from '../../policy/schemas/task-schema';
 import { parseModelScript } from '../../scripted-model-server/scripts';
 import { startScriptedModelServer, type ScriptedModelServer } from '../../scripted-model-server/server';
 import { stateQuery, type TaskResult, type TaskWorkflowInput } from '../../workflows/messages';

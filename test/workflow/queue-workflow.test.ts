@@ -11,7 +11,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { configInfoOf } from '../../client/queue';
 import { Worker } from '@temporalio/worker';
 import type { QueueEstimatesInput } from '../../activities/queue';
-import type { ResolvedTask } from '../../policy/task-schema';
+import type { ResolvedTask } from '../../policy/schemas/task-schema';
 import {
   addTasksUpdate,
   cancelTaskUpdate,

@@ -13,7 +13,7 @@ import type { Kysely } from 'kysely';
 import { createMetaActivities } from '../../activities/meta';
 import { importLearningFile } from '../../db/learning-io';
 import type { Database } from '../../db/tables';
-import type { StartPosition } from '../../policy/hybrid-decision';
+import type { StartPosition } from '../../policy/rules/hybrid-decision';
 import type { TaskResult, TaskWorkflowInput } from '../../workflows/messages';
 import { createScriptedActivities, fence } from '../helpers/scripted-activities';
 import { uniqueName, workflowBundle } from '../helpers/temporal-env';

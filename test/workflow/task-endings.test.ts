@@ -12,7 +12,7 @@ import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { CancelledFailure } from '@temporalio/common';
 import { Worker } from '@temporalio/worker';
 import { createHostActivities } from '../../activities/build-test';
-import type { ResolvedTask } from '../../policy/task-schema';
+import type { ResolvedTask } from '../../policy/schemas/task-schema';
 import { stateQuery, type TaskResult, type TaskStatus, type TaskWorkflowInput } from '../../workflows/messages';
 import { STATUS } from '../../workflows/search-attributes';
 import { createScriptedActivities, fence, type ScriptedWorld } from '../helpers/scripted-activities';

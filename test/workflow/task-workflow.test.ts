@@ -4,7 +4,7 @@
  */
 import { WorkflowFailedError } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
-import type { ResolvedTask } from '../../policy/task-schema';
+import type { ResolvedTask } from '../../policy/schemas/task-schema';
 import { giveUpUpdate, stateQuery, submitSolutionUpdate, type TaskResult, type TaskWorkflowInput } from '../../workflows/messages';
 import { CURRENT_MODEL, ESCALATIONS, STATUS } from '../../workflows/search-attributes';
 import { createScriptedActivities, fence, type ScriptedWorld } from '../helpers/scripted-activities';

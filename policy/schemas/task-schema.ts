@@ -6,8 +6,9 @@
  * contents, so a running task never depends on files that may change on disk later.
  */
 import { z } from 'zod';
-import { DOMAINS, type Domain } from './domains';
-import { TASK_ID_PATTERN } from './task-id';
+import { formatIssues } from './zod-issues';
+import { DOMAINS, type Domain } from '../rules/domains';
+import { TASK_ID_PATTERN } from '../task-id';
 
 /** A file name relative to the run folder: no absolute paths, no `..`, no odd characters. */
 export const relativeFileName = z
@@ -95,13 +96,6 @@ export interface ResolvedTask extends Omit<TaskFile, 'domain' | 'harness'> {
   interfaceFiles: TaskFileContent[];
   /** Where the task came from, for people (the task file's path). */
   sourcePath: string;
-}
-
-/** Formats zod issues as `file: field.path: message` lines. */
-export function formatIssues(source: string, error: z.ZodError): string {
-  return error.issues
-    .map((issue) => `${source}: ${issue.path.length ? issue.path.join('.') : '(top level)'}: ${issue.message}`)
-    .join('\n');
 }
 
 export class TaskFileError extends Error {

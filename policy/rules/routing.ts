@@ -1,5 +1,5 @@
 /** Per-domain model chains (guide section 2) and the start of a task's escalation. */
-import type { KisystemConfig } from './config-schema';
+import type { KisystemConfig } from '../schemas/config-schema';
 import type { Domain } from './domains';
 
 export interface DomainChain {

@@ -5,7 +5,7 @@
  * Pure and read-only: the database side hands in the aggregates (SQL sums and means); nothing here
  * reads a clock (`now` is a parameter) or writes anywhere, so workflow code may import it.
  */
-import type { KisystemConfig } from './config-schema';
+import type { KisystemConfig } from '../schemas/config-schema';
 
 /** Per-domain aggregate of the learning history (plain, unaged figures). */
 export interface DomainAggregate {

@@ -3,7 +3,7 @@
  * "start qwen2.5-coder:32b: expected 520 s vs 1380 s at deepseek-r1:32b; 12 runs at 0.81; hybrid
  * 0.62 -> qwen2.5-coder:32b (recorded only)". Pure; the workflow only passes the decision on.
  */
-import { formatScore, type StartDecision, type StartPosition } from './hybrid-decision';
+import { formatScore, type StartDecision, type StartPosition } from '../rules/hybrid-decision';
 
 function seconds(value: number): string {
   return `${Math.round(value)} s`;

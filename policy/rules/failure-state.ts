@@ -4,7 +4,7 @@
  *
  * Summed in hundredths (integers) so that 0.5 + 0.1 + 0.1 is exactly 0.7.
  */
-import type { ErrorType } from './run-types';
+import type { ErrorType } from '../run-types';
 
 /** The error factor per type, in hundredths. GENERATION (and no error) take the guide's "else": 0.1. */
 export const ERROR_FACTOR_HUNDREDTHS: Readonly<Record<ErrorType, number>> = {

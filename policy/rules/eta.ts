@@ -6,7 +6,7 @@
  *
  * Pure: no I/O, no clock. The caller (an activity reading the Learning-DB) passes the durations in.
  */
-import type { KisystemConfig } from './config-schema';
+import type { KisystemConfig } from '../schemas/config-schema';
 
 export interface EtaEstimate {
   /** Always a finite number > 0. */

@@ -5,8 +5,8 @@
  * workflow in its input, so that a running task keeps the settings it started with.
  */
 import { z } from 'zod';
-import { DOMAINS } from './domains';
-import { formatIssues } from './task-schema';
+import { DOMAINS } from '../rules/domains';
+import { formatIssues } from './zod-issues';
 
 const modelName = z.string().min(1).max(200);
 const weight = z.number().min(0, 'must be a number between 0 and 1').max(1, 'must be a number between 0 and 1');

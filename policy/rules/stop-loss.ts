@@ -4,7 +4,7 @@
  * non-recoverable error or the end of the chain goes to the manual fallback. Never back, no model
  * twice, no model skipped.
  */
-import type { Categorization } from './run-types';
+import type { Categorization } from '../run-types';
 
 /** Where a task stands in its chain. Plain data: it lives in workflow state and in queries. */
 export interface EscalationState {

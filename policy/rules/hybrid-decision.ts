@@ -7,7 +7,7 @@
  *
  * Pure: imported by the workflow; every input and the rule that fired are returned for the record.
  */
-import type { KisystemConfig } from './config-schema';
+import type { KisystemConfig } from '../schemas/config-schema';
 import type { BiasRecommendation } from './meta-supervisor';
 import { chainStartingAt } from './routing';
 

@@ -3,8 +3,8 @@
  * a team brings the history of an earlier system, or shares history between sites.
  */
 import { z } from 'zod';
-import { DECISION_KINDS, DECISION_RULES } from './decision-columns';
-import { formatIssues } from './task-schema';
+import { DECISION_KINDS, DECISION_RULES } from '../rules/decision-columns';
+import { formatIssues } from './zod-issues';
 
 const timestamp = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'must be an ISO 8601 timestamp');
 const ms = z.number().int().min(0);

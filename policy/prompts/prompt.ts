@@ -1,6 +1,6 @@
 /** The messages sent to a model: the goal, the harness interface, and after a failure what went wrong. */
-import type { Categorization } from './run-types';
-import type { ResolvedTask } from './task-schema';
+import type { Categorization } from '../run-types';
+import type { ResolvedTask } from '../schemas/task-schema';
 
 export interface ChatMessage {
   role: 'system' | 'user' | 'assistant';

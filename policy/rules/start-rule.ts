@@ -18,14 +18,14 @@
  *
  * Pure: no I/O, no clock, no randomness of its own.
  */
-import type { KisystemConfig } from './config-schema';
+import type { KisystemConfig } from '../schemas/config-schema';
 import { tableEta } from './eta';
 import { expectedCostsByStart, type ChainStep } from './expected-cost';
 import { decideStart, type StartDecision, type StartPosition } from './hybrid-decision';
 import type { BiasRecommendation, ModelAggregate } from './meta-supervisor';
 import { weightedSuccessRate } from './meta-supervisor';
 import { agedPosterior, drawChance } from './posterior';
-import { startSummary } from './start-summary';
+import { startSummary } from '../prompts/start-summary';
 
 /** Learned per-run time of a model in the domain: median of its model-phase runs. */
 export interface LearnedRunTime {

@@ -3,10 +3,10 @@
  * from the last full profile as figures (speed-of-light, bottleneck, occupancy, the profiler's top
  * rules with their estimated speedups), not a raw log. Pure: no I/O.
  */
-import type { NcuSummary } from './parsers/ncu-report';
+import type { NcuSummary } from '../parsers/ncu-report';
 import { codeFence, interfaceLines, LANGUAGE_NAME, taskHeaderLines, type ChatMessage } from './prompt';
-import type { Categorization } from './run-types';
-import type { ResolvedTask } from './task-schema';
+import type { Categorization } from '../run-types';
+import type { ResolvedTask } from '../schemas/task-schema';
 
 export interface OptimizeFeedback {
   /** The iteration whose full profile this is. */
