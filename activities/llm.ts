@@ -14,7 +14,7 @@ import { fitPrompt } from '../policy/prompts/prompt-fit';
 import type { ChatMessage } from '../policy/prompts/prompt';
 import { modelContextLength } from './llm-context';
 import { llmUnavailable, modelServerFault } from './llm-faults';
-import type { GenerateInput, GenerateResult } from './types';
+import type { GenerateInput, GenerateResult } from '../contracts/activity-types';
 
 export interface LlmEndpoint {
   provider: 'ollama' | 'openai';

@@ -20,7 +20,7 @@ import { explainPriority, recommendModelBias } from '../policy/rules/meta-superv
 import { chainForDomain } from '../policy/rules/routing';
 import type { ErrorType } from '../policy/run-types';
 import type { ResolvedTask } from '../policy/schemas/task-schema';
-import { pairKey, type ChildStanding, type QueueTaskEnd, type StoredEstimates } from '../workflows/queue-messages';
+import { pairKey, type ChildStanding, type QueueTaskEnd, type StoredEstimates } from '../contracts/queue-messages';
 import { taskDurations } from './queue';
 
 export interface EstimateQueuedTasksInput {

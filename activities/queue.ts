@@ -13,7 +13,7 @@ import { isDomain } from '../policy/rules/domains';
 import { failureStateScore } from '../policy/rules/failure-state';
 import { decideStart } from '../policy/rules/hybrid-decision';
 import { chainForDomain } from '../policy/rules/routing';
-import type { QueueEstimate, QueueEstimateRequest, QueueTaskRow } from '../workflows/queue-messages';
+import type { QueueEstimate, QueueEstimateRequest, QueueTaskRow } from '../contracts/queue-messages';
 import { createMetaActivities } from './meta';
 
 /** Real durations kept per (model, domain) for the ETA median. */

@@ -10,7 +10,7 @@ import { loadConfig } from '../runtime/load-config';
 import { PROJECT_ROOT, workflowUrl, type Settings } from '../runtime/settings';
 import { loadModelScripts } from '../scripted-model-server/scripts';
 import { startScriptedModelServer } from '../scripted-model-server/server';
-import type { TaskResult } from '../workflows/messages';
+import type { TaskResult } from '../contracts/task-messages';
 import { connectClient } from './connect';
 import { followTasks, causeMessage } from './follow';
 import { startStack } from './stack';

@@ -28,7 +28,7 @@ import {
   resumeUpdate,
   type QueueStateView,
   type QueueWorkflowInput,
-} from '../workflows/queue-messages';
+} from '../contracts/queue-messages';
 import type { queueWorkflow } from '../workflows/queue-workflow';
 import { table } from './format-table';
 import { loadTasks } from './tasks';

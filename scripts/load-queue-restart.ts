@@ -23,9 +23,9 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { parseConfig } from '../policy/schemas/config-schema';
 import { DOMAINS } from '../policy/rules/domains';
-import { addTasksUpdate, MAX_ADD_BATCH, queueStateQuery, type QueueItemInput, type QueueStateView, type QueueWorkflowInput } from '../workflows/queue-messages';
+import { addTasksUpdate, MAX_ADD_BATCH, queueStateQuery, type QueueItemInput, type QueueStateView, type QueueWorkflowInput } from '../contracts/queue-messages';
 import type { queueWorkflow } from '../workflows/queue-workflow';
-import { seededRandom, sleep, standInTask, startBenchServer } from './lib/queue-bench-env';
+import { seededRandom, sleep, standInTask, startBenchServer } from '../bench/queue-bench-env';
 
 interface WorkerProcess {
   child: ChildProcess;

@@ -4,7 +4,7 @@
  * (scripts/gpu/record-two-tier.ts) runs the activities with exactly what a workflow would send.
  */
 import type { FullProfileInput, MicrobenchmarkInput } from '../activities/profile';
-import type { BuildInput, TestInput } from '../activities/types';
+import type { BuildInput, TestInput } from '../contracts/activity-types';
 import type { KisystemConfig } from '../policy/schemas/config-schema';
 import type { ExtractedFile } from '../policy/parsers/extract-code';
 import type { ResolvedTask } from '../policy/schemas/task-schema';

@@ -7,7 +7,7 @@ import type { KisystemConfig } from '../policy/schemas/config-schema';
 import type { ExtractedFile } from '../policy/parsers/extract-code';
 import type { TaskAttempts } from './attempt';
 import { infrastructureFault } from './faults';
-import { MAX_MANUAL_CODE, type ManualOutcome, type ManualSolution } from './messages';
+import { MAX_MANUAL_CODE, type ManualOutcome, type ManualSolution } from '../contracts/task-messages';
 import { runOf, type RunRecorder } from './run-record';
 import type { TaskStateStore } from './task-state';
 

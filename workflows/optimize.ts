@@ -36,7 +36,7 @@ import { decideTier, estimateScoreFromTime, type TierDecision, type TierHistoryE
 import { isPassed, type PassedAttempt, type TaskAttempts } from './attempt';
 import type { CandidateContext } from './candidate';
 import { faultReason, rethrowCancellation } from './faults';
-import type { OptimizationIteration, OptimizationSummary } from './messages';
+import type { OptimizationIteration, OptimizationSummary } from '../contracts/task-messages';
 import { failedBenchmark, profileStopper, profilingFor } from './optimize-profiling';
 import { runOf, type RunRecorder, type RunToRecord } from './run-record';
 

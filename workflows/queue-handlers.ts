@@ -25,7 +25,7 @@ import {
   type QueueItemInput,
   type StoredQueueItem,
   type StoredTaskRef,
-} from './queue-messages';
+} from '../contracts/queue-messages';
 import type { QueueState, RankedPending } from './queue-state';
 
 /** Tasks per estimate call and per body store call (keeps each payload far under 2 MB). */

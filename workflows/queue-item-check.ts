@@ -2,7 +2,7 @@
 import { isDomain } from '../policy/rules/domains';
 import { TASK_ID_PATTERN } from '../policy/task-id';
 import type { ResolvedTask } from '../policy/schemas/task-schema';
-import type { QueueItemInput, StoredTaskRef } from './queue-messages';
+import type { QueueItemInput, StoredTaskRef } from '../contracts/queue-messages';
 
 function isText(value: unknown): value is string {
   return typeof value === 'string' && value.trim() !== '';

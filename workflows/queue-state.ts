@@ -24,7 +24,7 @@ import {
   type QueueWorkflowInput,
   type RunningTask,
   type TaskFinishedNotice,
-} from './queue-messages';
+} from '../contracts/queue-messages';
 
 /** A pending task with its current priority and ETA (computed, never carried). */
 export type RankedPending = PendingRef & { priorityScore: number; prioritySource: 'task' | 'meta-supervisor' | 'default'; etaSeconds: number; eta: PairEta };

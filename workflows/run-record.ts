@@ -4,7 +4,7 @@ import type { Categorization } from '../policy/run-types';
 import type { StopLossDecision } from '../policy/rules/stop-loss';
 import type { AttemptOutcome } from './attempt';
 import type { CandidateContext } from './candidate';
-import type { RunSummary } from './messages';
+import type { RunSummary } from '../contracts/task-messages';
 import type { TaskActivities } from './task-activities';
 import type { TaskStateStore } from './task-state';
 

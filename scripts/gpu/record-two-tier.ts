@@ -15,7 +15,7 @@
  * with its error. Exit code 2 when the machine lacks a GPU, nvcc or ncu.
  *
  * Local half: `node dist/scripts/bench-two-tier.js --replay two-tier-recording.json` runs the real task
- * workflow on a local dev server with these results served back (scripts/lib/two-tier-replay.ts).
+ * workflow on a local dev server with these results served back (bench/two-tier-replay.ts).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,8 +29,8 @@ import { loadConfig } from '../../runtime/load-config';
 import { loadTask } from '../../runtime/load-task';
 import { PROJECT_ROOT } from '../../runtime/settings';
 import { buildInputFor, fullProfileInputFor, microbenchmarkInputFor, testInputFor } from '../../workflows/host-inputs';
-import type { KernelRecording, TwoTierRecording } from '../lib/two-tier-recording';
-import { BENCH_MODEL, missingForTwoTier, scriptedKernels, TWO_TIER_TASK } from '../lib/two-tier-recording';
+import type { KernelRecording, TwoTierRecording } from '../../bench/two-tier-recording';
+import { BENCH_MODEL, missingForTwoTier, scriptedKernels, TWO_TIER_TASK } from '../../bench/two-tier-recording';
 import { runAsActivity } from './standalone-activity';
 
 function errorOf(error: unknown): { error: string; type: string | null } {

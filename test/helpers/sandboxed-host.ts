@@ -9,7 +9,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { createHostActivities, type HostSandbox } from '../../activities/build-test';
 import type { HostCapabilities } from '../../activities/host-capabilities';
 import { setUpSandbox } from '../../activities/sandbox-host';
-import type { BuildResult, TestResult } from '../../activities/types';
+import type { BuildResult, TestResult } from '../../contracts/activity-types';
 import { createProfileActivities, type MicrobenchmarkResult } from '../../activities/profile';
 import { defaultConfig, type KisystemConfig } from '../../policy/schemas/config-schema';
 

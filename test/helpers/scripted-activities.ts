@@ -8,7 +8,7 @@ import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activ
 import type { MetaSnapshot, MetaSnapshotInput, RecordStartDecisionInput } from '../../activities/meta';
 import type { RecordProfileInput } from '../../activities/profile-history';
 import type { FullProfileInput, FullProfileResult, MicrobenchmarkInput, MicrobenchmarkResult } from '../../activities/profile';
-import type { BuildInput, BuildResult, GenerateInput, GenerateResult, HostClaim, RecordRunInput, TestInput, TestResult } from '../../activities/types';
+import type { BuildInput, BuildResult, GenerateInput, GenerateResult, HostClaim, RecordRunInput, TestInput, TestResult } from '../../contracts/activity-types';
 
 export interface ScriptedWorld {
   /** model -> replies in order (the last repeats). A reply is code text; `fence()` wraps it. */

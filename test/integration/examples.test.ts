@@ -10,7 +10,7 @@ import { createHostActivities } from '../../activities/build-test';
 import { detectHost, type HostCapabilities } from '../../activities/host-capabilities';
 import type { HostSandbox } from '../../activities/build-test';
 import { setUpSandbox } from '../../activities/sandbox-host';
-import type { BuildResult, TestResult } from '../../activities/types';
+import type { BuildResult, TestResult } from '../../contracts/activity-types';
 import { categorize, parseVerdict } from '../../policy/parsers/categorizer';
 import { defaultConfig } from '../../policy/schemas/config-schema';
 import { loadTask } from '../../runtime/load-task';

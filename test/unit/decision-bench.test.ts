@@ -7,8 +7,8 @@
  * cost and drift targets are held back by the guide's evidence gate (met with the gate off).
  */
 import { defaultConfig, parseConfig } from '../../policy/schemas/config-schema';
-import { runBenchmark, runScenario, scenarios, targets, type PolicyFigures, type ScenarioResult } from '../../scripts/lib/decision-scenarios';
-import { makeTasks, simulate, type PolicyName } from '../../scripts/lib/decision-sim';
+import { runBenchmark, runScenario, scenarios, targets, type PolicyFigures, type ScenarioResult } from '../../bench/decision-scenarios';
+import { makeTasks, simulate, type PolicyName } from '../../bench/decision-sim';
 
 const SMALL = { seeds: [1000, 1001], days: 60, perDay: { 'CUDA/Kernel': 5, 'C++/System': 2 } };
 const target = (r: ScenarioResult, prefix: string) => r.targets.find((t) => t.name.startsWith(prefix))!;

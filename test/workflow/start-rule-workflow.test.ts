@@ -14,7 +14,7 @@ import { createMetaActivities } from '../../activities/meta';
 import { importLearningFile } from '../../db/learning-io';
 import type { Database } from '../../db/tables';
 import type { StartPosition } from '../../policy/rules/hybrid-decision';
-import type { TaskResult, TaskWorkflowInput } from '../../workflows/messages';
+import type { TaskResult, TaskWorkflowInput } from '../../contracts/task-messages';
 import { createScriptedActivities, fence } from '../helpers/scripted-activities';
 import { uniqueName, workflowBundle } from '../helpers/temporal-env';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database';

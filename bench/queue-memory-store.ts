@@ -7,12 +7,12 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ApplicationFailure } from '@temporalio/activity';
-import type { QueueEstimatesInput } from '../../activities/queue';
-import { checkDomain, createQueueChildActivities, type EstimateQueuedTasksInput, type QueueRefreshInput } from '../../activities/queue-store';
-import { bodyIdOf } from '../../db/queue-repository';
-import { taskComplexityText } from '../../policy/rules/complexity';
-import type { ResolvedTask } from '../../policy/schemas/task-schema';
-import { pairKey, type QueueEstimate, type StoredEstimates } from '../../workflows/queue-messages';
+import type { QueueEstimatesInput } from '../activities/queue';
+import { checkDomain, createQueueChildActivities, type EstimateQueuedTasksInput, type QueueRefreshInput } from '../activities/queue-store';
+import { bodyIdOf } from '../db/queue-repository';
+import { taskComplexityText } from '../policy/rules/complexity';
+import type { ResolvedTask } from '../policy/schemas/task-schema';
+import { pairKey, type QueueEstimate, type StoredEstimates } from '../contracts/queue-messages';
 
 /**
  * `bodyDir`: also keep each body as `<bodyDir>/<bodyId>.json`, so that a worker process started after

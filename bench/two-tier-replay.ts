@@ -7,8 +7,8 @@
  * model server) and the learning history around them are the real ones.
  */
 import { ApplicationFailure } from '@temporalio/activity';
-import type { FullProfileInput, FullProfileResult, MicrobenchmarkInput, MicrobenchmarkResult } from '../../activities/profile';
-import type { BuildInput, BuildResult, HostClaim, TestInput, TestResult } from '../../activities/types';
+import type { FullProfileInput, FullProfileResult, MicrobenchmarkInput, MicrobenchmarkResult } from '../activities/profile';
+import type { BuildInput, BuildResult, HostClaim, TestInput, TestResult } from '../contracts/activity-types';
 import { solutionSha256, type KernelRecording, type RecordedError, type TwoTierRecording } from './two-tier-recording';
 
 const FOLDER_PREFIX = 'replayed-kernel-';

@@ -6,14 +6,14 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { FullProfileResult, MicrobenchmarkResult } from '../../activities/profile';
-import type { BuildResult, TestResult } from '../../activities/types';
-import type { GpuInfo, HostCapabilities } from '../../activities/host-capabilities';
-import { extractFiles, type ExtractedFile } from '../../policy/parsers/extract-code';
-import type { Categorization } from '../../policy/run-types';
-import type { ResolvedTask } from '../../policy/schemas/task-schema';
-import { PROJECT_ROOT } from '../../runtime/settings';
-import { loadModelScripts } from '../../scripted-model-server/scripts';
+import type { FullProfileResult, MicrobenchmarkResult } from '../activities/profile';
+import type { BuildResult, TestResult } from '../contracts/activity-types';
+import type { GpuInfo, HostCapabilities } from '../activities/host-capabilities';
+import { extractFiles, type ExtractedFile } from '../policy/parsers/extract-code';
+import type { Categorization } from '../policy/run-types';
+import type { ResolvedTask } from '../policy/schemas/task-schema';
+import { PROJECT_ROOT } from '../runtime/settings';
+import { loadModelScripts } from '../scripted-model-server/scripts';
 
 /** The scripted model of the benchmark (scripted model server: tests and demos only, not a model). */
 export const BENCH_MODEL = 'kisystem-bench-coder';

@@ -11,15 +11,15 @@ import { Client, Connection } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { Kysely } from 'kysely';
-import { createQueueActivities } from '../../activities/queue';
-import { createQueueChildActivities, createQueueStoreActivities } from '../../activities/queue-store';
-import { addStored, configInfoOf, queueShow, storeForQueue } from '../../client/queue';
-import type { Database } from '../../db/tables';
-import type { KisystemConfig } from '../../policy/schemas/config-schema';
-import type { ResolvedTask } from '../../policy/schemas/task-schema';
-import { loadTask } from '../../runtime/load-task';
-import { PROJECT_ROOT, type Settings } from '../../runtime/settings';
-import { MAX_ADD_BATCH, pauseUpdate, queueStateLimitedQuery, queueWorkflowId, type QueueWorkflowInput } from '../../workflows/queue-messages';
+import { createQueueActivities } from '../activities/queue';
+import { createQueueChildActivities, createQueueStoreActivities } from '../activities/queue-store';
+import { addStored, configInfoOf, queueShow, storeForQueue } from '../client/queue';
+import type { Database } from '../db/tables';
+import type { KisystemConfig } from '../policy/schemas/config-schema';
+import type { ResolvedTask } from '../policy/schemas/task-schema';
+import { loadTask } from '../runtime/load-task';
+import { PROJECT_ROOT, type Settings } from '../runtime/settings';
+import { MAX_ADD_BATCH, pauseUpdate, queueStateLimitedQuery, queueWorkflowId, type QueueWorkflowInput } from '../contracts/queue-messages';
 
 /** The resolved task files of examples/ (real bodies). */
 export function exampleTasks(): ResolvedTask[] {

@@ -6,9 +6,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { findOrInstallTemporalCli, freePort, startDevServer, type DevServer } from '../../runtime/dev-server';
-import type { Domain } from '../../policy/rules/domains';
-import type { ResolvedTask } from '../../policy/schemas/task-schema';
+import { findOrInstallTemporalCli, freePort, startDevServer, type DevServer } from '../runtime/dev-server';
+import type { Domain } from '../policy/rules/domains';
+import type { ResolvedTask } from '../policy/schemas/task-schema';
 
 export interface BenchServer {
   server: DevServer;

@@ -11,17 +11,17 @@
  */
 import { memoryQueueStore } from './queue-memory-store';
 import { Context } from '@temporalio/activity';
-import type { QueueEstimatesInput } from '../../activities/queue';
-import type { MetaSnapshot, MetaSnapshotInput, RecordStartDecisionInput } from '../../activities/meta';
-import type { BuildInput, BuildResult, GenerateInput, GenerateResult, HostClaim, RecordRunInput, TestInput, TestResult } from '../../activities/types';
-import type { KisystemConfig } from '../../policy/schemas/config-schema';
-import { taskComplexity } from '../../policy/rules/complexity';
-import { isDomain, type Domain } from '../../policy/rules/domains';
-import { failureStateScore } from '../../policy/rules/failure-state';
-import { decideStart } from '../../policy/rules/hybrid-decision';
-import { chainForDomain } from '../../policy/rules/routing';
-import type { ResolvedTask } from '../../policy/schemas/task-schema';
-import type { QueueEstimate, QueueTaskRow } from '../../workflows/queue-messages';
+import type { QueueEstimatesInput } from '../activities/queue';
+import type { MetaSnapshot, MetaSnapshotInput, RecordStartDecisionInput } from '../activities/meta';
+import type { BuildInput, BuildResult, GenerateInput, GenerateResult, HostClaim, RecordRunInput, TestInput, TestResult } from '../contracts/activity-types';
+import type { KisystemConfig } from '../policy/schemas/config-schema';
+import { taskComplexity } from '../policy/rules/complexity';
+import { isDomain, type Domain } from '../policy/rules/domains';
+import { failureStateScore } from '../policy/rules/failure-state';
+import { decideStart } from '../policy/rules/hybrid-decision';
+import { chainForDomain } from '../policy/rules/routing';
+import type { ResolvedTask } from '../policy/schemas/task-schema';
+import type { QueueEstimate, QueueTaskRow } from '../contracts/queue-messages';
 
 /** How long each step of one model answer of a task takes (milliseconds). */
 export interface PhaseMs {

@@ -7,7 +7,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { KisystemConfig } from '../policy/schemas/config-schema';
 import type { ResolvedTask } from '../policy/schemas/task-schema';
-import type { TaskQueues } from './messages';
+import type { TaskQueues } from './task-messages';
 import type { QueueCarryV2, QueueConfigInfo, StoredQueueItem } from './queue-v2-messages';
 
 /** The queue workflow of a named queue. */
