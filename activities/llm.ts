@@ -5,7 +5,7 @@
  * returned as it is, complete or cut short (the workflow judges it). A server that is down, fails,
  * sends no first token in time or breaks the stream throws LlmUnavailable; a model the server does
  * not have throws ModelNotAvailable (both non-retryable: the workflow waits, visibly; contract 1).
- * The prompt is fitted to the context window first (policy/prompt-fit.ts), never truncated silently.
+ * The prompt is fitted to the context window first (policy/prompts/prompt-fit.ts), never truncated silently.
  */
 import { Context, ApplicationFailure } from '@temporalio/activity';
 import { Ollama } from 'ollama';

@@ -3,10 +3,10 @@
  * folder with the binary and the benchmark program lives there.
  *
  * - `microbenchmark` (tier 0): runs the task's benchmark program and takes the median of its
- *   `KISYSTEM_BENCH` lines (policy/microbench-line.ts).
+ *   `KISYSTEM_BENCH` lines (policy/parsers/microbench-line.ts).
  * - `fullProfile` (tier 1): Nsight Compute writes a report (`-o`), which is read back with
  *   `--import --csv` (never live stdout: the program's own output is mixed into it) and scored by
- *   its speed-of-light (policy/two-tier.ts `fullProfileScore`).
+ *   its speed-of-light (policy/rules/two-tier.ts `fullProfileScore`).
  *
  * Tier 1 scores with ncu only: Nsight Systems gives kernel times but no throughput % of peak, so a
  * speed-of-light score would need the task's bytes/FLOPs (decisions.md), which task files do not

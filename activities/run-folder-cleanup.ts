@@ -1,5 +1,5 @@
 /**
- * Cleans a host's run folders by config `run_folders` (policy/run-folder-retention.ts), and lists
+ * Cleans a host's run folders by config `run_folders` (policy/rules/run-folder-retention.ts), and lists
  * where a run's files are while kept. A run folder is `<work root>/<workflow id>/<run id>/run-<n>`;
  * its trusted checker folder `run-<n>.trusted` and result note `run-<n>.result.json` go with it.
  */

@@ -33,7 +33,7 @@ export function missingForTwoTier(c: Pick<HostCapabilities, 'gpus' | 'nvcc' | 'n
 export interface ScriptedKernel {
   index: number;
   label: string;
-  /** The files the task workflow would take from the reply (policy/extract-code.ts). */
+  /** The files the task workflow would take from the reply (policy/parsers/extract-code.ts). */
   files: ExtractedFile[];
   sha256: string;
 }

@@ -63,7 +63,7 @@ export interface OptimizationIteration {
   model: string;
   /** The profile tier that counted; null when the candidate never got to profiling (build/test/generation failure). */
   tier: 0 | 1 | null;
-  /** The trigger rule of policy/two-tier.ts decideTier (null without profiling). */
+  /** The trigger rule of policy/rules/two-tier.ts decideTier (null without profiling). */
   rule: string | null;
   /** decideTier's summary, e.g. "iteration 3: tier 1, score +6 > 5" (or why it was rejected). */
   summary: string;

@@ -2,7 +2,7 @@
  * Benchmark of the cost-aware queue (issue 5): simulated workloads run through the REAL queue workflow
  * (workflows/queue-workflow.ts) and the REAL task workflows it starts, on a private Temporal dev server,
  * with every activity replaced by a timed stand-in (bench/queue-stand-ins.ts, no database).
- * A task's answer takes its ETA from the guide's table (policy/eta.ts, model seconds x domain
+ * A task's answer takes its ETA from the guide's table (policy/rules/eta.ts, model seconds x domain
  * multiplier + overhead) scaled down: --scale milliseconds per ETA second (generate = the model part,
  * build and test = half the overhead each).
  *

@@ -5,13 +5,13 @@
  * - Iteration 0: the passing candidate is microbenchmarked (tier 0, its time) and fully profiled
  *   (tier 1, decideTier's baseline): the best candidate so far.
  * - Iterations 1..max_optimization_iterations: the current model gets the best code and the last
- *   full profile's figures (policy/optimize-prompt.ts); the new candidate is built and tested on
+ *   full profile's figures (policy/prompts/optimize-prompt.ts); the new candidate is built and tested on
  *   fresh random inputs (TaskAttempts.generated, as in the model phase). A failing test is a
  *   LOGIC failure and never becomes the best. A correct candidate is microbenchmarked, its score
  *   estimated from the last full profile (estimateScoreFromTime), and fully profiled when decideTier
  *   says so. It becomes the best only when it is faster (lower median time): a regression never
  *   replaces the best, and counts as a PERFORMANCE failure.
- * - Stop-loss (policy/stop-loss.ts) applies to the phase's failures with its own counter, starting
+ * - Stop-loss (policy/rules/stop-loss.ts) applies to the phase's failures with its own counter, starting
  *   at the model that passed; an accepted improvement resets the counter. A "fallback" decision ends
  *   the phase (the task already has correct code: nobody is asked for more).
  * - The phase stops when the best score reaches target_score, after max_optimization_iterations, at

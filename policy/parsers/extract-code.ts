@@ -1,7 +1,7 @@
 /**
  * Turning a model's reply into files: fenced code blocks, optional file names, and the refusal of
  * names that would leave the run folder. Pure; the build activity checks paths again on disk.
- * Reading the Markdown is policy/reply-blocks.ts; which block is the solution, policy/solution-choice.ts.
+ * Reading the Markdown is policy/parsers/reply-blocks.ts; which block is the solution, policy/parsers/solution-choice.ts.
  */
 import { parseBlocks, readReply } from './reply-blocks';
 import { chooseSolution, declaredNames, definesMain } from './solution-choice';

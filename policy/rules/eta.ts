@@ -71,6 +71,6 @@ export function estimateEta(model: string, domain: string, eta: EtaConfig, histo
   return { ...table, samples, reason: table.reason + note };
 }
 
-/** The one median (policy/numbers.ts), re-exported for the callers of this module. */
+/** The one median (policy/rules/numbers.ts), re-exported for the callers of this module. */
 export { median } from './numbers';
 import { median } from './numbers';

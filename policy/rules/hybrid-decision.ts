@@ -37,13 +37,13 @@ export function modelForScore(score: number, tiers: KisystemConfig['hybrid_model
   return last.model;
 }
 
-/** The one score formatter (policy/numbers.ts), re-exported for the callers of this module. */
+/** The one score formatter (policy/rules/numbers.ts), re-exported for the callers of this module. */
 export { formatScore } from './numbers';
 import { formatScore } from './numbers';
 
 /**
  * The rule that fired. The first four are the "guide" rule's (decideStart); 'expected-cost',
- * 'cold-start' and 'cold-tier-jump' are the "expected-cost" rule's (policy/start-rule.ts).
+ * 'cold-start' and 'cold-tier-jump' are the "expected-cost" rule's (policy/rules/start-rule.ts).
  */
 export type StartRule = 'static-chain-head' | 'chain-head' | 'bias' | 'hybrid-jump' | 'expected-cost' | 'cold-start' | 'cold-tier-jump';
 
@@ -72,7 +72,7 @@ export interface StartDecision {
   positions?: StartPosition[];
 }
 
-/** One chain position as the "expected-cost" rule saw it (policy/start-rule.ts). */
+/** One chain position as the "expected-cost" rule saw it (policy/rules/start-rule.ts). */
 export interface StartPosition {
   model: string;
   /** plain model-phase runs of this model in the domain */

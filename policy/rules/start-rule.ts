@@ -4,8 +4,8 @@
  *
  * - "guide": {@link decideStart} unchanged (bias model, then the hybrid jump).
  * - "expected-cost" (default): for every position i of the domain's chain, the expected machine time
- *   of the whole task starting there under the stop-loss (policy/expected-cost.ts), with per-run
- *   chances drawn from their aged Beta posteriors (policy/posterior.ts) with the uniform numbers
+ *   of the whole task starting there under the stop-loss (policy/rules/expected-cost.ts), with per-run
+ *   chances drawn from their aged Beta posteriors (policy/rules/posterior.ts) with the uniform numbers
  *   handed in (the workflow's seeded random) and per-run times learned from the history (median of
  *   at least `eta.history_min_samples` model-phase runs, else the guide's table). The start is the
  *   allowed position with the lowest drawn cost (ties: the earlier one). Allowed: the chain head,
@@ -44,7 +44,7 @@ export interface StartSnapshot {
   /** The Meta-Supervisor's bias for the domain (the guide rule's input; recorded under both). */
   bias: BiasRecommendation | null;
   complexity: { score: number; matched: string[] };
-  /** Failure-state score of the latest earlier submission of this task id (policy/failure-state.ts). */
+  /** Failure-state score of the latest earlier submission of this task id (policy/rules/failure-state.ts). */
   failureState: number;
 }
 

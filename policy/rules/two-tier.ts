@@ -3,10 +3,10 @@
  *
  * Flow of one optimization iteration:
  *  1. Tier 0 (cheap) runs first: the task's benchmark program prints its kernel time
- *     (policy/microbench-line.ts) and the score is estimated from the last full profile with
+ *     (policy/parsers/microbench-line.ts) and the score is estimated from the last full profile with
  *     {@link estimateScoreFromTime}. At iteration 0 there is no full profile yet, so no estimate
  *     (`currentScore: null`).
- *  2. {@link decideTier} says whether tier 1 (Nsight Compute, policy/ncu-report.ts) must run as well.
+ *  2. {@link decideTier} says whether tier 1 (Nsight Compute, policy/parsers/ncu-report.ts) must run as well.
  *     A tier-1 result replaces the estimate: its score is {@link fullProfileScore}.
  *  3. The iteration is appended to the history with the tier that ran and the score that counted.
  *

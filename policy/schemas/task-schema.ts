@@ -61,7 +61,7 @@ export const taskFileSchema = z
     /**
      * The optimization phase (issue 4) runs only for a task with this section: the benchmark program
      * (part of the harness, run in the run folder after the build) prints `KISYSTEM_BENCH` lines
-     * (policy/microbench-line.ts).
+     * (policy/parsers/microbench-line.ts).
      */
     benchmark: z
       .object({

@@ -8,7 +8,7 @@
  *   node dist/scripts/gpu/record-two-tier.js --out two-tier-recording.json
  *
  * For each kernel of examples/matmul-tiled/optimization/two-tier-script.yaml, in order: extract the
- * code from the scripted reply (policy/extract-code.ts, as the task workflow does), build, test on a
+ * code from the scripted reply (policy/parsers/extract-code.ts, as the task workflow does), build, test on a
  * fresh random seed, and, when the test passes, the tier-0 microbenchmark AND the tier-1 full profile
  * (both, so that either profiling policy can be replayed). The inputs are the task workflow's own
  * (workflows/host-inputs.ts) with config/optimization_config.json. An activity that throws is recorded

@@ -29,7 +29,7 @@ export { categorizeWrongResult } from './run-rules';
  */
 export function categorize(outcome: ProcessOutcome): Categorization {
   const ctx = makeContext(outcome);
-  // A sandbox limit that ended the run is named by what happened (policy/limit-kill.ts).
+  // A sandbox limit that ended the run is named by what happened (policy/parsers/limit-kill.ts).
   const killed = categorizeLimitKill(outcome.limitKill, ctx.phase, lastMeaningfulLine(ctx.lines));
   if (killed) return killed;
   const rules = ctx.phase === 'BUILD' ? BUILD_RULES : ctx.phase === 'PROFILE' ? PROFILE_RULES : TEST_RULES;
