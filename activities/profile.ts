@@ -20,7 +20,8 @@
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { parseBenchLines } from '../policy/parsers/microbench-line';
-import { parseNcuDetailsCsv, type NcuSummary } from '../policy/parsers/ncu-report';
+import type { FailedBenchmarkRun, FullProfileInput, FullProfileResult, MicrobenchmarkInput, MicrobenchmarkResult, ProfilerRequest } from '../contracts/profile-types';
+import { parseNcuDetailsCsv } from '../policy/parsers/ncu-report';
 import { summarizeNcu } from '../policy/parsers/ncu-summary';
 import { ProfileParseError } from '../policy/parsers/profiler-csv';
 import { fullProfileScore } from '../policy/rules/two-tier';
@@ -28,54 +29,6 @@ import { ensureNsysProbed, type HostCapabilities } from './host-capabilities';
 import type { HostSandbox } from './build-test';
 import { ProgramNotStartedError, runProcess, SandboxSetupError, type ProcessResult, type ResourceLimits, type RunProcessOptions } from './run-process';
 import { benchTimesMs, CheckerBrokenError, hasChecker, runChecked } from './sandbox-verdict';
-
-export type ProfilerRequest = 'auto' | 'ncu' | 'nsys';
-
-export interface MicrobenchmarkInput {
-  runFolder: string;
-  command: string[];
-  timeoutS: number;
-  keepChars: number;
-  /** KISYSTEM_SEED for the benchmark's inputs. */
-  seed: number;
-}
-
-export interface MicrobenchmarkResult {
-  medianMs: number;
-  timesMs: number[];
-  /** Wall time of the whole activity (the program's start to its parse). */
-  durationMs: number;
-  output: string;
-}
-
-/** Details of a `BenchmarkFailed` failure: the candidate's benchmark run, for the categorizer. */
-export interface FailedBenchmarkRun {
-  exitCode: number | null;
-  signal: string | null;
-  timedOut: boolean;
-  output: string;
-  /** The sandbox limit that ended the benchmark, when one did. */
-  limitKill?: string | null;
-}
-
-export interface FullProfileInput {
-  runFolder: string;
-  command: string[];
-  kernelRegex?: string | null;
-  tool: ProfilerRequest;
-  timeoutS: number;
-  keepChars: number;
-}
-
-export interface FullProfileResult {
-  tool: 'ncu';
-  summary: NcuSummary;
-  score: number;
-  /** Wall time of the whole activity (profile + import). */
-  durationMs: number;
-  /** Why another tool than the one asked for ran (null when none). */
-  fellBack: string | null;
-}
 
 /** ncu's metrics beyond the two sections: duration, DRAM bytes and throughput, achieved occupancy. */
 export const NCU_METRICS = [

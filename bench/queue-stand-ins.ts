@@ -12,7 +12,7 @@
 import { memoryQueueStore } from './queue-memory-store';
 import { Context } from '@temporalio/activity';
 import type { QueueEstimatesInput } from '../activities/queue';
-import type { MetaSnapshot, MetaSnapshotInput, RecordStartDecisionInput } from '../activities/meta';
+import type { MetaSnapshot, MetaSnapshotInput, RecordStartDecisionInput } from '../contracts/meta-types';
 import type { BuildInput, BuildResult, GenerateInput, GenerateResult, HostClaim, RecordRunInput, TestInput, TestResult } from '../contracts/activity-types';
 import type { KisystemConfig } from '../policy/schemas/config-schema';
 import { taskComplexity } from '../policy/rules/complexity';

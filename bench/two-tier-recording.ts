@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { FullProfileResult, MicrobenchmarkResult } from '../activities/profile';
+import type { FullProfileResult, MicrobenchmarkResult } from '../contracts/profile-types';
 import type { BuildResult, TestResult } from '../contracts/activity-types';
 import type { GpuInfo, HostCapabilities } from '../activities/host-capabilities';
 import { extractFiles, type ExtractedFile } from '../policy/parsers/extract-code';

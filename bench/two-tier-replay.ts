@@ -7,7 +7,7 @@
  * model server) and the learning history around them are the real ones.
  */
 import { ApplicationFailure } from '@temporalio/activity';
-import type { FullProfileInput, FullProfileResult, MicrobenchmarkInput, MicrobenchmarkResult } from '../activities/profile';
+import type { FullProfileInput, FullProfileResult, MicrobenchmarkInput, MicrobenchmarkResult } from '../contracts/profile-types';
 import type { BuildInput, BuildResult, HostClaim, TestInput, TestResult } from '../contracts/activity-types';
 import { solutionSha256, type KernelRecording, type RecordedError, type TwoTierRecording } from './two-tier-recording';
 

@@ -29,7 +29,7 @@
 import { parseArgs } from 'node:util';
 import type { WorkflowHandle } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
-import type { MetaSnapshot } from '../activities/meta';
+import type { MetaSnapshot } from '../contracts/meta-types';
 import { parseConfig, type KisystemConfig } from '../policy/schemas/config-schema';
 import { DOMAINS, type Domain } from '../policy/rules/domains';
 import { estimateEta, tableEta as tableEtaOf } from '../policy/rules/eta';

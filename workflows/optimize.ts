@@ -25,7 +25,7 @@
  * summary ("iteration 3: tier 1, score +6 > 5"), and each iteration's recordRun summary starts with it.
  * Deterministic: all I/O is in activities.
  */
-import type { FullProfileResult, MicrobenchmarkResult, FailedBenchmarkRun } from '../activities/profile';
+import type { FullProfileResult, MicrobenchmarkResult, FailedBenchmarkRun } from '../contracts/profile-types';
 import { categorize, categorizePerformance } from '../policy/parsers/categorizer';
 import type { ExtractedFile } from '../policy/parsers/extract-code';
 import type { NcuSummary } from '../policy/parsers/ncu-report';

@@ -2,7 +2,7 @@
  * The start decision (guide sections 1 and 3): the Meta-Supervisor's snapshot in, a deterministic
  * choice out. One pure function from policy/ decides; this module loads its input and stores its output.
  */
-import type { MetaSnapshot } from '../activities/meta';
+import type { MetaSnapshot } from '../contracts/meta-types';
 import type { TaskActivities } from './task-activities';
 import { taskComplexity, taskComplexityText } from '../policy/rules/complexity';
 import type { KisystemConfig } from '../policy/schemas/config-schema';

@@ -10,7 +10,8 @@ import { createHostActivities, type HostSandbox } from '../../activities/build-t
 import type { HostCapabilities } from '../../activities/host-capabilities';
 import { setUpSandbox } from '../../activities/sandbox-host';
 import type { BuildResult, TestResult } from '../../contracts/activity-types';
-import { createProfileActivities, type MicrobenchmarkResult } from '../../activities/profile';
+import { createProfileActivities } from '../../activities/profile';
+import type { MicrobenchmarkResult } from '../../contracts/profile-types';
 import { defaultConfig, type KisystemConfig } from '../../policy/schemas/config-schema';
 
 /** The candidate side of the tiny task: answers each input x with twice(x). */

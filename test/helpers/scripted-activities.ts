@@ -5,9 +5,9 @@
  * activities are tested against real compilers and servers in test/integration.
  */
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
-import type { MetaSnapshot, MetaSnapshotInput, RecordStartDecisionInput } from '../../activities/meta';
+import type { MetaSnapshot, MetaSnapshotInput, RecordStartDecisionInput } from '../../contracts/meta-types';
 import type { RecordProfileInput } from '../../activities/profile-history';
-import type { FullProfileInput, FullProfileResult, MicrobenchmarkInput, MicrobenchmarkResult } from '../../activities/profile';
+import type { FullProfileInput, FullProfileResult, MicrobenchmarkInput, MicrobenchmarkResult } from '../../contracts/profile-types';
 import type { BuildInput, BuildResult, GenerateInput, GenerateResult, HostClaim, RecordRunInput, TestInput, TestResult } from '../../contracts/activity-types';
 
 export interface ScriptedWorld {

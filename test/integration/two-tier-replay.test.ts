@@ -11,7 +11,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { FullProfileResult } from '../../activities/profile';
+import type { FullProfileResult } from '../../contracts/profile-types';
 import { parseNcuDetailsCsv } from '../../policy/parsers/ncu-report';
 import { summarizeNcu } from '../../policy/parsers/ncu-summary';
 import { fullProfileScore } from '../../policy/rules/two-tier';
