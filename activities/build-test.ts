@@ -7,12 +7,12 @@ import { Context, ApplicationFailure } from '@temporalio/activity';
 import { archFlags, type HostCapabilities } from './host-capabilities';
 import { prepareRunFolder, runFolderPath } from './run-folder';
 import { existsSync } from 'node:fs';
-import { testPassed } from '../policy/categorizer';
+import { testPassed } from '../policy/parsers/categorizer';
 import { writeResultNote } from './run-folder-cleanup';
 import { join, resolve } from 'node:path';
 import { ProgramNotStartedError, runProcess, SandboxSetupError, type ProcessResult, type ResourceLimits, type SandboxRuntime } from './run-process';
 import { buildChecker, CheckerBrokenError, hasChecker, isCheckerFile, runChecked, writeProtocolHeader } from './sandbox-verdict';
-import type { BuildInput, BuildResult, HostClaim, TestInput, TestResult } from './types';
+import type { BuildInput, BuildResult, HostClaim, TestInput, TestResult } from '../contracts/activity-types';
 
 /** The host's sandbox limits (config `sandbox`), for the steps whose inputs do not carry limits. */
 export interface HostSandbox extends SandboxRuntime {

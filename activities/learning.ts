@@ -2,7 +2,7 @@
 import type { Kysely } from 'kysely';
 import { insertRunOnce } from '../db/runs-repository';
 import type { Database } from '../db/tables';
-import type { RecordRunInput } from './types';
+import type { RecordRunInput } from '../contracts/activity-types';
 
 export function createLearningActivities(deps: { db: Kysely<Database> }) {
   /** Writes one run; retried calls for the same run add nothing. Returns whether it was new. */

@@ -5,16 +5,16 @@
  * returned as it is, complete or cut short (the workflow judges it). A server that is down, fails,
  * sends no first token in time or breaks the stream throws LlmUnavailable; a model the server does
  * not have throws ModelNotAvailable (both non-retryable: the workflow waits, visibly; contract 1).
- * The prompt is fitted to the context window first (policy/prompt-fit.ts), never truncated silently.
+ * The prompt is fitted to the context window first (policy/prompts/prompt-fit.ts), never truncated silently.
  */
 import { Context, ApplicationFailure } from '@temporalio/activity';
 import { Ollama } from 'ollama';
-import type { KisystemConfig } from '../policy/config-schema';
-import { fitPrompt } from '../policy/prompt-fit';
-import type { ChatMessage } from '../policy/prompt';
+import type { KisystemConfig } from '../policy/schemas/config-schema';
+import { fitPrompt } from '../policy/prompts/prompt-fit';
+import type { ChatMessage } from '../policy/prompts/prompt';
 import { modelContextLength } from './llm-context';
 import { llmUnavailable, modelServerFault } from './llm-faults';
-import type { GenerateInput, GenerateResult } from './types';
+import type { GenerateInput, GenerateResult } from '../contracts/activity-types';
 
 export interface LlmEndpoint {
   provider: 'ollama' | 'openai';

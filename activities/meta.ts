@@ -6,48 +6,9 @@
 import type { Kysely } from 'kysely';
 import { domainAggregates, earlierSubmissionFailures, learnedRunTimes, modelAggregates } from '../db/meta-repository';
 import type { Database } from '../db/tables';
-import type { StartDecision } from '../policy/hybrid-decision';
-import { explainPriority, recommendModelBias, type BiasRecommendation, type ModelAggregate, type PriorityExplanation } from '../policy/meta-supervisor';
-import type { LearnedRunTime } from '../policy/start-rule';
-import type { KisystemConfig } from '../policy/config-schema';
+import type { MetaSnapshot, MetaSnapshotInput, RecordStartDecisionInput } from '../contracts/meta-types';
+import { explainPriority, recommendModelBias } from '../policy/rules/meta-supervisor';
 import type { ErrorType } from '../policy/run-types';
-
-export interface MetaSnapshotInput {
-  taskId: string;
-  domain: string;
-  chain: string[];
-  settings: Pick<KisystemConfig, 'meta_supervisor' | 'meta_supervisor_weights'>;
-  /** The asking workflow: its own runs are never an "earlier submission". */
-  workflowId?: string;
-}
-
-export interface MetaSnapshot {
-  /** When the snapshot was taken (ISO). */
-  takenAt: string;
-  /** The bias for the task's domain, when a model qualifies. */
-  bias: BiasRecommendation | null;
-  /** The domain's priority with every factor (null without history). */
-  priority: PriorityExplanation | null;
-  /**
-   * Failed model-phase runs of the same task id in its latest earlier submission only (one
-   * workflow) and the newest error type among them (decisions.md "Choosing and escalating models").
-   */
-  earlierFailures: number;
-  lastErrorType: ErrorType | null;
-  /** Aged aggregates of the domain's models, model-phase runs only (the expected-cost rule's evidence). */
-  models?: ModelAggregate[];
-  /** Learned per-run seconds of the chain's models (medians of model-phase runs). */
-  runTimes?: Record<string, LearnedRunTime>;
-}
-
-export interface RecordStartDecisionInput {
-  taskId: string;
-  workflowId: string;
-  workflowRunId: string;
-  domain: string;
-  decision: StartDecision;
-  decidedAt: string;
-}
 
 export function createMetaActivities(deps: { db: Kysely<Database> }) {
   const { db } = deps;

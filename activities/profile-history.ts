@@ -2,7 +2,7 @@
 import type { Kysely } from 'kysely';
 import { insertProfileOnce } from '../db/profiles-repository';
 import type { Database } from '../db/tables';
-import type { NcuSummary } from '../policy/ncu-report';
+import type { NcuSummary } from '../policy/parsers/ncu-report';
 
 export interface RecordProfileInput {
   taskId: string;

@@ -3,10 +3,10 @@
  * folder with the binary and the benchmark program lives there.
  *
  * - `microbenchmark` (tier 0): runs the task's benchmark program and takes the median of its
- *   `KISYSTEM_BENCH` lines (policy/microbench-line.ts).
+ *   `KISYSTEM_BENCH` lines (policy/parsers/microbench-line.ts).
  * - `fullProfile` (tier 1): Nsight Compute writes a report (`-o`), which is read back with
  *   `--import --csv` (never live stdout: the program's own output is mixed into it) and scored by
- *   its speed-of-light (policy/two-tier.ts `fullProfileScore`).
+ *   its speed-of-light (policy/rules/two-tier.ts `fullProfileScore`).
  *
  * Tier 1 scores with ncu only: Nsight Systems gives kernel times but no throughput % of peak, so a
  * speed-of-light score would need the task's bytes/FLOPs (decisions.md), which task files do not
@@ -19,61 +19,16 @@
  * in its details: that is the candidate's fault, and the optimization phase rejects the candidate.
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { parseBenchLines } from '../policy/microbench-line';
-import { parseNcuDetailsCsv, ProfileParseError, summarizeNcu, type NcuSummary } from '../policy/ncu-report';
-import { fullProfileScore } from '../policy/two-tier';
+import { parseBenchLines } from '../policy/parsers/microbench-line';
+import type { FailedBenchmarkRun, FullProfileInput, FullProfileResult, MicrobenchmarkInput, MicrobenchmarkResult, ProfilerRequest } from '../contracts/profile-types';
+import { parseNcuDetailsCsv } from '../policy/parsers/ncu-report';
+import { summarizeNcu } from '../policy/parsers/ncu-summary';
+import { ProfileParseError } from '../policy/parsers/profiler-csv';
+import { fullProfileScore } from '../policy/rules/two-tier';
 import { ensureNsysProbed, type HostCapabilities } from './host-capabilities';
 import type { HostSandbox } from './build-test';
 import { ProgramNotStartedError, runProcess, SandboxSetupError, type ProcessResult, type ResourceLimits, type RunProcessOptions } from './run-process';
 import { benchTimesMs, CheckerBrokenError, hasChecker, runChecked } from './sandbox-verdict';
-
-export type ProfilerRequest = 'auto' | 'ncu' | 'nsys';
-
-export interface MicrobenchmarkInput {
-  runFolder: string;
-  command: string[];
-  timeoutS: number;
-  keepChars: number;
-  /** KISYSTEM_SEED for the benchmark's inputs. */
-  seed: number;
-}
-
-export interface MicrobenchmarkResult {
-  medianMs: number;
-  timesMs: number[];
-  /** Wall time of the whole activity (the program's start to its parse). */
-  durationMs: number;
-  output: string;
-}
-
-/** Details of a `BenchmarkFailed` failure: the candidate's benchmark run, for the categorizer. */
-export interface FailedBenchmarkRun {
-  exitCode: number | null;
-  signal: string | null;
-  timedOut: boolean;
-  output: string;
-  /** The sandbox limit that ended the benchmark, when one did. */
-  limitKill?: string | null;
-}
-
-export interface FullProfileInput {
-  runFolder: string;
-  command: string[];
-  kernelRegex?: string | null;
-  tool: ProfilerRequest;
-  timeoutS: number;
-  keepChars: number;
-}
-
-export interface FullProfileResult {
-  tool: 'ncu';
-  summary: NcuSummary;
-  score: number;
-  /** Wall time of the whole activity (profile + import). */
-  durationMs: number;
-  /** Why another tool than the one asked for ran (null when none). */
-  fellBack: string | null;
-}
 
 /** ncu's metrics beyond the two sections: duration, DRAM bytes and throughput, achieved occupancy. */
 export const NCU_METRICS = [

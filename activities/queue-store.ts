@@ -11,16 +11,16 @@ import { sql } from 'kysely';
 import { domainAggregates, latestSubmissionFailuresOf, learnedRunTimes, modelAggregates } from '../db/meta-repository';
 import { loadTaskBodies, storeTaskBodies } from '../db/queue-repository';
 import type { Database } from '../db/tables';
-import type { KisystemConfig } from '../policy/config-schema';
-import { taskComplexity, taskComplexityText } from '../policy/complexity';
-import { isDomain } from '../policy/domains';
-import { failureStateScore } from '../policy/failure-state';
-import { decideTaskStart } from '../policy/start-rule';
-import { explainPriority, recommendModelBias } from '../policy/meta-supervisor';
-import { chainForDomain } from '../policy/routing';
+import type { KisystemConfig } from '../policy/schemas/config-schema';
+import { taskComplexity, taskComplexityText } from '../policy/rules/complexity';
+import { isDomain } from '../policy/rules/domains';
+import { failureStateScore } from '../policy/rules/failure-state';
+import { decideTaskStart } from '../policy/rules/start-rule';
+import { explainPriority, recommendModelBias } from '../policy/rules/meta-supervisor';
+import { chainForDomain } from '../policy/rules/routing';
 import type { ErrorType } from '../policy/run-types';
-import type { ResolvedTask } from '../policy/task-schema';
-import { pairKey, type ChildStanding, type QueueTaskEnd, type StoredEstimates } from '../workflows/queue-messages';
+import type { ResolvedTask } from '../policy/schemas/task-schema';
+import { pairKey, type ChildStanding, type QueueTaskEnd, type StoredEstimates } from '../contracts/queue-messages';
 import { taskDurations } from './queue';
 
 export interface EstimateQueuedTasksInput {

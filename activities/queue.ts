@@ -7,13 +7,13 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import type { Database } from '../db/tables';
-import type { KisystemConfig } from '../policy/config-schema';
-import { taskComplexity } from '../policy/complexity';
-import { isDomain } from '../policy/domains';
-import { failureStateScore } from '../policy/failure-state';
-import { decideTaskStart } from '../policy/start-rule';
-import { chainForDomain } from '../policy/routing';
-import type { QueueEstimate, QueueEstimateRequest, QueueTaskRow } from '../workflows/queue-messages';
+import type { KisystemConfig } from '../policy/schemas/config-schema';
+import { taskComplexity } from '../policy/rules/complexity';
+import { isDomain } from '../policy/rules/domains';
+import { failureStateScore } from '../policy/rules/failure-state';
+import { decideTaskStart } from '../policy/rules/start-rule';
+import { chainForDomain } from '../policy/rules/routing';
+import type { QueueEstimate, QueueEstimateRequest, QueueTaskRow } from '../contracts/queue-messages';
 import { createMetaActivities } from './meta';
 
 /** Real durations kept per (model, domain) for the ETA median. */

@@ -1,12 +1,12 @@
 /**
- * Cleans a host's run folders by config `run_folders` (policy/run-folder-retention.ts), and lists
+ * Cleans a host's run folders by config `run_folders` (policy/rules/run-folder-retention.ts), and lists
  * where a run's files are while kept. A run folder is `<work root>/<workflow id>/<run id>/run-<n>`;
  * its trusted checker folder `run-<n>.trusted` and result note `run-<n>.result.json` go with it.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { foldersToDelete, type RetentionPolicy, type RunFolderInfo } from '../policy/run-folder-retention';
+import { foldersToDelete, type RetentionPolicy, type RunFolderInfo } from '../policy/rules/run-folder-retention';
 import { folderBytes } from './sandbox-disk';
 
 /** Written by the test activity next to (never inside) the run folder: whether the run passed. */

@@ -2,8 +2,8 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { ApplicationFailure } from '@temporalio/activity';
-import type { ExtractedFile } from '../policy/extract-code';
-import type { TaskFileContent } from '../policy/task-schema';
+import type { ExtractedFile } from '../policy/parsers/extract-code';
+import type { TaskFileContent } from '../policy/schemas/task-schema';
 
 /** Where a run's files live: `<workRoot>/<workflow id>/<workflow run id>/run-<n>`. */
 export function runFolderPath(workRoot: string, workflowId: string, workflowRunId: string, attemptNo: number): string {

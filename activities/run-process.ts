@@ -8,8 +8,8 @@
 import { spawn } from 'node:child_process';
 import { getuid } from 'node:process';
 import type { Readable, Writable } from 'node:stream';
-import { trimOutput } from '../policy/trim-output';
-import type { LimitKind } from '../policy/limit-kill';
+import { trimOutput } from '../policy/parsers/trim-output';
+import type { LimitKind } from '../policy/parsers/limit-kill';
 import { RunCgroup, type CgroupMode } from './sandbox-cgroup';
 import { BWRAP_SPAWN_ENV, bwrapArgs, type SandboxSettings } from './sandbox';
 import { folderBytes } from './sandbox-disk';

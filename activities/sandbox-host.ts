@@ -3,7 +3,7 @@
  * start, unless the config says `sandbox.kind: "none"`), and cgroups are used where the worker may
  * create them. `describeSandbox` is the line the worker logs: which limits are in force.
  */
-import type { KisystemConfig } from '../policy/config-schema';
+import type { KisystemConfig } from '../policy/schemas/config-schema';
 import type { HostSandbox } from './build-test';
 import { describeCgroups, detectCgroups } from './sandbox-cgroup';
 import { probeSandbox } from './sandbox';

@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, copyFile, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { TaskFileContent } from '../policy/task-schema';
+import type { TaskFileContent } from '../policy/schemas/task-schema';
 import { decodeFrames, encodeFrame, FrameReader, writeAll } from './sandbox-frames';
 import { PROTOCOL_HEADER, PROTOCOL_HEADER_NAME } from './sandbox-protocol-header';
 import { runProcess, type ProcessResult, type ResourceLimits, type SandboxRuntime } from './run-process';

@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import type { Kysely } from 'kysely';
 import { databaseUrl, prepareDatabase } from '../db/database';
 import type { Database } from '../db/tables';
-import type { KisystemConfig } from '../policy/config-schema';
+import type { KisystemConfig } from '../policy/schemas/config-schema';
 import { learningExport, learningImport, showBias, showExplain, showPriorities, showStats } from './learning';
 import { loadConfig } from '../runtime/load-config';
 import { settingsFromEnv } from '../runtime/settings';

@@ -5,12 +5,12 @@
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { detectHost } from '../activities/host-capabilities';
-import type { KisystemConfig } from '../policy/config-schema';
+import type { KisystemConfig } from '../policy/schemas/config-schema';
 import { loadConfig } from '../runtime/load-config';
 import { PROJECT_ROOT, workflowUrl, type Settings } from '../runtime/settings';
 import { loadModelScripts } from '../scripted-model-server/scripts';
 import { startScriptedModelServer } from '../scripted-model-server/server';
-import type { TaskResult } from '../workflows/messages';
+import type { TaskResult } from '../contracts/task-messages';
 import { connectClient } from './connect';
 import { followTasks, causeMessage } from './follow';
 import { startStack } from './stack';

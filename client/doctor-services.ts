@@ -8,8 +8,8 @@ import { temporal } from '@temporalio/proto';
 import { Migrator } from 'kysely';
 import { openDatabase, redact } from '../db/database';
 import { migrationProvider } from '../db/migrations';
-import type { KisystemConfig } from '../policy/config-schema';
-import { ALL_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
+import type { KisystemConfig } from '../policy/schemas/config-schema';
+import { ALL_SEARCH_ATTRIBUTES } from '../contracts/search-attributes';
 import type { Check } from './doctor-host';
 
 const INDEXED_TYPE: Record<string, temporal.api.enums.v1.IndexedValueType> = {

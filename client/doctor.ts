@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { databaseUrl } from '../db/database';
-import type { KisystemConfig } from '../policy/config-schema';
+import type { KisystemConfig } from '../policy/schemas/config-schema';
 import type { Settings } from '../runtime/settings';
 import { llmEndpoint } from '../workers/gpu-worker';
 import { checkCompilers, checkDisk, checkGpu, checkSandbox, type Check } from './doctor-host';

@@ -1,6 +1,6 @@
 /** Following tasks live: each new run and escalation is printed as it happens. */
 import { WorkflowFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
-import { stateQuery, type ModelServerWait, type RunSummary, type TaskResult, type TaskState } from '../workflows/messages';
+import { stateQuery, type ModelServerWait, type RunSummary, type TaskResult, type TaskState } from '../contracts/task-messages';
 
 export function describeRun(run: RunSummary): string {
   const c = run.categorization;

@@ -6,8 +6,8 @@ import { domainPeriods, startMoves } from '../db/learning-pays';
 import type { Database } from '../db/tables';
 import { queueStats } from '../db/queue-repository';
 import { profileStats } from '../db/profiles-repository';
-import type { KisystemConfig } from '../policy/config-schema';
-import { explainPriority, nextPriorities, recommendModelBias } from '../policy/meta-supervisor';
+import type { KisystemConfig } from '../policy/schemas/config-schema';
+import { explainPriority, nextPriorities, recommendModelBias } from '../policy/rules/meta-supervisor';
 import { num, pct, table } from './format-table';
 
 type Out = (line: string) => void;

@@ -4,7 +4,7 @@
  * namespace lacks kisystem's search attributes (the server says only "Failed to start Workflow").
  */
 import type { Client } from '@temporalio/client';
-import type { KisystemConfig } from '../policy/config-schema';
+import type { KisystemConfig } from '../policy/schemas/config-schema';
 import { llmEndpoint } from '../workers/gpu-worker';
 import { chainModels, missingSearchAttributes, pullLine, registerCommand, serverModels } from './doctor-services';
 

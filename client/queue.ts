@@ -8,8 +8,8 @@ import { WithStartWorkflowOperation, WorkflowUpdateFailedError, type Client } fr
 import type { Kysely } from 'kysely';
 import { storeTaskBodies } from '../db/queue-repository';
 import type { Database } from '../db/tables';
-import type { KisystemConfig } from '../policy/config-schema';
-import type { ResolvedTask } from '../policy/task-schema';
+import type { KisystemConfig } from '../policy/schemas/config-schema';
+import type { ResolvedTask } from '../policy/schemas/task-schema';
 import { cudaQueue, workflowUrl, type Settings } from '../runtime/settings';
 import {
   addTasksUpdate,
@@ -28,7 +28,7 @@ import {
   resumeUpdate,
   type QueueStateView,
   type QueueWorkflowInput,
-} from '../workflows/queue-messages';
+} from '../contracts/queue-messages';
 import type { queueWorkflow } from '../workflows/queue-workflow';
 import { table } from './format-table';
 import { loadTasks } from './tasks';

@@ -13,10 +13,10 @@ import { parseArgs } from 'node:util';
 import { sql, type Kysely } from 'kysely';
 import { databaseUrl, prepareDatabase } from '../db/database';
 import type { Database } from '../db/tables';
-import type { KisystemConfig } from '../policy/config-schema';
-import { parseLearningLine } from '../policy/learning-line';
-import { makeTasks, simulate, type PolicyName, type TaskOutcome } from '../scripts/lib/decision-sim';
-import { fitWorld, type FittedWorld, type HistoryRun } from '../scripts/lib/fit-world';
+import type { KisystemConfig } from '../policy/schemas/config-schema';
+import { parseLearningLine } from '../policy/schemas/learning-line';
+import { makeTasks, simulate, type PolicyName, type TaskOutcome } from '../bench/decision-sim';
+import { fitWorld, type FittedWorld, type HistoryRun } from '../bench/fit-world';
 import { table } from './format-table';
 
 type Out = (line: string) => void;

@@ -1,12 +1,12 @@
 /** Task commands: submit, status, list, resolve, cancel. */
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
-import type { KisystemConfig } from '../policy/config-schema';
-import type { ResolvedTask } from '../policy/task-schema';
+import type { KisystemConfig } from '../policy/schemas/config-schema';
+import type { ResolvedTask } from '../policy/schemas/task-schema';
 import { loadTask } from '../runtime/load-task';
 import { cudaQueue, workflowUrl, type Settings } from '../runtime/settings';
-import { giveUpUpdate, stateQuery, submitSolutionUpdate, type TaskResult, type TaskWorkflowInput } from '../workflows/messages';
-import { CURRENT_MODEL, DOMAIN, ESCALATIONS, STATUS, TASK_ID } from '../workflows/search-attributes';
+import { giveUpUpdate, stateQuery, submitSolutionUpdate, type TaskResult, type TaskWorkflowInput } from '../contracts/task-messages';
+import { CURRENT_MODEL, DOMAIN, ESCALATIONS, STATUS, TASK_ID } from '../contracts/search-attributes';
 import type { taskWorkflow } from '../workflows/task-workflow';
 import { causeMessage, describeRun, describeWaiting, isConnectionError, noting, OutageNotice } from './follow';
 

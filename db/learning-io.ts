@@ -3,8 +3,8 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Writable } from 'node:stream';
 import type { Kysely } from 'kysely';
-import { parseLearningLine } from '../policy/learning-line';
-import { decisionColumnsFromText, type DecisionKind, type DecisionRule } from '../policy/decision-columns';
+import { parseLearningLine } from '../policy/schemas/learning-line';
+import { decisionColumnsFromText, type DecisionKind, type DecisionRule } from '../policy/rules/decision-columns';
 import type { Database, NewRun } from './tables';
 
 export interface ImportReport {

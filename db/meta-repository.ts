@@ -4,7 +4,7 @@
  * Read-only: nothing here writes to the learning history.
  */
 import { type Kysely, sql } from 'kysely';
-import type { DomainAggregate, ModelAggregate } from '../policy/meta-supervisor';
+import type { DomainAggregate, ModelAggregate } from '../policy/rules/meta-supervisor';
 import type { Database } from './tables';
 
 const toIso = (value: Date | string | null): string | null => (value === null ? null : new Date(value).toISOString());

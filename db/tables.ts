@@ -146,8 +146,8 @@ export interface QueueTaskBodiesTable {
 
 // ---- issue 13 (H13q): literal unions of the persistence contract ----
 
-/** runs.decision_kind / decision_rule: what stop-loss decided after a failed run, and by which rule (policy/decision-columns.ts). */
-export type { DecisionKind, DecisionRule } from '../policy/decision-columns';
-import type { DecisionKind, DecisionRule } from '../policy/decision-columns';
+/** runs.decision_kind / decision_rule: what stop-loss decided after a failed run, and by which rule (policy/rules/decision-columns.ts). */
+export type { DecisionKind, DecisionRule } from '../policy/rules/decision-columns';
+import type { DecisionKind, DecisionRule } from '../policy/rules/decision-columns';
 /** queue_tasks.status */
 export type QueueTaskStatus = 'pending' | 'running' | 'succeeded' | 'exhausted' | 'gave_up' | 'failed' | 'cancelled';

@@ -2,13 +2,13 @@
 # One-shot set-up of the running Temporal server for kisystem, run in temporalio/admin-tools:
 # waits until the server answers, creates the namespace when missing (the plain temporalio/server
 # image creates none), and registers kisystem's custom search attributes
-# (workflows/search-attributes.ts). Safe to run again: what exists is left alone.
+# (contracts/search-attributes.ts). Safe to run again: what exists is left alone.
 set -eu
 
 : "${TEMPORAL_ADDRESS:=temporal:7233}"
 : "${TEMPORAL_NAMESPACE:=default}"
 : "${NAMESPACE_RETENTION:=720h}"
-# name:type pairs; keep in step with workflows/search-attributes.ts.
+# name:type pairs; keep in step with contracts/search-attributes.ts.
 # The CLI looks for its config file under $HOME.
 : "${HOME:=/tmp}"
 export HOME

@@ -23,7 +23,7 @@ TEST_TIMEOUT=${TEST_TIMEOUT:-120}
 
 command -v node >/dev/null || { echo "check-examples: node is needed to read task.yaml" >&2; exit 2; }
 
-# Prints the task as shell assignments (after validating it with policy/task-schema.ts when the
+# Prints the task as shell assignments (after validating it with policy/schemas/task-schema.ts when the
 # project's node_modules are installed).
 read_task() {
   ROOT="$root" node - "$1" <<'JS'

@@ -6,7 +6,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, openSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { join } from 'node:path';
-import { searchAttributeFlags } from '../workflows/search-attributes';
+import { searchAttributeFlags } from '../contracts/search-attributes';
 import { PROJECT_ROOT } from './settings';
 
 /** Finds `temporal` (TEMPORAL_CLI, the project's .tools/bin, PATH) or builds the pinned CLI with `go install`. */

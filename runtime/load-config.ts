@@ -1,6 +1,6 @@
 /** Reads `optimization_config.json` once, validates it, freezes it. */
 import { existsSync, readFileSync } from 'node:fs';
-import { ConfigError, parseConfig, type KisystemConfig } from '../policy/config-schema';
+import { ConfigError, parseConfig, type KisystemConfig } from '../policy/schemas/config-schema';
 
 export function loadConfig(path: string): Readonly<KisystemConfig> {
   if (!existsSync(path)) throw new ConfigError(`config file not found: ${path} (copy config/optimization_config.json.template)`);

@@ -2,8 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { inferDomain } from '../policy/domains';
-import { parseTaskFile, TaskFileError, type ResolvedTask, type TaskFileContent } from '../policy/task-schema';
+import { inferDomain } from '../policy/rules/domains';
+import { parseTaskFile, TaskFileError, type ResolvedTask, type TaskFileContent } from '../policy/schemas/task-schema';
 
 function readHarnessFile(taskPath: string, folder: string, path: string): TaskFileContent {
   try {

@@ -15,8 +15,8 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { parseConfig } from '../policy/config-schema';
-import { POLICIES, runBenchmark } from './lib/decision-scenarios';
+import { parseConfig } from '../policy/schemas/config-schema';
+import { POLICIES, runBenchmark } from '../bench/decision-scenarios';
 
 const { values } = parseArgs({
   options: {

@@ -14,8 +14,8 @@ import { createMetaActivities } from '../activities/meta';
 import { ensureDatabase, migrate, openDatabase } from '../db/database';
 import type { Database } from '../db/tables';
 import { biasHitRate, domainAggregates, escalationStats, modelAggregates } from '../db/meta-repository';
-import { defaultConfig } from '../policy/config-schema';
-import { explainPriority, nextPriorities, recommendModelBias } from '../policy/meta-supervisor';
+import { defaultConfig } from '../policy/schemas/config-schema';
+import { explainPriority, nextPriorities, recommendModelBias } from '../policy/rules/meta-supervisor';
 
 const BATCH = 5000;
 

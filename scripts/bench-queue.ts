@@ -1,8 +1,8 @@
 /**
  * Benchmark of the cost-aware queue (issue 5): simulated workloads run through the REAL queue workflow
  * (workflows/queue-workflow.ts) and the REAL task workflows it starts, on a private Temporal dev server,
- * with every activity replaced by a timed stand-in (scripts/lib/queue-stand-ins.ts, no database).
- * A task's answer takes its ETA from the guide's table (policy/eta.ts, model seconds x domain
+ * with every activity replaced by a timed stand-in (bench/queue-stand-ins.ts, no database).
+ * A task's answer takes its ETA from the guide's table (policy/rules/eta.ts, model seconds x domain
  * multiplier + overhead) scaled down: --scale milliseconds per ETA second (generate = the model part,
  * build and test = half the overhead each).
  *
@@ -29,15 +29,15 @@
 import { parseArgs } from 'node:util';
 import type { WorkflowHandle } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
-import type { MetaSnapshot } from '../activities/meta';
-import { parseConfig, type KisystemConfig } from '../policy/config-schema';
-import { DOMAINS, type Domain } from '../policy/domains';
-import { estimateEta, tableEta as tableEtaOf } from '../policy/eta';
-import { fifoOrder, orderQueue, weightedCompletionTime, type QueuedTask } from '../policy/queue-order';
-import { addTasksUpdate, MAX_ADD_BATCH, pauseUpdate, queueStateQuery, resumeUpdate, type QueueItemInput, type QueueStateView, type QueueWorkflowInput } from '../workflows/queue-messages';
+import type { MetaSnapshot } from '../contracts/meta-types';
+import { parseConfig, type KisystemConfig } from '../policy/schemas/config-schema';
+import { DOMAINS, type Domain } from '../policy/rules/domains';
+import { estimateEta, tableEta as tableEtaOf } from '../policy/rules/eta';
+import { fifoOrder, orderQueue, weightedCompletionTime, type QueuedTask } from '../policy/rules/queue-order';
+import { addTasksUpdate, MAX_ADD_BATCH, pauseUpdate, queueStateQuery, resumeUpdate, type QueueItemInput, type QueueStateView, type QueueWorkflowInput } from '../contracts/queue-messages';
 import type { queueWorkflow } from '../workflows/queue-workflow';
-import { seededRandom, sleep, standInTask, startBenchServer, type BenchServer } from './lib/queue-bench-env';
-import { complexityText, createStandInActivities, startModelFor, type PhaseMs } from './lib/queue-stand-ins';
+import { seededRandom, sleep, standInTask, startBenchServer, type BenchServer } from '../bench/queue-bench-env';
+import { complexityText, createStandInActivities, startModelFor, type PhaseMs } from '../bench/queue-stand-ins';
 
 interface BenchTask {
   id: string;

@@ -21,9 +21,9 @@ import { createHostActivities, type HostSandbox } from '../activities/build-test
 import type { HostCapabilities } from '../activities/host-capabilities';
 import { runProcess, type ResourceLimits } from '../activities/run-process';
 import { describeSandbox, setUpSandbox } from '../activities/sandbox-host';
-import type { BuildResult, TestResult } from '../activities/types';
-import { testPassed } from '../policy/categorizer';
-import { defaultConfig, type KisystemConfig } from '../policy/config-schema';
+import type { BuildResult, TestResult } from '../contracts/activity-types';
+import { testPassed } from '../policy/parsers/categorizer';
+import { defaultConfig, type KisystemConfig } from '../policy/schemas/config-schema';
 import { loadTask } from '../runtime/load-task';
 import { PROJECT_ROOT } from '../runtime/settings';
 

@@ -9,9 +9,9 @@
  */
 import { parseArgs } from 'node:util';
 import { dropDatabase, prepareDatabase } from '../db/database';
-import { parseConfig } from '../policy/config-schema';
-import { startBenchServer } from './lib/queue-bench-env';
-import { runQueueLoad } from './lib/queue-load';
+import { parseConfig } from '../policy/schemas/config-schema';
+import { startBenchServer } from '../bench/queue-bench-env';
+import { runQueueLoad } from '../bench/queue-load';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({

@@ -21,11 +21,11 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { parseConfig } from '../policy/config-schema';
-import { DOMAINS } from '../policy/domains';
-import { addTasksUpdate, MAX_ADD_BATCH, queueStateQuery, type QueueItemInput, type QueueStateView, type QueueWorkflowInput } from '../workflows/queue-messages';
+import { parseConfig } from '../policy/schemas/config-schema';
+import { DOMAINS } from '../policy/rules/domains';
+import { addTasksUpdate, MAX_ADD_BATCH, queueStateQuery, type QueueItemInput, type QueueStateView, type QueueWorkflowInput } from '../contracts/queue-messages';
 import type { queueWorkflow } from '../workflows/queue-workflow';
-import { seededRandom, sleep, standInTask, startBenchServer } from './lib/queue-bench-env';
+import { seededRandom, sleep, standInTask, startBenchServer } from '../bench/queue-bench-env';
 
 interface WorkerProcess {
   child: ChildProcess;

@@ -9,7 +9,7 @@
  */
 import { appendFileSync } from 'node:fs';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
-import { createStandInActivities } from './lib/queue-stand-ins';
+import { createStandInActivities } from '../bench/queue-stand-ins';
 
 function need(name: string): string {
   const value = process.env[name];

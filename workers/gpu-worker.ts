@@ -16,7 +16,7 @@ import { createLlmActivities, llmSettingsFrom, type LlmEndpoint } from '../activ
 import { createProfileActivities } from '../activities/profile';
 import { describeSandbox, setUpSandbox } from '../activities/sandbox-host';
 import { cleanRunFolders } from '../activities/run-folder-cleanup';
-import type { KisystemConfig } from '../policy/config-schema';
+import type { KisystemConfig } from '../policy/schemas/config-schema';
 import { loadConfig } from '../runtime/load-config';
 import { cudaQueue, settingsFromEnv } from '../runtime/settings';
 

@@ -6,7 +6,7 @@
  * wrapped activity waits for it (heartbeating, cancellable) before it runs.
  */
 import { Context } from '@temporalio/activity';
-import type { KisystemConfig } from '../policy/config-schema';
+import type { KisystemConfig } from '../policy/schemas/config-schema';
 
 /** How the GPU worker's pollers are sized for a config. */
 export interface HostConcurrency {

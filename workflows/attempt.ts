@@ -4,10 +4,10 @@
  * (passed or not). Infrastructure faults throw; a cancellation propagates.
  */
 import { ApplicationFailure, patched } from '@temporalio/workflow';
-import { categorize, testPassed } from '../policy/categorizer';
-import { extractFiles, type ExtractedFile } from '../policy/extract-code';
-import { categorizeReply } from '../policy/generation-failure';
-import type { ChatMessage } from '../policy/prompt';
+import { categorize, testPassed } from '../policy/parsers/categorizer';
+import { extractFiles, type ExtractedFile } from '../policy/parsers/extract-code';
+import { categorizeReply } from '../policy/parsers/generation-failure';
+import type { ChatMessage } from '../policy/prompts/prompt';
 import type { Categorization } from '../policy/run-types';
 import { buildAndTest, type CandidateContext } from './candidate';
 import { generateWaitingOutOutages } from './model-server-wait';

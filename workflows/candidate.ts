@@ -6,12 +6,12 @@
 import { TimeoutType } from '@temporalio/common';
 import { ActivityCancellationType, ActivityFailure, ApplicationFailure, proxyActivities, TimeoutFailure } from '@temporalio/workflow';
 import type { HostActivities } from '../activities/build-test';
-import type { BuildResult, TestResult } from '../activities/types';
-import type { KisystemConfig } from '../policy/config-schema';
-import type { ExtractedFile } from '../policy/extract-code';
-import type { ResolvedTask } from '../policy/task-schema';
+import type { BuildResult, TestResult } from '../contracts/activity-types';
+import type { KisystemConfig } from '../policy/schemas/config-schema';
+import type { ExtractedFile } from '../policy/parsers/extract-code';
+import type { ResolvedTask } from '../policy/schemas/task-schema';
 import { buildInputFor, testInputFor } from './host-inputs';
-import type { TaskQueues } from './messages';
+import type { TaskQueues } from '../contracts/task-messages';
 
 export interface CandidateContext {
   task: ResolvedTask;

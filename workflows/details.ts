@@ -1,5 +1,5 @@
 /** The Markdown the Web UI shows as the workflow's current details: the story of the task so far. */
-import type { TaskState } from './messages';
+import type { TaskState } from '../contracts/task-messages';
 
 function cell(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\s+/g, ' ').slice(0, 140);

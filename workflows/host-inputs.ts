@@ -3,11 +3,11 @@
  * task, as the task workflow sends them. Pure and free of workflow APIs, so that the device recorder
  * (scripts/gpu/record-two-tier.ts) runs the activities with exactly what a workflow would send.
  */
-import type { FullProfileInput, MicrobenchmarkInput } from '../activities/profile';
-import type { BuildInput, TestInput } from '../activities/types';
-import type { KisystemConfig } from '../policy/config-schema';
-import type { ExtractedFile } from '../policy/extract-code';
-import type { ResolvedTask } from '../policy/task-schema';
+import type { FullProfileInput, MicrobenchmarkInput } from '../contracts/profile-types';
+import type { BuildInput, TestInput } from '../contracts/activity-types';
+import type { KisystemConfig } from '../policy/schemas/config-schema';
+import type { ExtractedFile } from '../policy/parsers/extract-code';
+import type { ResolvedTask } from '../policy/schemas/task-schema';
 
 export function buildInputFor(task: ResolvedTask, config: KisystemConfig, ids: { workflowId: string; workflowRunId: string }, attemptNo: number, files: ExtractedFile[]): BuildInput {
   return {

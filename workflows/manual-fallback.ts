@@ -3,11 +3,11 @@
  * for a person to hand in code (built and tested like any answer) or to give up, until the deadline.
  */
 import { ApplicationFailure, condition } from '@temporalio/workflow';
-import type { KisystemConfig } from '../policy/config-schema';
-import type { ExtractedFile } from '../policy/extract-code';
+import type { KisystemConfig } from '../policy/schemas/config-schema';
+import type { ExtractedFile } from '../policy/parsers/extract-code';
 import type { TaskAttempts } from './attempt';
 import { infrastructureFault } from './faults';
-import { MAX_MANUAL_CODE, type ManualOutcome, type ManualSolution } from './messages';
+import { MAX_MANUAL_CODE, type ManualOutcome, type ManualSolution } from '../contracts/task-messages';
 import { runOf, type RunRecorder } from './run-record';
 import type { TaskStateStore } from './task-state';
 

@@ -2,10 +2,10 @@
  * The model phase (guide section 2): ask the current model, build, test, record the run, and let
  * stop-loss decide after each failure: retry, escalate along the chain, or go to the manual fallback.
  */
-import type { KisystemConfig } from '../policy/config-schema';
-import { buildPrompt, type PreviousFailure } from '../policy/prompt';
-import type { ResolvedTask } from '../policy/task-schema';
-import { afterFailure, currentModel, type EscalationState } from '../policy/stop-loss';
+import type { KisystemConfig } from '../policy/schemas/config-schema';
+import { buildPrompt, type PreviousFailure } from '../policy/prompts/prompt';
+import type { ResolvedTask } from '../policy/schemas/task-schema';
+import { afterFailure, currentModel, type EscalationState } from '../policy/rules/stop-loss';
 import { isPassed, type PassedAttempt, type TaskAttempts } from './attempt';
 import { infrastructureFault } from './faults';
 import { runOf, type RunRecorder } from './run-record';

@@ -7,7 +7,7 @@
  * ModelServerUnavailable "model server at X unavailable for N s".
  */
 import { ActivityFailure, ApplicationFailure, sleep } from '@temporalio/workflow';
-import type { GenerateInput, GenerateResult } from '../activities/types';
+import type { GenerateInput, GenerateResult } from '../contracts/activity-types';
 import { MODEL_SERVER_FAULTS, type TaskActivities } from './task-activities';
 import type { TaskStateStore } from './task-state';
 

@@ -3,9 +3,10 @@
  * that holds the candidate, the store of each profiled iteration, and how their failures read.
  */
 import { ActivityCancellationType, ActivityFailure, ApplicationFailure, proxyActivities } from '@temporalio/workflow';
-import type { FailedBenchmarkRun, FullProfileResult, MicrobenchmarkResult, ProfileActivities } from '../activities/profile';
+import type { ProfileActivities } from '../activities/profile';
+import type { FailedBenchmarkRun, FullProfileResult, MicrobenchmarkResult } from '../contracts/profile-types';
 import type { ProfileHistoryActivities } from '../activities/profile-history';
-import type { ResolvedTask } from '../policy/task-schema';
+import type { ResolvedTask } from '../policy/schemas/task-schema';
 import type { CandidateContext } from './candidate';
 import { fullProfileInputFor, microbenchmarkInputFor } from './host-inputs';
 

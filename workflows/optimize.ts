@@ -5,13 +5,13 @@
  * - Iteration 0: the passing candidate is microbenchmarked (tier 0, its time) and fully profiled
  *   (tier 1, decideTier's baseline): the best candidate so far.
  * - Iterations 1..max_optimization_iterations: the current model gets the best code and the last
- *   full profile's figures (policy/optimize-prompt.ts); the new candidate is built and tested on
+ *   full profile's figures (policy/prompts/optimize-prompt.ts); the new candidate is built and tested on
  *   fresh random inputs (TaskAttempts.generated, as in the model phase). A failing test is a
  *   LOGIC failure and never becomes the best. A correct candidate is microbenchmarked, its score
  *   estimated from the last full profile (estimateScoreFromTime), and fully profiled when decideTier
  *   says so. It becomes the best only when it is faster (lower median time): a regression never
  *   replaces the best, and counts as a PERFORMANCE failure.
- * - Stop-loss (policy/stop-loss.ts) applies to the phase's failures with its own counter, starting
+ * - Stop-loss (policy/rules/stop-loss.ts) applies to the phase's failures with its own counter, starting
  *   at the model that passed; an accepted improvement resets the counter. A "fallback" decision ends
  *   the phase (the task already has correct code: nobody is asked for more).
  * - The phase stops when the best score reaches target_score, after max_optimization_iterations, at
@@ -25,18 +25,18 @@
  * summary ("iteration 3: tier 1, score +6 > 5"), and each iteration's recordRun summary starts with it.
  * Deterministic: all I/O is in activities.
  */
-import type { FullProfileResult, MicrobenchmarkResult, FailedBenchmarkRun } from '../activities/profile';
-import { categorize, categorizePerformance } from '../policy/categorizer';
-import type { ExtractedFile } from '../policy/extract-code';
-import type { NcuSummary } from '../policy/ncu-report';
-import { buildOptimizePrompt } from '../policy/optimize-prompt';
+import type { FullProfileResult, MicrobenchmarkResult, FailedBenchmarkRun } from '../contracts/profile-types';
+import { categorize, categorizePerformance } from '../policy/parsers/categorizer';
+import type { ExtractedFile } from '../policy/parsers/extract-code';
+import type { NcuSummary } from '../policy/parsers/ncu-report';
+import { buildOptimizePrompt } from '../policy/prompts/optimize-prompt';
 import type { Categorization } from '../policy/run-types';
-import { afterFailure, currentModel, type EscalationState } from '../policy/stop-loss';
-import { decideTier, estimateScoreFromTime, type TierDecision, type TierHistoryEntry } from '../policy/two-tier';
+import { afterFailure, currentModel, type EscalationState } from '../policy/rules/stop-loss';
+import { decideTier, estimateScoreFromTime, type TierDecision, type TierHistoryEntry } from '../policy/rules/two-tier';
 import { isPassed, type PassedAttempt, type TaskAttempts } from './attempt';
 import type { CandidateContext } from './candidate';
 import { faultReason, rethrowCancellation } from './faults';
-import type { OptimizationIteration, OptimizationSummary } from './messages';
+import type { OptimizationIteration, OptimizationSummary } from '../contracts/task-messages';
 import { failedBenchmark, profileStopper, profilingFor } from './optimize-profiling';
 import { runOf, type RunRecorder, type RunToRecord } from './run-record';
 

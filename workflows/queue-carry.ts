@@ -3,7 +3,7 @@
  * indexes into two dictionaries, so that 10,000 pending tasks stay well under the 2 MB payload limit
  * (about 90 bytes a task). Pure.
  */
-import type { PackedPending, PendingRef, QueueCarryV2 } from './queue-messages';
+import type { PackedPending, PendingRef, QueueCarryV2 } from '../contracts/queue-messages';
 
 export function packPending(pending: readonly PendingRef[]): { domains: string[]; models: string[]; pending: PackedPending[] } {
   const domains: string[] = [];

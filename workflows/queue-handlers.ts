@@ -5,7 +5,7 @@
  */
 import { ApplicationFailure, setHandler } from '@temporalio/workflow';
 import type { QueueStoreActivities } from '../activities/queue-store';
-import type { ResolvedTask } from '../policy/task-schema';
+import type { ResolvedTask } from '../policy/schemas/task-schema';
 import { checkPriority, checkQueueItem, checkStoredItem } from './queue-item-check';
 import {
   addTasksUpdate,
@@ -25,7 +25,7 @@ import {
   type QueueItemInput,
   type StoredQueueItem,
   type StoredTaskRef,
-} from './queue-messages';
+} from '../contracts/queue-messages';
 import type { QueueState, RankedPending } from './queue-state';
 
 /** Tasks per estimate call and per body store call (keeps each payload far under 2 MB). */

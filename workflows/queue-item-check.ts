@@ -1,8 +1,8 @@
 /** Checks of what an update hands the queue: the client validates task files first; this guards the workflow. */
-import { isDomain } from '../policy/domains';
+import { isDomain } from '../policy/rules/domains';
 import { TASK_ID_PATTERN } from '../policy/task-id';
-import type { ResolvedTask } from '../policy/task-schema';
-import type { QueueItemInput, StoredTaskRef } from './queue-messages';
+import type { ResolvedTask } from '../policy/schemas/task-schema';
+import type { QueueItemInput, StoredTaskRef } from '../contracts/queue-messages';
 
 function isText(value: unknown): value is string {
   return typeof value === 'string' && value.trim() !== '';

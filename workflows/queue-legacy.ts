@@ -19,11 +19,11 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { QueueActivities } from '../activities/queue';
-import { taskComplexityText } from '../policy/complexity';
-import { estimateEta } from '../policy/eta';
-import { fifoOrder, orderQueue, priorityEff, priorityScoreFor } from '../policy/queue-order';
-import type { ResolvedTask } from '../policy/task-schema';
-import type { TaskWorkflowInput } from './messages';
+import { taskComplexityText } from '../policy/rules/complexity';
+import { estimateEta } from '../policy/rules/eta';
+import { fifoOrder, orderQueue, priorityEff, priorityScoreFor } from '../policy/rules/queue-order';
+import type { ResolvedTask } from '../policy/schemas/task-schema';
+import type { TaskWorkflowInput } from '../contracts/task-messages';
 import {
   addTasksUpdate,
   cancelTaskUpdate,
@@ -44,8 +44,8 @@ import {
   type QueueWorkflowInput,
   type RunningTask,
   type TaskFinishedNotice,
-} from './queue-messages';
-import { DOMAIN, TASK_ID } from './search-attributes';
+} from '../contracts/queue-messages';
+import { DOMAIN, TASK_ID } from '../contracts/search-attributes';
 import { checkPriority, checkQueueItem } from './queue-item-check';
 import { taskWorkflow } from './task-workflow';
 

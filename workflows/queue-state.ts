@@ -5,9 +5,9 @@
  * methods; `toCarry` / `fromCarry` are what continue-as-new hands on.
  */
 import { setCurrentDetails, workflowInfo } from '@temporalio/workflow';
-import type { KisystemConfig } from '../policy/config-schema';
-import { estimateEta } from '../policy/eta';
-import { fifoOrder, orderQueue, priorityEff, priorityScoreFor } from '../policy/queue-order';
+import type { KisystemConfig } from '../policy/schemas/config-schema';
+import { estimateEta } from '../policy/rules/eta';
+import { fifoOrder, orderQueue, priorityEff, priorityScoreFor } from '../policy/rules/queue-order';
 import { packPending, unpackPending } from './queue-carry';
 import {
   pairKey,
@@ -24,7 +24,7 @@ import {
   type QueueWorkflowInput,
   type RunningTask,
   type TaskFinishedNotice,
-} from './queue-messages';
+} from '../contracts/queue-messages';
 
 /** A pending task with its current priority and ETA (computed, never carried). */
 export type RankedPending = PendingRef & { priorityScore: number; prioritySource: 'task' | 'meta-supervisor' | 'default'; etaSeconds: number; eta: PairEta };

@@ -5,7 +5,7 @@
  */
 import { proxyActivities } from '@temporalio/workflow';
 import type { QueueStoreActivities } from '../activities/queue-store';
-import type { TaskResult, TaskWorkflowInput } from './messages';
+import type { TaskResult, TaskWorkflowInput } from '../contracts/task-messages';
 import { taskWorkflow } from './task-workflow';
 
 export interface QueuedTaskInput extends Omit<TaskWorkflowInput, 'task'> {

@@ -21,10 +21,10 @@ import type { QueueActivities } from '../activities/queue';
 import type { QueueStoreActivities } from '../activities/queue-store';
 import { installQueueHandlers } from './queue-handlers';
 import { legacyQueueWorkflow } from './queue-legacy';
-import type { QueueCarry, QueueCarryV2, QueueWorkflowInput, RunningTask } from './queue-messages';
+import type { QueueCarry, QueueCarryV2, QueueWorkflowInput, RunningTask } from '../contracts/queue-messages';
 import { QueueState, type RankedPending } from './queue-state';
 import { queuedTaskWorkflow } from './queue-task-child';
-import { DOMAIN, TASK_ID } from './search-attributes';
+import { DOMAIN, TASK_ID } from '../contracts/search-attributes';
 
 /** Patch id: queues recorded before issue 13 (task bodies in the history) replay on the v1 code. */
 const QUEUE_V2 = 'queue-v2-postgres';

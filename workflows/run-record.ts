@@ -1,10 +1,10 @@
 /** Recording a run: the learning history (recordRun) and the task's state, with its decision. */
-import type { ExtractedFile } from '../policy/extract-code';
+import type { ExtractedFile } from '../policy/parsers/extract-code';
 import type { Categorization } from '../policy/run-types';
-import type { StopLossDecision } from '../policy/stop-loss';
+import type { StopLossDecision } from '../policy/rules/stop-loss';
 import type { AttemptOutcome } from './attempt';
 import type { CandidateContext } from './candidate';
-import type { RunSummary } from './messages';
+import type { RunSummary } from '../contracts/task-messages';
 import type { TaskActivities } from './task-activities';
 import type { TaskStateStore } from './task-state';
 

@@ -2,15 +2,15 @@
  * The start decision (guide sections 1 and 3): the Meta-Supervisor's snapshot in, a deterministic
  * choice out. One pure function from policy/ decides; this module loads its input and stores its output.
  */
-import type { MetaSnapshot } from '../activities/meta';
+import type { MetaSnapshot } from '../contracts/meta-types';
 import type { TaskActivities } from './task-activities';
-import { taskComplexity, taskComplexityText } from '../policy/complexity';
-import type { KisystemConfig } from '../policy/config-schema';
-import { failureStateScore } from '../policy/failure-state';
-import type { StartDecision } from '../policy/hybrid-decision';
-import { decideTaskStart as decideStartByRule } from '../policy/start-rule';
-import { chainForDomain } from '../policy/routing';
-import type { ResolvedTask } from '../policy/task-schema';
+import { taskComplexity, taskComplexityText } from '../policy/rules/complexity';
+import type { KisystemConfig } from '../policy/schemas/config-schema';
+import { failureStateScore } from '../policy/rules/failure-state';
+import type { StartDecision } from '../policy/rules/hybrid-decision';
+import { decideTaskStart as decideStartByRule } from '../policy/rules/start-rule';
+import { chainForDomain } from '../policy/rules/routing';
+import type { ResolvedTask } from '../policy/schemas/task-schema';
 
 export interface TaskStart {
   /** The domain's chain as routing gives it, and why. */

@@ -3,8 +3,8 @@ import { ActivityCancellationType, proxyActivities } from '@temporalio/workflow'
 import type { LearningActivities } from '../activities/learning';
 import type { LlmActivities } from '../activities/llm';
 import type { MetaActivities } from '../activities/meta';
-import type { KisystemConfig } from '../policy/config-schema';
-import type { TaskQueues } from './messages';
+import type { KisystemConfig } from '../policy/schemas/config-schema';
+import type { TaskQueues } from '../contracts/task-messages';
 
 /** Model-server faults the workflow waits out itself (contract 1), so Temporal must not retry them. */
 export const MODEL_SERVER_FAULTS = ['LlmUnavailable', 'ModelNotAvailable'];

@@ -8,13 +8,13 @@
  * workflow always did; a new publish point goes behind a patch (see `TaskAttempts` for 'testing').
  */
 import { setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
-import type { ExtractedFile } from '../policy/extract-code';
-import type { StartDecision } from '../policy/hybrid-decision';
-import type { ResolvedTask } from '../policy/task-schema';
-import { currentModel, type EscalationState } from '../policy/stop-loss';
+import type { ExtractedFile } from '../policy/parsers/extract-code';
+import type { StartDecision } from '../policy/rules/hybrid-decision';
+import type { ResolvedTask } from '../policy/schemas/task-schema';
+import { currentModel, type EscalationState } from '../policy/rules/stop-loss';
 import { renderDetails } from './details';
-import type { EscalationEvent, ModelServerWait, OptimizationSummary, RunSummary, TaskResult, TaskState, TaskStatus, TaskStep } from './messages';
-import { CURRENT_MODEL, DOMAIN, ESCALATIONS, STATUS, TASK_ID } from './search-attributes';
+import type { EscalationEvent, ModelServerWait, OptimizationSummary, RunSummary, TaskResult, TaskState, TaskStatus, TaskStep } from '../contracts/task-messages';
+import { CURRENT_MODEL, DOMAIN, ESCALATIONS, STATUS, TASK_ID } from '../contracts/search-attributes';
 
 export interface TaskStateInit {
   task: ResolvedTask;

@@ -10,16 +10,16 @@
  * it with the reason (in the optimization phase it ends the phase, keeping the best correct code).
  */
 import { CancellationScope, getExternalWorkflowHandle, isCancellation, patched, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import { startEscalation } from '../policy/stop-loss';
+import { startEscalation } from '../policy/rules/stop-loss';
 import { TaskAttempts } from './attempt';
 import type { CandidateContext } from './candidate';
-import { giveUpUpdate, stateQuery, submitSolutionUpdate, type TaskResult, type TaskWorkflowInput } from './messages';
+import { giveUpUpdate, stateQuery, submitSolutionUpdate, type TaskResult, type TaskWorkflowInput } from '../contracts/task-messages';
 import { manualFallback, ManualInbox } from './manual-fallback';
 import { modelPhase } from './model-phase';
 import { optimizePhase } from './optimize';
-import { taskFinishedSignal, type TaskFinishedNotice } from './queue-messages';
+import { taskFinishedSignal, type TaskFinishedNotice } from '../contracts/queue-messages';
 import { RunRecorder } from './run-record';
-import { STATUS } from './search-attributes';
+import { STATUS } from '../contracts/search-attributes';
 import { decideTaskStart, recordTaskStart } from './start-decision';
 import { taskActivities } from './task-activities';
 import { TaskStateStore } from './task-state';

@@ -8,14 +8,14 @@
  *   node dist/scripts/gpu/record-two-tier.js --out two-tier-recording.json
  *
  * For each kernel of examples/matmul-tiled/optimization/two-tier-script.yaml, in order: extract the
- * code from the scripted reply (policy/extract-code.ts, as the task workflow does), build, test on a
+ * code from the scripted reply (policy/parsers/extract-code.ts, as the task workflow does), build, test on a
  * fresh random seed, and, when the test passes, the tier-0 microbenchmark AND the tier-1 full profile
  * (both, so that either profiling policy can be replayed). The inputs are the task workflow's own
  * (workflows/host-inputs.ts) with config/optimization_config.json. An activity that throws is recorded
  * with its error. Exit code 2 when the machine lacks a GPU, nvcc or ncu.
  *
  * Local half: `node dist/scripts/bench-two-tier.js --replay two-tier-recording.json` runs the real task
- * workflow on a local dev server with these results served back (scripts/lib/two-tier-replay.ts).
+ * workflow on a local dev server with these results served back (bench/two-tier-replay.ts).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,13 +24,13 @@ import { parseArgs } from 'node:util';
 import { createHostActivities } from '../../activities/build-test';
 import { describeHost, detectHost } from '../../activities/host-capabilities';
 import { createProfileActivities } from '../../activities/profile';
-import { categorize, testPassed } from '../../policy/categorizer';
+import { categorize, testPassed } from '../../policy/parsers/categorizer';
 import { loadConfig } from '../../runtime/load-config';
 import { loadTask } from '../../runtime/load-task';
 import { PROJECT_ROOT } from '../../runtime/settings';
 import { buildInputFor, fullProfileInputFor, microbenchmarkInputFor, testInputFor } from '../../workflows/host-inputs';
-import type { KernelRecording, TwoTierRecording } from '../lib/two-tier-recording';
-import { BENCH_MODEL, missingForTwoTier, scriptedKernels, TWO_TIER_TASK } from '../lib/two-tier-recording';
+import type { KernelRecording, TwoTierRecording } from '../../bench/two-tier-recording';
+import { BENCH_MODEL, missingForTwoTier, scriptedKernels, TWO_TIER_TASK } from '../../bench/two-tier-recording';
 import { runAsActivity } from './standalone-activity';
 
 function errorOf(error: unknown): { error: string; type: string | null } {

@@ -7,9 +7,9 @@
 import { execFileSync } from 'node:child_process';
 import { Worker } from '@temporalio/worker';
 import type { WorkflowHandle } from '@temporalio/client';
-import { parseConfig, type KisystemConfig } from '../../policy/config-schema';
-import type { ResolvedTask } from '../../policy/task-schema';
-import { stateQuery, submitSolutionUpdate, type TaskWorkflowInput } from '../../workflows/messages';
+import { parseConfig, type KisystemConfig } from '../../policy/schemas/config-schema';
+import type { ResolvedTask } from '../../policy/schemas/task-schema';
+import { stateQuery, submitSolutionUpdate, type TaskWorkflowInput } from '../../contracts/task-messages';
 import { createScriptedActivities, fence, type ScriptedWorld } from './scripted-activities';
 import { startTestServer, temporalCli, uniqueName, workflowBundle } from './temporal-env';
 

@@ -9,9 +9,10 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { createHostActivities, type HostSandbox } from '../../activities/build-test';
 import type { HostCapabilities } from '../../activities/host-capabilities';
 import { setUpSandbox } from '../../activities/sandbox-host';
-import type { BuildResult, TestResult } from '../../activities/types';
-import { createProfileActivities, type MicrobenchmarkResult } from '../../activities/profile';
-import { defaultConfig, type KisystemConfig } from '../../policy/config-schema';
+import type { BuildResult, TestResult } from '../../contracts/activity-types';
+import { createProfileActivities } from '../../activities/profile';
+import type { MicrobenchmarkResult } from '../../contracts/profile-types';
+import { defaultConfig, type KisystemConfig } from '../../policy/schemas/config-schema';
 
 /** The candidate side of the tiny task: answers each input x with twice(x). */
 export const TWICE_HARNESS = `#include "kisystem_io.h"

@@ -5,10 +5,10 @@
  * activities are tested against real compilers and servers in test/integration.
  */
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
-import type { MetaSnapshot, MetaSnapshotInput, RecordStartDecisionInput } from '../../activities/meta';
+import type { MetaSnapshot, MetaSnapshotInput, RecordStartDecisionInput } from '../../contracts/meta-types';
 import type { RecordProfileInput } from '../../activities/profile-history';
-import type { FullProfileInput, FullProfileResult, MicrobenchmarkInput, MicrobenchmarkResult } from '../../activities/profile';
-import type { BuildInput, BuildResult, GenerateInput, GenerateResult, HostClaim, RecordRunInput, TestInput, TestResult } from '../../activities/types';
+import type { FullProfileInput, FullProfileResult, MicrobenchmarkInput, MicrobenchmarkResult } from '../../contracts/profile-types';
+import type { BuildInput, BuildResult, GenerateInput, GenerateResult, HostClaim, RecordRunInput, TestInput, TestResult } from '../../contracts/activity-types';
 
 export interface ScriptedWorld {
   /** model -> replies in order (the last repeats). A reply is code text; `fence()` wraps it. */

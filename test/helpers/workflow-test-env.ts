@@ -1,8 +1,8 @@
 /** What the workflow test files share: one dev server per file, the test config, a CUDA task. */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { parseConfig, type KisystemConfig } from '../../policy/config-schema';
-import type { ResolvedTask } from '../../policy/task-schema';
+import { parseConfig, type KisystemConfig } from '../../policy/schemas/config-schema';
+import type { ResolvedTask } from '../../policy/schemas/task-schema';
 import { startTestServer, workflowBundle } from './temporal-env';
 
 /** Starts a dev server before the file's tests (and bundles the workflows), stops it after; returns a getter. */

@@ -5,7 +5,7 @@
  */
 import { Migrator, sql } from 'kysely';
 import { createLearningActivities } from '../../activities/learning';
-import type { RecordRunInput } from '../../activities/types';
+import type { RecordRunInput } from '../../contracts/activity-types';
 import { ensureDatabase, openDatabase } from '../../db/database';
 import { escalationStats } from '../../db/meta-repository';
 import { migrationProvider } from '../../db/migrations';

@@ -9,7 +9,7 @@ import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { categorize, testPassed } from '../../policy/categorizer';
+import { categorize, testPassed } from '../../policy/parsers/categorizer';
 import { sandboxedHost, type SandboxedHost } from '../helpers/sandboxed-host';
 
 jest.setTimeout(180_000);

@@ -1,7 +1,7 @@
 /** The learning history on a real PostgreSQL: created, migrated, and a run written exactly once. */
 import type { Kysely } from 'kysely';
 import { createLearningActivities } from '../../activities/learning';
-import type { RecordRunInput } from '../../activities/types';
+import type { RecordRunInput } from '../../contracts/activity-types';
 import { DatabaseUnavailableError, ensureDatabase, migrate } from '../../db/database';
 import { runsOfTask, runsOfWorkflow } from '../../db/runs-repository';
 import type { Database } from '../../db/tables';

@@ -5,7 +5,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createLlmActivities, type LlmEndpoint } from '../../activities/llm';
-import type { GenerateInput, GenerateResult } from '../../activities/types';
+import type { GenerateInput, GenerateResult } from '../../contracts/activity-types';
 import { parseModelScript } from '../../scripted-model-server/scripts';
 import { startScriptedModelServer } from '../../scripted-model-server/server';
 

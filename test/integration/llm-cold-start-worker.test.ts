@@ -8,7 +8,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import { createLlmActivities, type LlmSettings } from '../../activities/llm';
-import type { GenerateResult } from '../../activities/types';
+import type { GenerateResult } from '../../contracts/activity-types';
 import { parseModelScript } from '../../scripted-model-server/scripts';
 import { startScriptedModelServer, type ScriptedModelServer } from '../../scripted-model-server/server';
 import { quietLogger, startTestServer, uniqueName } from '../helpers/temporal-env';

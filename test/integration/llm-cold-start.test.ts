@@ -8,8 +8,8 @@ import { CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { forgetContextLengths } from '../../activities/llm-context';
 import { createLlmActivities, type LlmEndpoint, type LlmSettings } from '../../activities/llm';
-import type { GenerateInput, GenerateResult } from '../../activities/types';
-import type { ChatMessage } from '../../policy/prompt';
+import type { GenerateInput, GenerateResult } from '../../contracts/activity-types';
+import type { ChatMessage } from '../../policy/prompts/prompt';
 import { parseModelScript } from '../../scripted-model-server/scripts';
 import { startScriptedModelServer, type ScriptedModelServer } from '../../scripted-model-server/server';
 

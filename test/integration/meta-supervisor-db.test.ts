@@ -11,8 +11,8 @@ import { createMetaActivities } from '../../activities/meta';
 import { exportLearningFile, importLearningFile } from '../../db/learning-io';
 import { domainAggregates, modelAggregates } from '../../db/meta-repository';
 import type { Database } from '../../db/tables';
-import { defaultConfig } from '../../policy/config-schema';
-import { explainPriority, nextPriorities, recommendModelBias } from '../../policy/meta-supervisor';
+import { defaultConfig } from '../../policy/schemas/config-schema';
+import { explainPriority, nextPriorities, recommendModelBias } from '../../policy/rules/meta-supervisor';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database';
 import { removeTempDirs, tempDir } from '../helpers/temp-dirs';
 

@@ -6,12 +6,12 @@ import { createQueueActivities, taskDurations } from '../../activities/queue';
 import { ApplicationFailure } from '@temporalio/common';
 import { createQueueStoreActivities } from '../../activities/queue-store';
 import { queueStats } from '../../db/queue-repository';
-import { exampleTasks } from '../../scripts/lib/queue-load';
+import { exampleTasks } from '../../bench/queue-load';
 import type { Database } from '../../db/tables';
-import { defaultConfig } from '../../policy/config-schema';
-import { estimateEta } from '../../policy/eta';
-import { decideStart } from '../../policy/hybrid-decision';
-import type { QueueTaskRow } from '../../workflows/queue-messages';
+import { defaultConfig } from '../../policy/schemas/config-schema';
+import { estimateEta } from '../../policy/rules/eta';
+import { decideStart } from '../../policy/rules/hybrid-decision';
+import type { QueueTaskRow } from '../../contracts/queue-messages';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database';
 
 let testDb: TestDatabase;

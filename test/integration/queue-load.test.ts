@@ -4,8 +4,8 @@
  * No task body enters the queue's history; the history stays small; `queue show` answers fast.
  * (The 10,000-task figures: scripts/load-queue-10k.ts, docs/benchmarks.md.)
  */
-import { parseConfig } from '../../policy/config-schema';
-import { exampleTasks, holdsText, runQueueLoad } from '../../scripts/lib/queue-load';
+import { parseConfig } from '../../policy/schemas/config-schema';
+import { exampleTasks, holdsText, runQueueLoad } from '../../bench/queue-load';
 import { workflowBundle } from '../helpers/temporal-env';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database';
 import { useTestServer } from '../helpers/workflow-test-env';

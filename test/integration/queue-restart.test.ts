@@ -9,7 +9,7 @@ import { Client, Connection } from '@temporalio/client';
 import { runsOfTask } from '../../db/runs-repository';
 import { PROJECT_ROOT } from '../../runtime/settings';
 import { loadModelScripts } from '../../scripted-model-server/scripts';
-import { queueStateQuery, queueWorkflowId, type QueueStateView } from '../../workflows/queue-messages';
+import { queueStateQuery, queueWorkflowId, type QueueStateView } from '../../contracts/queue-messages';
 import { startLocalStack, type LocalStack } from '../helpers/local-stack';
 import { removeTempDirs, tempDir } from '../helpers/temp-dirs';
 

@@ -9,7 +9,7 @@ import { Client, Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { runsOfWorkflow } from '../../db/runs-repository';
 import { parseModelScript } from '../../scripted-model-server/scripts';
-import type { TaskResult } from '../../workflows/messages';
+import type { TaskResult } from '../../contracts/task-messages';
 import { startLocalStack, type LocalStack } from '../helpers/local-stack';
 import { removeTempDirs, tempDir } from '../helpers/temp-dirs';
 

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describeSandbox, SandboxRefusedError, setUpSandbox } from '../../activities/sandbox-host';
-import { defaultConfig, type KisystemConfig } from '../../policy/config-schema';
+import { defaultConfig, type KisystemConfig } from '../../policy/schemas/config-schema';
 import { runGpuWorker } from '../../workers/gpu-worker';
 
 jest.setTimeout(120_000);

@@ -10,8 +10,8 @@ import { migrationProvider } from '../../db/migrations';
 import { createMetaActivities } from '../../activities/meta';
 import { learnedRunTimes, modelAggregates } from '../../db/meta-repository';
 import type { Database, NewRun } from '../../db/tables';
-import { defaultConfig } from '../../policy/config-schema';
-import { decideTaskStart } from '../../policy/start-rule';
+import { defaultConfig } from '../../policy/schemas/config-schema';
+import { decideTaskStart } from '../../policy/rules/start-rule';
 import { createTestDatabase, dropDatabase, testDatabaseUrl, type TestDatabase } from '../helpers/test-database';
 
 const config = defaultConfig();

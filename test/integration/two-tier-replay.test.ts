@@ -11,12 +11,13 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { FullProfileResult } from '../../activities/profile';
-import { parseNcuDetailsCsv, summarizeNcu } from '../../policy/ncu-report';
-import { fullProfileScore } from '../../policy/two-tier';
+import type { FullProfileResult } from '../../contracts/profile-types';
+import { parseNcuDetailsCsv } from '../../policy/parsers/ncu-report';
+import { summarizeNcu } from '../../policy/parsers/ncu-summary';
+import { fullProfileScore } from '../../policy/rules/two-tier';
 import { loadTask } from '../../runtime/load-task';
-import { judge, runTwoTierBenchmark } from '../../scripts/bench-two-tier';
-import { BENCH_MODEL, scriptedKernels, TWO_TIER_TASK, type KernelRecording, type TwoTierRecording } from '../../scripts/lib/two-tier-recording';
+import { judge, runTwoTierBenchmark } from '../../bench/two-tier-bench';
+import { BENCH_MODEL, scriptedKernels, TWO_TIER_TASK, type KernelRecording, type TwoTierRecording } from '../../bench/two-tier-recording';
 import { testDatabaseUrl } from '../helpers/test-database';
 import { removeTempDirs, tempDir } from '../helpers/temp-dirs';
 

@@ -3,7 +3,7 @@
  * g++ 12.2, ASan, CUDA 13.0 runtime and compute-sanitizer on an H200), plus synthetic cases for what
  * no fixture covers, and a property test that it never throws.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import {
@@ -13,7 +13,7 @@ import {
   categorizeWrongResult,
   parseVerdict,
   testPassed,
-} from '../../policy/categorizer';
+} from '../../policy/parsers/categorizer';
 import { ERROR_TYPES, type Categorization, type ProcessOutcome } from '../../policy/run-types';
 
 const FIXTURES = join(__dirname, '..', 'fixtures');
@@ -494,10 +494,16 @@ describe('helpers', () => {
     expect(below).toMatchObject({ errorType: 'PERFORMANCE', rule: 'score-below-target', firstErrorLine: 'score 62 < target 80' });
   });
 
-  it('the categorizer imports nothing but its sibling policy files (workflow code imports it)', () => {
-    const source = readFileSync(join(__dirname, '..', '..', 'policy', 'categorizer.ts'), 'utf8');
-    const imports = [...source.matchAll(/(?:from|require\()\s*['"]([^'"]+)['"]/g)].map((m) => m[1]);
-    expect(imports).toEqual(['./run-types', './limit-kill']); // limit-kill.ts: pure too (issue 10)
+  it('the categorizer imports nothing but its own files and pure sibling policy modules (workflow code imports it)', () => {
+    const folder = join(__dirname, '..', '..', 'policy', 'parsers', 'categorizer');
+    const files = readdirSync(folder).filter((f) => f.endsWith('.ts'));
+    const own = new Set(files.map((f) => `./${f.replace(/\.ts$/, '')}`));
+    const imports = files.flatMap((f) =>
+      [...readFileSync(join(folder, f), 'utf8').matchAll(/(?:from|require\()\s*['"]([^'"]+)['"]/g)].map((m) => m[1]!),
+    );
+    const outside = [...new Set(imports.filter((i) => !own.has(i)))].sort();
+    expect(outside).toEqual(['../../run-types', '../limit-kill']); // limit-kill.ts: pure too (issue 10)
+    expect(files).toContain('index.ts');
   });
 });
 

@@ -3,7 +3,7 @@
  * and C++ rule alone and at its edges, the guide's FFT example step by step, then properties.
  */
 import fc from 'fast-check';
-import { complexitySteps, detectComplexity, COMPLEXITY_RULES } from '../../policy/complexity';
+import { complexitySteps, detectComplexity, COMPLEXITY_RULES } from '../../policy/rules/complexity';
 
 /** The guide's example: "CUDA Kernel für FFT mit Shared Memory" with launch, shared memory, cufft and a barrier. */
 const FFT_KERNEL = `

@@ -5,8 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { ConfigError, configSchema, defaultConfig, parseConfig } from '../../policy/config-schema';
-import { chainForDomain } from '../../policy/routing';
+import { ConfigError, configSchema, defaultConfig, parseConfig } from '../../policy/schemas/config-schema';
+import { chainForDomain } from '../../policy/rules/routing';
 
 const CONFIG_DIR = join(__dirname, '..', '..', 'config');
 

@@ -6,9 +6,9 @@
  * head-poor world (skipping a poor head costs backups at fallback_cost_seconds 3600), and the
  * cost and drift targets are held back by the guide's evidence gate (met with the gate off).
  */
-import { defaultConfig, parseConfig } from '../../policy/config-schema';
-import { runBenchmark, runScenario, scenarios, targets, type PolicyFigures, type ScenarioResult } from '../../scripts/lib/decision-scenarios';
-import { makeTasks, simulate, type PolicyName } from '../../scripts/lib/decision-sim';
+import { defaultConfig, parseConfig } from '../../policy/schemas/config-schema';
+import { runBenchmark, runScenario, scenarios, targets, type PolicyFigures, type ScenarioResult } from '../../bench/decision-scenarios';
+import { makeTasks, simulate, type PolicyName } from '../../bench/decision-sim';
 
 const SMALL = { seeds: [1000, 1001], days: 60, perDay: { 'CUDA/Kernel': 5, 'C++/System': 2 } };
 const target = (r: ScenarioResult, prefix: string) => r.targets.find((t) => t.name.startsWith(prefix))!;

@@ -1,6 +1,6 @@
 /** The decision's columns from the text older records carry (issue 13), for every decision the workflow writes. */
-import { decisionColumnsFromText } from '../../policy/decision-columns';
-import type { StopLossDecision } from '../../policy/stop-loss';
+import { decisionColumnsFromText } from '../../policy/rules/decision-columns';
+import type { StopLossDecision } from '../../policy/rules/stop-loss';
 import { decisionText } from '../../workflows/run-record';
 
 describe('decisionColumnsFromText', () => {

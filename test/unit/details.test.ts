@@ -1,6 +1,6 @@
 /** The Web UI details: a task title is literal text, so `[brackets]` or `*stars*` cannot swallow the domain and task id. */
 import { escapeMarkdown, renderDetails } from '../../workflows/details';
-import type { TaskState } from '../../workflows/messages';
+import type { TaskState } from '../../contracts/task-messages';
 
 function state(title: string): TaskState {
   return {

@@ -1,6 +1,6 @@
 /** Inferring a task's domain from its language and goal (decisions.md "Words"). */
 import fc from 'fast-check';
-import { DOMAINS, inferDomain, isDomain, type Domain } from '../../policy/domains';
+import { DOMAINS, inferDomain, isDomain, type Domain } from '../../policy/rules/domains';
 
 describe('inferDomain', () => {
   it.each<['cuda' | 'cpp', string, Domain]>([

@@ -5,8 +5,8 @@
  * and histories.
  */
 import fc from 'fast-check';
-import { defaultConfig, type KisystemConfig } from '../../policy/config-schema';
-import { estimateEta, median, tableEta } from '../../policy/eta';
+import { defaultConfig, type KisystemConfig } from '../../policy/schemas/config-schema';
+import { estimateEta, median, tableEta } from '../../policy/rules/eta';
 
 type EtaConfig = KisystemConfig['eta'];
 

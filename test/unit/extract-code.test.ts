@@ -4,7 +4,7 @@
  */
 import { posix } from 'node:path';
 import fc from 'fast-check';
-import { extractFiles, stripThinking, unsafeFileName, type Extraction } from '../../policy/extract-code';
+import { extractFiles, stripThinking, unsafeFileName, type Extraction } from '../../policy/parsers/extract-code';
 
 const HARNESS = ['harness.cu', 'vector_add.h'];
 const fence = (info: string, body: string) => `\`\`\`${info}\n${body}\n\`\`\``;
@@ -124,7 +124,7 @@ describe('extractFiles', () => {
     expect(result.ok && result.note).toBe('ignored blocks for harness files: harness.cu, vector_add.h');
   });
 
-  // BUG (policy/extract-code.ts, extractFiles: `harnessFiles.includes(block.name)` compares raw
+  // BUG (policy/parsers/extract-code.ts, extractFiles: `harnessFiles.includes(block.name)` compares raw
   // strings): `./harness.cu` names the same file as `harness.cu`, passes unsafeFileName, and is
   // returned as a model file; prepareRunFolder writes model files after the harness files, so the
   // model replaces the harness. Same for `./solution.cu` after a block named `solution.cu`.

@@ -3,7 +3,7 @@
  * with COMPILATION 0, RUNTIME 0.1, PERFORMANCE 0.2, LOGIC 0.15, none/other (GENERATION, null) 0.1.
  */
 import fc from 'fast-check';
-import { errorFactor, failureStateScore } from '../../policy/failure-state';
+import { errorFactor, failureStateScore } from '../../policy/rules/failure-state';
 import { ERROR_TYPES, type ErrorType } from '../../policy/run-types';
 
 describe('failureStateScore', () => {

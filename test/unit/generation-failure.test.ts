@@ -1,7 +1,7 @@
 /** Categorizing a model reply that cannot become a candidate (cut short, no code, unsafe file name). */
-import { categorizeReply } from '../../policy/generation-failure';
-import { extractFiles } from '../../policy/extract-code';
-import { afterFailure, startEscalation } from '../../policy/stop-loss';
+import { categorizeReply } from '../../policy/parsers/generation-failure';
+import { extractFiles } from '../../policy/parsers/extract-code';
+import { afterFailure, startEscalation } from '../../policy/rules/stop-loss';
 
 describe('categorizeReply', () => {
   it.each<[string, string, { reason: string; unsafePath?: string } | null, string | null, number]>([

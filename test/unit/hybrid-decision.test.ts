@@ -5,11 +5,11 @@
  * is always in the returned chain, the chain has no duplicates.
  */
 import fc from 'fast-check';
-import { defaultConfig, type KisystemConfig } from '../../policy/config-schema';
-import { detectComplexity } from '../../policy/complexity';
-import { failureStateScore } from '../../policy/failure-state';
-import { decideStart, formatScore, hybridScore, modelForScore, type StartDecision } from '../../policy/hybrid-decision';
-import type { BiasRecommendation } from '../../policy/meta-supervisor';
+import { defaultConfig, type KisystemConfig } from '../../policy/schemas/config-schema';
+import { detectComplexity } from '../../policy/rules/complexity';
+import { failureStateScore } from '../../policy/rules/failure-state';
+import { decideStart, formatScore, hybridScore, modelForScore, type StartDecision } from '../../policy/rules/hybrid-decision';
+import type { BiasRecommendation } from '../../policy/rules/meta-supervisor';
 
 const config = defaultConfig();
 const weights = config.hybrid_decision_weights;

@@ -1,5 +1,5 @@
-import { categorize } from '../../policy/categorizer';
-import { categorizeLimitKill, LIMIT_KINDS } from '../../policy/limit-kill';
+import { categorize } from '../../policy/parsers/categorizer';
+import { categorizeLimitKill, LIMIT_KINDS } from '../../policy/parsers/limit-kill';
 
 const outcome = { phase: 'TEST' as const, exitCode: 137, signal: null, timedOut: false, output: 'working...\n', solutionFile: 's.cpp', harnessFiles: [] };
 

@@ -4,7 +4,7 @@
  * edges, then properties: P within the bounds the formula allows, bias only from qualifying models.
  */
 import fc from 'fast-check';
-import { defaultConfig } from '../../policy/config-schema';
+import { defaultConfig } from '../../policy/schemas/config-schema';
 import {
   agingWeight,
   explainPriority,
@@ -16,7 +16,7 @@ import {
   weightedSuccessRate,
   type DomainAggregate,
   type ModelAggregate,
-} from '../../policy/meta-supervisor';
+} from '../../policy/rules/meta-supervisor';
 
 const config = defaultConfig();
 const settings = config.meta_supervisor;

@@ -1,6 +1,6 @@
 /** The KISYSTEM_BENCH lines a task's benchmark program prints (tier 0 of two-tier profiling). */
 import fc from 'fast-check';
-import { BENCH_LINE_PREFIX, ProfileParseError, parseBenchLines } from '../../policy/microbench-line';
+import { BENCH_LINE_PREFIX, ProfileParseError, parseBenchLines } from '../../policy/parsers/microbench-line';
 
 describe('parseBenchLines', () => {
   it('reads one line per repetition among the program output and takes the median', () => {

@@ -6,17 +6,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import {
-  ProfileParseError,
-  parseCsvRecords,
   parseNcuCsv,
   parseNcuDetailsCsv,
-  parseNcuNumber,
   parseNcuRawCsv,
-  summarizeNcu,
-  unitFactor,
   type NcuKernelProfile,
-} from '../../policy/ncu-report';
-import { fullProfileScore } from '../../policy/two-tier';
+} from '../../policy/parsers/ncu-report';
+import { summarizeNcu } from '../../policy/parsers/ncu-summary';
+import { ProfileParseError, parseCsvRecords, parseNcuNumber, unitFactor } from '../../policy/parsers/profiler-csv';
+import { fullProfileScore } from '../../policy/rules/two-tier';
 
 const fixture = (name: string) => readFileSync(join(__dirname, '..', 'fixtures', 'h200', name), 'utf8');
 const details = fixture('ncu_mm_tiled_details.csv');

@@ -5,7 +5,7 @@
  * the nsys bundled with Nsight Compute, which cannot produce a .nsys-rep). They follow the layout
  * of nsys 2023+: its progress lines, then a minimally quoted CSV sorted by total time.
  */
-import { ProfileParseError, parseNsysKernelSummaryCsv } from '../../policy/nsys-stats';
+import { ProfileParseError, parseNsysKernelSummaryCsv } from '../../policy/parsers/nsys-stats';
 
 // HAND-WRITTEN, not captured from a real run.
 const SAMPLE = [

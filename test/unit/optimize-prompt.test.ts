@@ -1,11 +1,12 @@
 /** The optimization prompt: figures from the last full profile, the best code, the last rejection. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { categorizeWrongResult } from '../../policy/categorizer';
-import { parseNcuDetailsCsv, summarizeNcu } from '../../policy/ncu-report';
-import { buildOptimizePrompt } from '../../policy/optimize-prompt';
-import type { ResolvedTask } from '../../policy/task-schema';
-import { fullProfileScore } from '../../policy/two-tier';
+import { categorizeWrongResult } from '../../policy/parsers/categorizer';
+import { parseNcuDetailsCsv } from '../../policy/parsers/ncu-report';
+import { summarizeNcu } from '../../policy/parsers/ncu-summary';
+import { buildOptimizePrompt } from '../../policy/prompts/optimize-prompt';
+import type { ResolvedTask } from '../../policy/schemas/task-schema';
+import { fullProfileScore } from '../../policy/rules/two-tier';
 
 const summary = summarizeNcu(parseNcuDetailsCsv(readFileSync(join(__dirname, '..', 'fixtures', 'h200', 'ncu_mm_tiled_details.csv'), 'utf8')));
 

@@ -1,7 +1,7 @@
 /** Fitting a prompt into the context window: shortened in the stated order, or refused; never silently cut. */
 import fc from 'fast-check';
-import { answerReserve, estimateTokens, fitPrompt } from '../../policy/prompt-fit';
-import type { ChatMessage } from '../../policy/prompt';
+import { answerReserve, estimateTokens, fitPrompt } from '../../policy/prompts/prompt-fit';
+import type { ChatMessage } from '../../policy/prompts/prompt';
 
 const user = (content: string): ChatMessage => ({ role: 'user', content });
 const block = (body: string) => '```text\n' + body + '\n```';

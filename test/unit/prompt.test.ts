@@ -1,6 +1,6 @@
 /** The chat messages sent to a model: the task, the interface, and after a failure what went wrong. */
-import { buildPrompt, type PreviousFailure } from '../../policy/prompt';
-import type { ResolvedTask } from '../../policy/task-schema';
+import { buildPrompt, type PreviousFailure } from '../../policy/prompts/prompt';
+import type { ResolvedTask } from '../../policy/schemas/task-schema';
 
 const TASK: ResolvedTask = {
   id: 'vec-add',

@@ -1,7 +1,7 @@
 /** The v2 queue's carry (issue 13): pending tasks packed for continue-as-new, unpacked unchanged, small. */
 import fc from 'fast-check';
 import { packPending, unpackPending } from '../../workflows/queue-carry';
-import type { PendingRef } from '../../workflows/queue-messages';
+import type { PendingRef } from '../../contracts/queue-messages';
 
 const pendingRef = fc
   .record({

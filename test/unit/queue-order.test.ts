@@ -16,7 +16,7 @@ import {
   tasksDoneBy,
   weightedCompletionTime,
   type QueuedTask,
-} from '../../policy/queue-order';
+} from '../../policy/rules/queue-order';
 
 const task = (key: string, priorityScore: number, etaSeconds: number, seq: number): QueuedTask => ({ key, priorityScore, etaSeconds, seq });
 const keys = (tasks: readonly QueuedTask[]): string => tasks.map((t) => t.key).join(',');

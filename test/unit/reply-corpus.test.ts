@@ -5,7 +5,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { extractFiles } from '../../policy/extract-code';
+import { extractFiles } from '../../policy/parsers/extract-code';
 import { loadTask } from '../../runtime/load-task';
 
 interface Expected {

@@ -3,9 +3,9 @@
  * configured default route and says so) and the start of a task's chain at a bias model.
  */
 import fc from 'fast-check';
-import { defaultConfig, type KisystemConfig } from '../../policy/config-schema';
-import type { Domain } from '../../policy/domains';
-import { chainForDomain, chainStartingAt } from '../../policy/routing';
+import { defaultConfig, type KisystemConfig } from '../../policy/schemas/config-schema';
+import type { Domain } from '../../policy/rules/domains';
+import { chainForDomain, chainStartingAt } from '../../policy/rules/routing';
 
 /** The guide's table, written out here rather than taken from the code under test. */
 const GUIDE_TABLE: [Domain, string[]][] = [

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync, existsSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cleanRunFolders, writeResultNote } from '../../activities/run-folder-cleanup';
-import { foldersToDelete, type RunFolderInfo } from '../../policy/run-folder-retention';
+import { foldersToDelete, type RunFolderInfo } from '../../policy/rules/run-folder-retention';
 
 const DAY = 86_400_000;
 const NOW = Date.parse('2026-11-29T12:00:00Z');

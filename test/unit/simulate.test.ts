@@ -6,8 +6,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runSimulate } from '../../client/simulate';
-import { defaultConfig } from '../../policy/config-schema';
-import { fitWorld, modelPhaseRuns, type HistoryRun } from '../../scripts/lib/fit-world';
+import { defaultConfig } from '../../policy/schemas/config-schema';
+import { fitWorld, modelPhaseRuns, type HistoryRun } from '../../bench/fit-world';
 
 const dir = mkdtempSync(join(tmpdir(), 'kisystem-simulate-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

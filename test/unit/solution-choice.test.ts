@@ -1,6 +1,6 @@
 /** Which block is the solution: interface names, main() detection, and the order of the rules. */
-import { chooseSolution, declaredNames, definesMain, definesName } from '../../policy/solution-choice';
-import { parseBlocks, readReply } from '../../policy/reply-blocks';
+import { chooseSolution, declaredNames, definesMain, definesName } from '../../policy/parsers/solution-choice';
+import { parseBlocks, readReply } from '../../policy/parsers/reply-blocks';
 
 describe('declaredNames', () => {
   it.each([

@@ -5,12 +5,12 @@
  * among allowed positions, equal inputs give equal decisions.
  */
 import fc from 'fast-check';
-import { defaultConfig, type KisystemConfig } from '../../policy/config-schema';
-import { expectedCostsByStart, expectedRuns } from '../../policy/expected-cost';
-import { decideStart } from '../../policy/hybrid-decision';
-import type { ModelAggregate } from '../../policy/meta-supervisor';
-import { agedPosterior, betaCdf, betaQuantile } from '../../policy/posterior';
-import { decideTaskStart, type StartSnapshot } from '../../policy/start-rule';
+import { defaultConfig, type KisystemConfig } from '../../policy/schemas/config-schema';
+import { expectedCostsByStart, expectedRuns } from '../../policy/rules/expected-cost';
+import { decideStart } from '../../policy/rules/hybrid-decision';
+import type { ModelAggregate } from '../../policy/rules/meta-supervisor';
+import { agedPosterior, betaCdf, betaQuantile } from '../../policy/rules/posterior';
+import { decideTaskStart, type StartSnapshot } from '../../policy/rules/start-rule';
 
 const CUDA = ['qwen2.5-coder:32b', 'deepseek-r1:32b', 'deepseek-coder-v2:16b', 'qwen2.5:32b'];
 const base = defaultConfig();

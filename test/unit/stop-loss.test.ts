@@ -5,7 +5,7 @@
  * ordinary failures, fallback only at the end of the chain or on a non-recoverable error.
  */
 import fc from 'fast-check';
-import { afterFailure, currentModel, startEscalation, type EscalationState, type StopLossDecision } from '../../policy/stop-loss';
+import { afterFailure, currentModel, startEscalation, type EscalationState, type StopLossDecision } from '../../policy/rules/stop-loss';
 import { ERROR_TYPES, type Categorization, type Severity } from '../../policy/run-types';
 
 type Failure = Pick<Categorization, 'severity' | 'recoverable' | 'errorType'>;

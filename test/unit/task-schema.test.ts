@@ -6,8 +6,8 @@ import { readdirSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { parse as parseYaml } from 'yaml';
-import { unsafeFileName } from '../../policy/extract-code';
-import { TaskFileError, parseTaskFile, relativeFileName } from '../../policy/task-schema';
+import { unsafeFileName } from '../../policy/parsers/extract-code';
+import { TaskFileError, parseTaskFile, relativeFileName } from '../../policy/schemas/task-schema';
 
 const EXAMPLES = join(__dirname, '..', '..', 'examples');
 

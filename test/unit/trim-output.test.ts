@@ -1,6 +1,6 @@
 /** Trimming process output to its head (first errors) and tail (the end of the run). */
 import fc from 'fast-check';
-import { trimOutput } from '../../policy/trim-output';
+import { trimOutput } from '../../policy/parsers/trim-output';
 
 const marker = (dropped: number) => `\n... [${dropped} characters cut by kisystem] ...\n`;
 

@@ -6,7 +6,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseBenchLines } from '../../policy/microbench-line';
+import { parseBenchLines } from '../../policy/parsers/microbench-line';
 import { loadTask } from '../../runtime/load-task';
 import { loadModelScripts } from '../../scripted-model-server/scripts';
 

@@ -1,6 +1,6 @@
 /** Two-tier profiling: when a full profile (tier 1) runs, and the scores (guide section 4, decisions.md). */
 import fc from 'fast-check';
-import { decideTier, estimateScoreFromTime, fullProfileScore, type TierDecision, type TierHistoryEntry } from '../../policy/two-tier';
+import { decideTier, estimateScoreFromTime, fullProfileScore, type TierDecision, type TierHistoryEntry } from '../../policy/rules/two-tier';
 
 interface Settings {
   threshold: number;

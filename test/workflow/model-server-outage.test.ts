@@ -9,11 +9,11 @@
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import { createLlmActivities } from '../../activities/llm';
-import type { ResolvedTask } from '../../policy/task-schema';
+import type { ResolvedTask } from '../../policy/schemas/task-schema';
 import { parseModelScript } from '../../scripted-model-server/scripts';
 import { startScriptedModelServer, type ScriptedModelServer } from '../../scripted-model-server/server';
-import { stateQuery, type TaskResult, type TaskWorkflowInput } from '../../workflows/messages';
-import { STATUS } from '../../workflows/search-attributes';
+import { stateQuery, type TaskResult, type TaskWorkflowInput } from '../../contracts/task-messages';
+import { STATUS } from '../../contracts/search-attributes';
 import { createScriptedActivities, fence, type ScriptedWorld } from '../helpers/scripted-activities';
 import { uniqueName, workflowBundle } from '../helpers/temporal-env';
 import { cudaTask, useTestServer, workflowTestConfig } from '../helpers/workflow-test-env';

@@ -4,9 +4,9 @@
  * (`ms=<median ms>`, `sol=<speed-of-light %>`), see test/helpers/scripted-activities.ts.
  */
 import { Worker } from '@temporalio/worker';
-import { parseConfig, type KisystemConfig } from '../../policy/config-schema';
-import type { ResolvedTask } from '../../policy/task-schema';
-import { stateQuery, type TaskResult, type TaskWorkflowInput } from '../../workflows/messages';
+import { parseConfig, type KisystemConfig } from '../../policy/schemas/config-schema';
+import type { ResolvedTask } from '../../policy/schemas/task-schema';
+import { stateQuery, type TaskResult, type TaskWorkflowInput } from '../../contracts/task-messages';
 import { createScriptedActivities, fence, type ScriptedWorld } from '../helpers/scripted-activities';
 import { uniqueName, workflowBundle } from '../helpers/temporal-env';
 import { cudaTask, useTestServer } from '../helpers/workflow-test-env';

@@ -11,7 +11,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { configInfoOf } from '../../client/queue';
 import { Worker } from '@temporalio/worker';
 import type { QueueEstimatesInput } from '../../activities/queue';
-import type { ResolvedTask } from '../../policy/task-schema';
+import type { ResolvedTask } from '../../policy/schemas/task-schema';
 import {
   addTasksUpdate,
   cancelTaskUpdate,
@@ -26,10 +26,10 @@ import {
   type QueueStateView,
   type QueueTaskRow,
   type QueueWorkflowInput,
-} from '../../workflows/queue-messages';
+} from '../../contracts/queue-messages';
 import type { queueWorkflow } from '../../workflows/queue-workflow';
-import { standInTask } from '../../scripts/lib/queue-bench-env';
-import { memoryQueueStore } from '../../scripts/lib/queue-memory-store';
+import { standInTask } from '../../bench/queue-bench-env';
+import { memoryQueueStore } from '../../bench/queue-memory-store';
 import { createScriptedActivities, fence } from '../helpers/scripted-activities';
 import { uniqueName, workflowBundle } from '../helpers/temporal-env';
 import { useTestServer, workflowTestConfig } from '../helpers/workflow-test-env';

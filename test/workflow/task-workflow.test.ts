@@ -4,9 +4,9 @@
  */
 import { WorkflowFailedError } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
-import type { ResolvedTask } from '../../policy/task-schema';
-import { giveUpUpdate, stateQuery, submitSolutionUpdate, type TaskResult, type TaskWorkflowInput } from '../../workflows/messages';
-import { CURRENT_MODEL, ESCALATIONS, STATUS } from '../../workflows/search-attributes';
+import type { ResolvedTask } from '../../policy/schemas/task-schema';
+import { giveUpUpdate, stateQuery, submitSolutionUpdate, type TaskResult, type TaskWorkflowInput } from '../../contracts/task-messages';
+import { CURRENT_MODEL, ESCALATIONS, STATUS } from '../../contracts/search-attributes';
 import { createScriptedActivities, fence, type ScriptedWorld } from '../helpers/scripted-activities';
 import { uniqueName, workflowBundle } from '../helpers/temporal-env';
 import { cudaTask, useTestServer, workflowTestConfig } from '../helpers/workflow-test-env';

@@ -1,0 +1,50 @@
+/** The profiling activities' inputs and results (tier 1 microbenchmark, tier 2 full profile). */
+import type { NcuSummary } from '../policy/parsers/ncu-report';
+
+export type ProfilerRequest = 'auto' | 'ncu' | 'nsys';
+
+export interface MicrobenchmarkInput {
+  runFolder: string;
+  command: string[];
+  timeoutS: number;
+  keepChars: number;
+  /** KISYSTEM_SEED for the benchmark's inputs. */
+  seed: number;
+}
+
+export interface MicrobenchmarkResult {
+  medianMs: number;
+  timesMs: number[];
+  /** Wall time of the whole activity (the program's start to its parse). */
+  durationMs: number;
+  output: string;
+}
+
+/** Details of a `BenchmarkFailed` failure: the candidate's benchmark run, for the categorizer. */
+export interface FailedBenchmarkRun {
+  exitCode: number | null;
+  signal: string | null;
+  timedOut: boolean;
+  output: string;
+  /** The sandbox limit that ended the benchmark, when one did. */
+  limitKill?: string | null;
+}
+
+export interface FullProfileInput {
+  runFolder: string;
+  command: string[];
+  kernelRegex?: string | null;
+  tool: ProfilerRequest;
+  timeoutS: number;
+  keepChars: number;
+}
+
+export interface FullProfileResult {
+  tool: 'ncu';
+  summary: NcuSummary;
+  score: number;
+  /** Wall time of the whole activity (profile + import). */
+  durationMs: number;
+  /** Why another tool than the one asked for ran (null when none). */
+  fellBack: string | null;
+}
