@@ -10,6 +10,7 @@
  */
 import type { KisystemConfig } from '../policy/schemas/config-schema';
 import { agingWeight } from '../policy/rules/meta-supervisor';
+import { median } from '../policy/rules/numbers';
 import { agedPosterior } from '../policy/rules/posterior';
 import { runSecondsOf } from '../policy/rules/start-rule';
 import type { SeedRun, World } from './decision-sim';
@@ -58,11 +59,6 @@ export function modelPhaseRuns(runs: readonly HistoryRun[]): HistoryRun[] {
   return runs.filter((r) => r.source === 'model' && !(r.attempt_no > (firstSuccess.get(r.workflow_run_id) ?? Number.POSITIVE_INFINITY)));
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
 
 export function fitWorld(runs: readonly HistoryRun[], config: KisystemConfig, now: Date): FittedWorld {
   const model = modelPhaseRuns(runs);

@@ -22,6 +22,7 @@ import type { HostCapabilities } from '../activities/host-capabilities';
 import { runProcess, type ResourceLimits } from '../activities/run-process';
 import { describeSandbox, setUpSandbox } from '../activities/sandbox-host';
 import type { BuildResult, TestResult } from '../contracts/activity-types';
+import { median } from '../policy/rules/numbers';
 import { testPassed } from '../policy/parsers/categorizer';
 import { defaultConfig, type KisystemConfig } from '../policy/schemas/config-schema';
 import { loadTask } from '../runtime/load-task';
@@ -32,11 +33,6 @@ const EXAMPLES = [
   { task: 'examples/bounded-queue/task.yaml', answer: 'examples/bounded-queue/answers/bounded_queue_correct.h' },
 ];
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
 
 async function trivial(sandbox: HostSandbox, reps: number): Promise<{ bare: number; boxed: number }> {
   const folder = mkdtempSync(join(tmpdir(), 'kisystem-bench-sandbox-'));

@@ -158,7 +158,8 @@ export function exitText(ctx: Context): string {
   return typeof code === 'number' ? `exit status ${code}` : 'an unknown exit status';
 }
 
-export function formatScore(n: number): string {
+/** A profile score (0..100) in messages: at most one decimal (91, 91.3). */
+export function formatProfileScore(n: number): string {
   return Number.isFinite(n) ? String(Math.round(n * 10) / 10) : String(n);
 }
 

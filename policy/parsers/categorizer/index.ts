@@ -13,7 +13,7 @@
 import type { Categorization, ProcessOutcome } from '../../run-types';
 import { categorizeLimitKill } from '../limit-kill';
 import { BUILD_RULES } from './build-rules';
-import { makeContext, splitLines, lastVerdict, lastMeaningfulLine, formatScore, finish } from './context';
+import { makeContext, splitLines, lastVerdict, lastMeaningfulLine, formatProfileScore, finish } from './context';
 import { TEST_RULES, PROFILE_RULES } from './run-rules';
 
 export { MAX_LINE_LENGTH, VERDICT_MARKER } from './context';
@@ -67,22 +67,22 @@ export function parseVerdict(output: string): { verdict: 'PASS' | 'FAIL' | 'NONE
  * previous iteration's score wins over "below target", since undoing the last change is the clearest advice.
  */
 export function categorizePerformance(p: { score: number; target: number; previousScore?: number | null }): Categorization {
-  const score = formatScore(p.score);
+  const score = formatProfileScore(p.score);
   const base = { errorType: 'PERFORMANCE' as const, phase: 'PROFILE' as const, severity: 2 as const, recoverable: true };
   if (p.previousScore != null && Number.isFinite(p.previousScore) && p.score < p.previousScore) {
     return {
       ...base,
       rule: 'score-regression',
-      hint: `The score fell from ${formatScore(p.previousScore)} to ${score}: the last change made the kernel slower; undo it and try a different optimization.`,
-      firstErrorLine: `score ${score} < previous ${formatScore(p.previousScore)}`,
+      hint: `The score fell from ${formatProfileScore(p.previousScore)} to ${score}: the last change made the kernel slower; undo it and try a different optimization.`,
+      firstErrorLine: `score ${score} < previous ${formatProfileScore(p.previousScore)}`,
     };
   }
   return {
     ...base,
     rule: 'score-below-target',
     hint:
-      `The kernel is correct but scores ${score} of the target ${formatScore(p.target)}: ` +
+      `The kernel is correct but scores ${score} of the target ${formatProfileScore(p.target)}: ` +
       'improve memory coalescing, reuse data through shared memory or registers, and keep enough threads busy.',
-    firstErrorLine: `score ${score} < target ${formatScore(p.target)}`,
+    firstErrorLine: `score ${score} < target ${formatProfileScore(p.target)}`,
   };
 }
