@@ -13,7 +13,8 @@ export interface QueuedTaskInput extends Omit<TaskWorkflowInput, 'task'> {
 }
 
 const { loadQueuedTask } = proxyActivities<QueueStoreActivities>({
-  startToCloseTimeout: '1 minute',
+  // One row read: a read lost with its worker is retried on another after this.
+  startToCloseTimeout: '30 seconds',
   retry: { maximumAttempts: 10, initialInterval: '1 second', maximumInterval: '30 seconds', nonRetryableErrorTypes: ['QueuedTaskMissing'] },
 });
 

@@ -38,7 +38,9 @@ const MAX_HISTORY_BYTES = 2 * 1024 * 1024;
 const FLUSH_CHUNK = 500;
 
 const acts = proxyActivities<QueueStoreActivities & Pick<QueueActivities, 'recordQueueEvents'>>({
-  startToCloseTimeout: '2 minutes',
+  // Short database steps (a batch of 500 at most): a step lost with its worker is retried on
+  // another after this, and the queue stalls no longer than that.
+  startToCloseTimeout: '30 seconds',
   retry: { maximumAttempts: 5, initialInterval: '1 second', maximumInterval: '20 seconds', nonRetryableErrorTypes: ['UnknownDomain', 'QueuedTaskMissing'] },
 });
 

@@ -14,7 +14,8 @@ export function taskActivities(config: KisystemConfig, queues: TaskQueues) {
     taskQueue: queues.gpu,
     // The answer's own time plus a cold load before the first token (the activity enforces that part itself).
     startToCloseTimeout: `${config.timeouts.llm + (config.llm.first_token_timeout_seconds ?? 0)} seconds`,
-    heartbeatTimeout: `${Math.max(config.timeouts.heartbeat, 60)} seconds`,
+    // The activity beats on a 5 s timer (also while a cold model loads), so a lost one is noticed soon.
+    heartbeatTimeout: `${Math.max(config.timeouts.heartbeat, 15)} seconds`,
     // No process to kill: a cancelled task need not wait for the stream to notice.
     cancellationType: ActivityCancellationType.TRY_CANCEL,
     retry: {
@@ -29,7 +30,8 @@ export function taskActivities(config: KisystemConfig, queues: TaskQueues) {
     retry: { maximumAttempts: 10, initialInterval: '1 second', maximumInterval: '30 seconds' },
   });
   const meta = proxyActivities<MetaActivities>({
-    startToCloseTimeout: '1 minute',
+    // Reads of the rollup (well under a second at a million runs): a call lost with its worker is retried after this.
+    startToCloseTimeout: '30 seconds',
     retry: { maximumAttempts: 10, initialInterval: '1 second', maximumInterval: '30 seconds' },
   });
   return { llm, learning, meta };
