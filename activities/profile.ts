@@ -24,6 +24,7 @@ import type { FailedBenchmarkRun, FullProfileInput, FullProfileResult, Microbenc
 import { parseNcuDetailsCsv } from '../policy/parsers/ncu-report';
 import { summarizeNcu } from '../policy/parsers/ncu-summary';
 import { ProfileParseError } from '../policy/parsers/profiler-csv';
+import { median } from '../policy/rules/numbers';
 import { fullProfileScore } from '../policy/rules/two-tier';
 import { ensureNsysProbed, type HostCapabilities } from './host-capabilities';
 import type { HostSandbox } from './build-test';
@@ -173,20 +174,10 @@ export function createProfileActivities(deps: ProfileActivityDeps) {
         if (ctx) await ctx.cancelled;
         throw failure('Cancelled', 'benchmark cancelled');
       }
-      if (result.exitCode !== 0 || result.timedOut || result.signal || !run.bench) {
-        const { exitCode, signal, timedOut, output } = result;
-        throw ApplicationFailure.create({
-          type: 'BenchmarkFailed',
-          message: `benchmark ${input.command.join(' ')} on host ${capabilities.hostId} ${ended(result)}: ${output.trim().split('\n').slice(-3).join(' | ')}`,
-          nonRetryable: true,
-          details: [{ exitCode, signal, timedOut, output, ...(result.limitKill ? { limitKill: result.limitKill } : {}) } satisfies FailedBenchmarkRun],
-        });
-      }
+      if (result.exitCode !== 0 || result.timedOut || result.signal || !run.bench) throw benchmarkFailed(input, result);
       const timesMs = benchTimesMs(run.answerMs, run.bench.short, run.bench.long);
       if (timesMs.length === 0) throw failure('BenchmarkOutputMissing', `the task's checker gave no (short, long) benchmark pairs for ${input.command.join(' ')}`);
-      const sorted = [...timesMs].sort((a, b) => a - b);
-      const mid = Math.floor(sorted.length / 2);
-      const medianMs = sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+      const medianMs = median(timesMs);
       const lines = timesMs.map((ms) => `KISYSTEM_BENCH kernel=${run.bench!.kernel} ms=${ms.toFixed(6)} timed_by=trusted-driver`).join('\n');
       return { medianMs, timesMs, durationMs: Date.now() - started, output: `${result.output}\n${lines}` };
     } catch (error) {
@@ -196,20 +187,23 @@ export function createProfileActivities(deps: ProfileActivityDeps) {
     }
   }
 
+  /** A benchmark run that failed: its times never count, and the workflow rejects the candidate. */
+  function benchmarkFailed(input: MicrobenchmarkInput, result: ProcessResult): ApplicationFailure {
+    const { exitCode, signal, timedOut, output } = result;
+    return ApplicationFailure.create({
+      type: 'BenchmarkFailed',
+      message: `benchmark ${input.command.join(' ')} on host ${capabilities.hostId} ${ended(result)}: ${output.trim().split('\n').slice(-3).join(' | ')}`,
+      nonRetryable: true,
+      details: [{ exitCode, signal, timedOut, output, ...(result.limitKill ? { limitKill: result.limitKill } : {}) } satisfies FailedBenchmarkRun],
+    });
+  }
+
   async function microbenchmark(input: MicrobenchmarkInput): Promise<MicrobenchmarkResult> {
     const started = Date.now();
     if (hasChecker(input.runFolder)) return checkedBenchmark(input, started);
     const result = await runStep(input.command, input.runFolder, input.timeoutS, input.keepChars, { ...process.env, KISYSTEM_SEED: String(input.seed) });
-    if (result.exitCode !== 0 || result.timedOut || result.signal) {
-      // Times of a run that failed (a wrong result at the benchmark's size, a crash) never count.
-      const { exitCode, signal, timedOut, output } = result;
-      throw ApplicationFailure.create({
-        type: 'BenchmarkFailed',
-        message: `benchmark ${input.command.join(' ')} on host ${capabilities.hostId} ${ended(result)}: ${output.trim().split('\n').slice(-3).join(' | ')}`,
-        nonRetryable: true,
-        details: [{ exitCode, signal, timedOut, output, ...(result.limitKill ? { limitKill: result.limitKill } : {}) } satisfies FailedBenchmarkRun],
-      });
-    }
+    // Times of a run that failed (a wrong result at the benchmark's size, a crash) never count.
+    if (result.exitCode !== 0 || result.timedOut || result.signal) throw benchmarkFailed(input, result);
     try {
       const bench = parseBenchLines(result.output);
       return { medianMs: bench.medianMs, timesMs: bench.timesMs, durationMs: Date.now() - started, output: result.output };

@@ -7,15 +7,13 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Kysely } from 'kysely';
-import { sql } from 'kysely';
 import { domainAggregates, latestSubmissionFailuresOf, learnedRunTimes, modelAggregates } from '../db/meta-repository';
 import { loadTaskBodies, storeTaskBodies } from '../db/queue-repository';
 import type { Database } from '../db/tables';
 import type { KisystemConfig } from '../policy/schemas/config-schema';
-import { taskComplexity, taskComplexityText } from '../policy/rules/complexity';
+import { taskComplexityText } from '../policy/rules/complexity';
 import { isDomain } from '../policy/rules/domains';
-import { failureStateScore } from '../policy/rules/failure-state';
-import { decideTaskStart } from '../policy/rules/start-rule';
+import { startSnapshotOf, decideTaskStart } from '../policy/rules/start-rule';
 import { explainPriority, recommendModelBias } from '../policy/rules/meta-supervisor';
 import { chainForDomain } from '../policy/rules/routing';
 import type { ErrorType } from '../policy/run-types';
@@ -95,18 +93,13 @@ export function createQueueStoreActivities(deps: { db: Kysely<Database> }) {
       const body = bodies.get(t.bodyId);
       if (!body) throw ApplicationFailure.nonRetryable(`no stored task body ${t.bodyId} for ${t.taskId} (queue_task_bodies)`, 'QueuedTaskMissing');
       const f = failuresOf.get(t.taskId);
-      const evidence = evidenceByDomain.get(t.domain);
+      const evidence = evidenceByDomain.get(t.domain) ?? { bias: null };
       // The start rule the task itself will use; no draws: the posterior medians stand in for the task's luck.
       const start = decideTaskStart(
-        {
-          domain: t.domain,
-          domainChain: chainForDomain(config, t.domain as never).models,
-          models: evidence?.models ?? [],
-          runTimes: evidence?.runTimes ?? {},
-          bias: evidence?.bias ?? null,
-          complexity: taskComplexity(t.domain as never, taskComplexityText(body)),
-          failureState: failureStateScore(f?.failures ?? 0, (f?.lastErrorType as ErrorType | null) ?? null),
-        },
+        startSnapshotOf(t.domain, chainForDomain(config, t.domain as never).models, evidence, taskComplexityText(body), {
+          failures: f?.failures ?? 0,
+          lastErrorType: (f?.lastErrorType as ErrorType | null) ?? null,
+        }),
         config,
         [],
       );

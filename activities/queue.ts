@@ -8,10 +8,8 @@ import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import type { Database } from '../db/tables';
 import type { KisystemConfig } from '../policy/schemas/config-schema';
-import { taskComplexity } from '../policy/rules/complexity';
 import { isDomain } from '../policy/rules/domains';
-import { failureStateScore } from '../policy/rules/failure-state';
-import { decideTaskStart } from '../policy/rules/start-rule';
+import { startSnapshotOf, decideTaskStart } from '../policy/rules/start-rule';
 import { chainForDomain } from '../policy/rules/routing';
 import type { QueueEstimate, QueueEstimateRequest, QueueTaskRow } from '../contracts/queue-messages';
 import { createMetaActivities } from './meta';
@@ -61,15 +59,7 @@ export function createQueueActivities(deps: { db: Kysely<Database> }) {
       });
       // The start rule the task itself will use; no draws: the posterior medians stand in for the task's luck.
       const start = decideTaskStart(
-        {
-          domain: t.domain,
-          domainChain: chain.models,
-          models: snapshot.models ?? [],
-          runTimes: snapshot.runTimes ?? {},
-          bias: snapshot.bias,
-          complexity: taskComplexity(t.domain, t.text),
-          failureState: failureStateScore(snapshot.earlierFailures, snapshot.lastErrorType),
-        },
+        startSnapshotOf(t.domain, chain.models, snapshot, t.text, { failures: snapshot.earlierFailures, lastErrorType: snapshot.lastErrorType }),
         config,
         [],
       );

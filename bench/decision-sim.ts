@@ -16,18 +16,8 @@ import type { ModelAggregate } from '../policy/rules/meta-supervisor';
 import { recommendModelBias } from '../policy/rules/meta-supervisor';
 import type { ErrorType } from '../policy/run-types';
 import { decideTaskStart, runSecondsOf, type LearnedRunTime } from '../policy/rules/start-rule';
+import { seededRandom } from './seeded-random';
 
-/** Deterministic 32-bit generator (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export type Difficulty = 'easy' | 'medium' | 'hard';
 /** Per-run chance on a task of a difficulty: q^exponent (easy tasks raise every model's chance, hard ones lower it). */
@@ -78,7 +68,7 @@ const MAX_ATTEMPTS = 5;
 
 /** Tasks over `days` days; `resubmitShare` of them are resubmissions (same id, same difficulty) of earlier hard tasks. */
 export function makeTasks(seed: number, opts: { days: number; perDay: Record<string, number>; chains: Record<string, readonly string[]>; resubmitShare?: number; allMedium?: boolean }): SimTask[] {
-  const r = rng(seed);
+  const r = seededRandom(seed);
   const tasks: SimTask[] = [];
   const hard: SimTask[] = [];
   for (let day = 0; day < opts.days; day++) {

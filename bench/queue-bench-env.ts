@@ -9,6 +9,7 @@ import { Client, Connection } from '@temporalio/client';
 import { findOrInstallTemporalCli, freePort, startDevServer, type DevServer } from '../runtime/dev-server';
 import type { Domain } from '../policy/rules/domains';
 import type { ResolvedTask } from '../policy/schemas/task-schema';
+export { seededRandom } from './seeded-random';
 
 export interface BenchServer {
   server: DevServer;
@@ -59,17 +60,6 @@ export function standInTask(id: string, domain: Domain, priority?: number): Reso
   };
 }
 
-/** mulberry32: a small seeded RNG, uniform in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));

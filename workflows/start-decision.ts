@@ -4,11 +4,10 @@
  */
 import type { MetaSnapshot } from '../contracts/meta-types';
 import type { TaskActivities } from './task-activities';
-import { taskComplexity, taskComplexityText } from '../policy/rules/complexity';
+import { taskComplexityText } from '../policy/rules/complexity';
 import type { KisystemConfig } from '../policy/schemas/config-schema';
-import { failureStateScore } from '../policy/rules/failure-state';
 import type { StartDecision } from '../policy/rules/hybrid-decision';
-import { decideTaskStart as decideStartByRule } from '../policy/rules/start-rule';
+import { startSnapshotOf, decideTaskStart as decideStartByRule } from '../policy/rules/start-rule';
 import { chainForDomain } from '../policy/rules/routing';
 import type { ResolvedTask } from '../policy/schemas/task-schema';
 
@@ -27,15 +26,7 @@ export async function decideTaskStart(meta: TaskActivities['meta'], task: Resolv
   // A config from before `start_rule` existed (a replayed history) keeps the guide's rule, and draws nothing.
   const startRule = config.start_rule ?? 'guide';
   const start = decideStartByRule(
-    {
-      domain: task.domain,
-      domainChain: chain.models,
-      models: snapshot.models ?? [],
-      runTimes: snapshot.runTimes ?? {},
-      bias: snapshot.bias,
-      complexity: taskComplexity(task.domain, taskComplexityText(task)),
-      failureState: failureStateScore(snapshot.earlierFailures, snapshot.lastErrorType),
-    },
+    startSnapshotOf(task.domain, chain.models, snapshot, taskComplexityText(task), { failures: snapshot.earlierFailures, lastErrorType: snapshot.lastErrorType }),
     { ...config, start_rule: startRule },
     // The workflow's Math.random is seeded by Temporal: the same draws on replay.
     startRule === 'expected-cost' ? chain.models.map(() => Math.random()) : [],

@@ -19,11 +19,14 @@
  * Pure: no I/O, no clock, no randomness of its own.
  */
 import type { KisystemConfig } from '../schemas/config-schema';
+import type { ErrorType } from '../run-types';
+import { taskComplexity } from './complexity';
 import { tableEta } from './eta';
 import { expectedCostsByStart, type ChainStep } from './expected-cost';
 import { decideStart, type StartDecision, type StartPosition } from './hybrid-decision';
 import type { BiasRecommendation, ModelAggregate } from './meta-supervisor';
 import { weightedSuccessRate } from './meta-supervisor';
+import { failureStateScore } from './failure-state';
 import { agedPosterior, drawChance } from './posterior';
 import { startSummary } from '../prompts/start-summary';
 
@@ -31,6 +34,29 @@ import { startSummary } from '../prompts/start-summary';
 export interface LearnedRunTime {
   medianSeconds: number;
   samples: number;
+}
+
+/**
+ * A task's snapshot from its domain's evidence (bias, aged model aggregates, learned run times), the
+ * text its complexity is read from, and the failed runs of its latest earlier submission. The task
+ * workflow and the queue's estimates build it alike.
+ */
+export function startSnapshotOf(
+  domain: string,
+  domainChain: readonly string[],
+  evidence: { bias: BiasRecommendation | null; models?: readonly ModelAggregate[]; runTimes?: Readonly<Record<string, LearnedRunTime>> },
+  complexityText: string,
+  earlier: { failures: number; lastErrorType: ErrorType | null },
+): StartSnapshot {
+  return {
+    domain,
+    domainChain,
+    models: evidence.models ?? [],
+    runTimes: evidence.runTimes ?? {},
+    bias: evidence.bias,
+    complexity: taskComplexity(domain, complexityText),
+    failureState: failureStateScore(earlier.failures, earlier.lastErrorType),
+  };
 }
 
 /** Everything a start decision reads; loaded by the meta activity (or made up by the benchmark). */
