@@ -225,10 +225,10 @@ function spawnAndWatch(options: RunProcessOptions, argv: string[], env: NodeJS.P
         const code = exit?.code ?? null;
         const signal = exit?.signal ?? null;
         const failed = code !== 0 || signal !== null;
-        if (limitKill === null && events && failed) {
-          if (events.oomKills > 0) limitKill = 'memory';
-          else if (events.pidsLimitHits > 0) limitKill = 'processes';
-        }
+        // An OOM kill anywhere in the run is the memory limit at work, even when the main process
+        // survived it (a killed child): the run went over its memory, whatever it printed after.
+        if (limitKill === null && events && events.oomKills > 0 && (failed || events.oomKillsCounted)) limitKill = 'memory';
+        if (limitKill === null && events && failed && events.pidsLimitHits > 0) limitKill = 'processes';
         if (limitKill === null && failed && (signal === 'SIGXFSZ' || code === 128 + 25)) limitKill = 'disk';
         if (limitKill === null && failed && (signal === 'SIGXCPU' || code === 128 + 24)) limitKill = 'cpu';
         const joined = tail ? `${head}\n... [${total - head.length - tail.length} characters not kept] ...\n${tail}` : head;

@@ -18,6 +18,8 @@ export interface CgroupLimits {
 /** What happened to a run's cgroup, read after it ended. */
 export interface CgroupEvents {
   oomKills: number;
+  /** True when oomKills is the kernel's own kill counter (false: v1's failcnt stands in, which also counts reclaimed charges). */
+  oomKillsCounted: boolean;
   pidsLimitHits: number;
   cpuNs: number;
 }
@@ -154,12 +156,13 @@ export class RunCgroup {
   events(): CgroupEvents {
     if (this.mode.version === 2) {
       const memory = read(join(this.dirs[0]!, 'memory.events'));
-      return { oomKills: field(memory, 'oom_kill'), pidsLimitHits: field(read(join(this.dirs[0]!, 'pids.events')), 'max'), cpuNs: this.cpuNs() };
+      return { oomKills: field(memory, 'oom_kill'), oomKillsCounted: true, pidsLimitHits: field(read(join(this.dirs[0]!, 'pids.events')), 'max'), cpuNs: this.cpuNs() };
     }
     const oom = read(join(this.dirs[0]!, 'memory.oom_control'));
     // Older v1 kernels have no oom_kill counter: a failed charge (failcnt) then stands for it.
-    const kills = /oom_kill /.test(oom) ? field(oom, 'oom_kill') : Number(read(join(this.dirs[0]!, 'memory.failcnt')).trim()) || 0;
-    return { oomKills: kills, pidsLimitHits: field(read(join(this.dirs[1]!, 'pids.events')), 'max'), cpuNs: this.cpuNs() };
+    const counted = /oom_kill /.test(oom);
+    const kills = counted ? field(oom, 'oom_kill') : Number(read(join(this.dirs[0]!, 'memory.failcnt')).trim()) || 0;
+    return { oomKills: kills, oomKillsCounted: counted, pidsLimitHits: field(read(join(this.dirs[1]!, 'pids.events')), 'max'), cpuNs: this.cpuNs() };
   }
 
   /** Pids still in the run's cgroup. */

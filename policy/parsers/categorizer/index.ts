@@ -53,8 +53,9 @@ export function categorize(outcome: ProcessOutcome): Categorization {
  * `line` is that line, trimmed and at most {@link MAX_LINE_LENGTH} characters ("" for NONE).
  */
 /** Whether a test run passed: exit 0, not timed out, and a `KISYSTEM_VERDICT: PASS` line. */
-export function testPassed(run: { exitCode: number | null; timedOut: boolean; output: string }): boolean {
-  return run.exitCode === 0 && !run.timedOut && parseVerdict(run.output).verdict === 'PASS';
+export function testPassed(run: { exitCode: number | null; timedOut: boolean; output: string; limitKill?: string | null }): boolean {
+  // A run that a sandbox limit cut into (an OOM-killed child) never passes, whatever it printed.
+  return run.exitCode === 0 && !run.timedOut && !run.limitKill && parseVerdict(run.output).verdict === 'PASS';
 }
 
 export function parseVerdict(output: string): { verdict: 'PASS' | 'FAIL' | 'NONE'; line: string } {
