@@ -1,11 +1,10 @@
 /** What a GPU/build host has: compilers, GPUs, profilers. Checked once when the worker starts. */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { hostname } from 'node:os';
 import { promisify } from 'node:util';
 
 import { settingsFromEnv } from '../runtime/settings';
+import { probeNsys, type NsysProbe } from './nsys-probe';
 
 const run = promisify(execFile);
 
@@ -26,28 +25,34 @@ export interface HostCapabilities {
   ncu: string | null;
   /**
    * true only when `nsys` is installed AND wrote a report in a probe (the H200 we test on has an nsys
-   * that cannot write reports: ../shared/fixtures/README.md). The probe (up to 60 s) runs only when a
+   * that cannot write reports: ../shared/fixtures/README.md). The probe (its own time limit, activities/nsys-probe.ts) runs only when a
    * task asks for nsys (`ensureNsysProbed`), never at worker start: false until then.
    */
   nsysWorks: boolean;
   /** Whether `nsysWorks` comes from a probe yet (issue 13: probed on demand). */
   nsysProbed?: boolean;
+  /** Why nsys does not work here, from the probe (missing, no report, past the probe's time limit). */
+  nsysWhy?: string;
 }
 
 const nsysProbes = new WeakMap<HostCapabilities, Promise<boolean>>();
 
-/** Probes nsys once per host, the first time a task asks for it; sets `nsysWorks` and `nsysProbed`. */
-export async function ensureNsysProbed(c: HostCapabilities): Promise<boolean> {
-  let probe = nsysProbes.get(c);
-  if (!probe) {
-    probe = probeNsys().then((works) => {
+/**
+ * Probes nsys once per host, the first time a task asks for it; sets `nsysWorks`, `nsysWhy` and
+ * `nsysProbed`. `probe` is the real one (activities/nsys-probe.ts) unless a test injects its own.
+ */
+export async function ensureNsysProbed(c: HostCapabilities, probe: NsysProbe = () => probeNsys()): Promise<boolean> {
+  let probed = nsysProbes.get(c);
+  if (!probed) {
+    probed = probe().then(({ works, why }) => {
       c.nsysWorks = works;
+      c.nsysWhy = why;
       c.nsysProbed = true;
       return works;
     });
-    nsysProbes.set(c, probe);
+    nsysProbes.set(c, probed);
   }
-  return probe;
+  return probed;
 }
 
 async function firstLine(program: string, args: string[]): Promise<string | null> {
@@ -73,24 +78,6 @@ async function firstLineAll(program: string, args: string[]): Promise<string[]> 
     return stdout.trim().split('\n').filter(Boolean);
   } catch {
     return [];
-  }
-}
-
-/**
- * Whether Nsight Systems works here: `nsys --version` answers, and `nsys profile` of a trivial
- * program (`true`) writes a report file. Never throws; false on any failure.
- */
-export async function probeNsys(): Promise<boolean> {
-  if ((await firstLine('nsys', ['--version'])) === null) return false;
-  const folder = mkdtempSync(join(tmpdir(), 'kisystem-nsys-probe-'));
-  try {
-    const out = join(folder, 'probe');
-    await run('nsys', ['profile', '--force-overwrite=true', '-o', out, 'true'], { timeout: 60000 });
-    return existsSync(`${out}.nsys-rep`) || existsSync(`${out}.qdrep`);
-  } catch {
-    return false;
-  } finally {
-    rmSync(folder, { recursive: true, force: true });
   }
 }
 
@@ -126,6 +113,6 @@ export function describeHost(c: HostCapabilities): string {
     `nvcc: ${c.nvcc ? 'present' : 'missing'}`,
     `GPUs: ${gpus}`,
     `ncu: ${c.ncu ?? 'missing'}`,
-    `nsys: ${c.nsysProbed === false ? 'probed when a task asks for it' : c.nsysWorks ? 'works' : 'missing or cannot write reports'}`,
+    `nsys: ${c.nsysProbed === false ? 'probed when a task asks for it' : c.nsysWorks ? 'works' : (c.nsysWhy ?? 'missing or cannot write reports')}`,
   ].join('; ');
 }

@@ -27,6 +27,7 @@ import { ProfileParseError } from '../policy/parsers/profiler-csv';
 import { median } from '../policy/rules/numbers';
 import { fullProfileScore } from '../policy/rules/two-tier';
 import { ensureNsysProbed, type HostCapabilities } from './host-capabilities';
+import type { NsysProbe } from './nsys-probe';
 import type { HostSandbox } from './build-test';
 import { ProgramNotStartedError, runProcess, SandboxSetupError, type ProcessResult, type ResourceLimits, type RunProcessOptions } from './run-process';
 import { benchTimesMs, CheckerBrokenError, hasChecker, runChecked } from './sandbox-verdict';
@@ -78,19 +79,20 @@ export type ProfilerChoice = { ok: true; tool: 'ncu'; fellBack: string | null } 
  * Which profiler runs tier 1 on this host. Only ncu gives the speed-of-light score, so the choice
  * ends at ncu or at a clear error; `fellBack` says why when nsys was asked for.
  */
-export function chooseProfiler(requested: ProfilerRequest, capabilities: Pick<HostCapabilities, 'hostId' | 'ncu' | 'nsysWorks'>): ProfilerChoice {
+export function chooseProfiler(requested: ProfilerRequest, capabilities: Pick<HostCapabilities, 'hostId' | 'ncu' | 'nsysWorks' | 'nsysWhy'>): ProfilerChoice {
   const host = capabilities.hostId;
+  const nsysWhy = capabilities.nsysWhy ? `: ${capabilities.nsysWhy}` : '';
   const hasNcu = capabilities.ncu !== null;
   if (!hasNcu) {
     const nsys = capabilities.nsysWorks
       ? 'nsys works here, but it gives no throughput % of peak, so it cannot score a kernel'
-      : 'and no working nsys either';
+      : `and no working nsys either${nsysWhy}`;
     return { ok: false, message: `no profiler for tier 1 on host ${host}: ncu (Nsight Compute) is missing, ${nsys}; install Nsight Compute or run the task on a host that has it` };
   }
   if (requested === 'nsys') {
     const why = capabilities.nsysWorks
       ? `nsys was asked for, but it gives no speed-of-light score; tier 1 used ncu on host ${host}`
-      : `nsys was asked for, but it does not work on host ${host} (missing or cannot write reports); fell back to ncu`;
+      : `nsys was asked for, but it does not work on host ${host} (${capabilities.nsysWhy || 'missing or cannot write reports'}); fell back to ncu`;
     return { ok: true, tool: 'ncu', fellBack: why };
   }
   return { ok: true, tool: 'ncu', fellBack: null };
@@ -102,6 +104,8 @@ export interface ProfileActivityDeps {
   capabilities: HostCapabilities;
   /** For tests: runs a process (default: runProcess). */
   run?: Runner;
+  /** For tests: probes nsys (default: the real probe, activities/nsys-probe.ts). */
+  probeNsys?: NsysProbe;
   /** The sandbox the benchmark and the profiler run in (issue 10); absent: unsandboxed. */
   sandbox?: HostSandbox;
 }
@@ -217,7 +221,7 @@ export function createProfileActivities(deps: ProfileActivityDeps) {
   async function fullProfile(input: FullProfileInput): Promise<FullProfileResult> {
     const started = Date.now();
     // nsys is probed only when it matters: a task asks for it, or ncu is missing (the message says whether nsys works).
-    if (input.tool === 'nsys' || !capabilities.ncu) await ensureNsysProbed(capabilities);
+    if (input.tool === 'nsys' || !capabilities.ncu) await ensureNsysProbed(capabilities, deps.probeNsys);
     const choice = chooseProfiler(input.tool, capabilities);
     if (!choice.ok) throw failure('ProfilerMissing', choice.message);
     const profile = await runStep(ncuProfileArgs(input.runFolder, input.command, input.kernelRegex), input.runFolder, input.timeoutS, input.keepChars);

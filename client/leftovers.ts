@@ -6,7 +6,7 @@
  * (The sandbox's PID namespace with --die-with-parent does the same for sandboxed runs.) Linux /proc.
  */
 import { randomUUID } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { killProcessesCarrying, processesCarrying } from '../runtime/marked-processes';
 
 /** The environment variable that names a worker's instance. */
 export const WORKER_MARKER = 'KISYSTEM_WORKER_INSTANCE';
@@ -17,38 +17,10 @@ export function newWorkerMarker(kind: string): string {
 
 /** Processes (other than this one) whose environment carries `marker`. */
 export function processesWithMarker(marker: string, procRoot = '/proc'): number[] {
-  const needle = `${WORKER_MARKER}=${marker}\0`;
-  const found: number[] = [];
-  let entries: string[];
-  try {
-    entries = readdirSync(procRoot);
-  } catch {
-    return found; // no /proc (not Linux): nothing to find
-  }
-  for (const entry of entries) {
-    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
-    try {
-      if (`${readFileSync(`${procRoot}/${entry}/environ`, 'latin1')}\0`.includes(needle)) found.push(Number(entry));
-    } catch {
-      // gone meanwhile, or not ours to read
-    }
-  }
-  return found;
+  return processesCarrying(WORKER_MARKER, marker, procRoot);
 }
 
 /** Kills (SIGKILL) every process that still carries `marker`, with its process group; returns their pids. */
 export function killLeftovers(marker: string): number[] {
-  const pids = processesWithMarker(marker);
-  for (const pid of pids) {
-    try {
-      process.kill(-pid, 'SIGKILL'); // its group (the runs are group leaders)
-    } catch {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-  }
-  return pids;
+  return killProcessesCarrying(WORKER_MARKER, marker);
 }

@@ -16,6 +16,7 @@ import {
 } from '../../activities/profile';
 import type { ProcessResult, RunProcessOptions } from '../../activities/run-process';
 import { ProgramNotStartedError } from '../../activities/run-process';
+import type { NsysProbeResult } from '../../activities/nsys-probe';
 
 const fixture = (name: string) => readFileSync(join(__dirname, '..', 'fixtures', 'h200', name), 'utf8');
 
@@ -45,6 +46,19 @@ function scriptedRunner(answers: (ProcessResult | Error)[]) {
   };
   return { run, calls };
 }
+
+/**
+ * A scripted nsys probe answering as the real one does on a host whose nsys writes no report; it
+ * counts its calls. Unit tests never start the real tool (test/integration/nsys-probe.test.ts does).
+ */
+function scriptedNsysProbe(result: NsysProbeResult) {
+  const probe = { calls: 0, probe: async () => (probe.calls++, result) };
+  return probe;
+}
+let nsysWithoutReports = scriptedNsysProbe({ works: false, why: 'nsys profile wrote no report' });
+beforeEach(() => {
+  nsysWithoutReports = scriptedNsysProbe({ works: false, why: 'nsys profile wrote no report' });
+});
 
 async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
   const error = await promise.then(
@@ -123,7 +137,7 @@ describe('chooseProfiler', () => {
 describe('microbenchmark activity', () => {
   it('runs the benchmark in the run folder with the seed and takes the median of the bench lines', async () => {
     const runner = scriptedRunner([done('warm-up\nKISYSTEM_BENCH kernel=mm ms=1.5\nKISYSTEM_BENCH kernel=mm ms=1.2\nKISYSTEM_BENCH kernel=mm ms=1.3\n')]);
-    const { microbenchmark } = createProfileActivities({ capabilities: H200, run: runner.run });
+    const { microbenchmark } = createProfileActivities({ capabilities: H200, run: runner.run, probeNsys: nsysWithoutReports.probe });
     const result = await microbenchmark({ runFolder: '/runs/1', command: ['./candidate', '--bench'], timeoutS: 30, keepChars: 1000, seed: 42 });
     expect(result).toMatchObject({ medianMs: 1.3, timesMs: [1.5, 1.2, 1.3] });
     expect(result.durationMs).toBeGreaterThanOrEqual(0);
@@ -133,7 +147,7 @@ describe('microbenchmark activity', () => {
 
   it('a program without a bench line is BenchmarkOutputMissing, not retried, with the reason', async () => {
     const runner = scriptedRunner([done('kernel_ms=167.5 gflops=102.6\n', 0)]);
-    const { microbenchmark } = createProfileActivities({ capabilities: H200, run: runner.run });
+    const { microbenchmark } = createProfileActivities({ capabilities: H200, run: runner.run, probeNsys: nsysWithoutReports.probe });
     const failure = await failureOf(microbenchmark({ runFolder: '/r', command: ['./b'], timeoutS: 1, keepChars: 100, seed: 1 }));
     expect(failure.type).toBe('BenchmarkOutputMissing');
     expect(failure.nonRetryable).toBe(true);
@@ -142,7 +156,7 @@ describe('microbenchmark activity', () => {
 
   it('a crashed benchmark is BenchmarkFailed, saying how it ended, with the run for the categorizer', async () => {
     const runner = scriptedRunner([{ ...done('Segmentation fault'), exitCode: null, signal: 'SIGSEGV' }]);
-    const { microbenchmark } = createProfileActivities({ capabilities: H200, run: runner.run });
+    const { microbenchmark } = createProfileActivities({ capabilities: H200, run: runner.run, probeNsys: nsysWithoutReports.probe });
     const failure = await failureOf(microbenchmark({ runFolder: '/r', command: ['./b'], timeoutS: 1, keepChars: 100, seed: 1 }));
     expect(failure.type).toBe('BenchmarkFailed');
     expect(failure.nonRetryable).toBe(true);
@@ -153,7 +167,7 @@ describe('microbenchmark activity', () => {
   it('times printed by a run that then exits 1 (a wrong result at the benchmark size) never count', async () => {
     const output = 'KISYSTEM_BENCH kernel=mm ms=0.1\nKISYSTEM_BENCH_ERROR wrong result at C[3][4]\n';
     const runner = scriptedRunner([done(output, 1)]);
-    const { microbenchmark } = createProfileActivities({ capabilities: H200, run: runner.run });
+    const { microbenchmark } = createProfileActivities({ capabilities: H200, run: runner.run, probeNsys: nsysWithoutReports.probe });
     const failure = await failureOf(microbenchmark({ runFolder: '/r', command: ['./b', '--bench'], timeoutS: 1, keepChars: 100, seed: 1 }));
     expect(failure.type).toBe('BenchmarkFailed');
     expect(failure.message).toContain('exited with 1');
@@ -164,7 +178,7 @@ describe('microbenchmark activity', () => {
 describe('fullProfile activity', () => {
   it('profiles with ncu, imports the report, and scores the real H200 report (91.44, memory-bound)', async () => {
     const runner = scriptedRunner([done('==PROF== Connected\nkernel_ms=1.8\n==PROF== Report: /runs/1/prof.ncu-rep\n'), done(fixture('ncu_mm_tiled_details.csv'))]);
-    const { fullProfile } = createProfileActivities({ capabilities: H200, run: runner.run });
+    const { fullProfile } = createProfileActivities({ capabilities: H200, run: runner.run, probeNsys: nsysWithoutReports.probe });
     const result = await fullProfile({ runFolder: '/runs/1', command: ['./candidate', '--bench'], kernelRegex: 'mm_tiled', tool: 'auto', timeoutS: 900, keepChars: 1000 });
     expect(runner.calls.map((c) => c.command)).toEqual([ncuProfileArgs('/runs/1', ['./candidate', '--bench'], 'mm_tiled'), ncuImportArgs('/runs/1')]);
     expect(runner.calls.every((c) => c.cwd === '/runs/1')).toBe(true);
@@ -177,15 +191,16 @@ describe('fullProfile activity', () => {
 
   it('falls back to ncu visibly when nsys was asked for but does not work', async () => {
     const runner = scriptedRunner([done(''), done(fixture('ncu_mm_tiled_details.csv'))]);
-    const { fullProfile } = createProfileActivities({ capabilities: H200, run: runner.run });
+    const { fullProfile } = createProfileActivities({ capabilities: { ...H200 }, run: runner.run, probeNsys: nsysWithoutReports.probe });
     const result = await fullProfile({ runFolder: '/r', command: ['./b'], tool: 'nsys', timeoutS: 9, keepChars: 10 });
-    expect(result.fellBack).toBe('nsys was asked for, but it does not work on host h200-1 (missing or cannot write reports); fell back to ncu');
+    expect(result.fellBack).toBe('nsys was asked for, but it does not work on host h200-1 (nsys profile wrote no report); fell back to ncu');
+    expect(nsysWithoutReports.calls).toBe(1);
   });
 
   it('an unparsable report is ProfileUnparsable, never a zero score', async () => {
     for (const text of ['', fixture('ncu_live_stdout_sol.csv'), 'garbage\n']) {
       const runner = scriptedRunner([done(''), done(text)]);
-      const { fullProfile } = createProfileActivities({ capabilities: H200, run: runner.run });
+      const { fullProfile } = createProfileActivities({ capabilities: H200, run: runner.run, probeNsys: nsysWithoutReports.probe });
       const failure = await failureOf(fullProfile({ runFolder: '/r', command: ['./b'], tool: 'auto', timeoutS: 9, keepChars: 10 }));
       expect(failure.type).toBe('ProfileUnparsable');
       expect(failure.nonRetryable).toBe(true);
@@ -195,7 +210,7 @@ describe('fullProfile activity', () => {
 
   it('ncu failing while profiling is ProfileUnparsable with its output', async () => {
     const runner = scriptedRunner([done('==ERROR== ERR_NVGPUCTRPERM - The user does not have permission', 1)]);
-    const { fullProfile } = createProfileActivities({ capabilities: H200, run: runner.run });
+    const { fullProfile } = createProfileActivities({ capabilities: H200, run: runner.run, probeNsys: nsysWithoutReports.probe });
     const failure = await failureOf(fullProfile({ runFolder: '/r', command: ['./b'], tool: 'auto', timeoutS: 9, keepChars: 10 }));
     expect(failure.type).toBe('ProfileUnparsable');
     expect(failure.message).toContain('ncu exited with 1');
@@ -204,15 +219,17 @@ describe('fullProfile activity', () => {
 
   it('no profiler on the host is ProfilerMissing before anything runs', async () => {
     const runner = scriptedRunner([]);
-    const { fullProfile } = createProfileActivities({ capabilities: { ...H200, ncu: null }, run: runner.run });
+    const { fullProfile } = createProfileActivities({ capabilities: { ...H200, ncu: null }, run: runner.run, probeNsys: nsysWithoutReports.probe });
     const failure = await failureOf(fullProfile({ runFolder: '/r', command: ['./b'], tool: 'auto', timeoutS: 9, keepChars: 10 }));
     expect(failure.type).toBe('ProfilerMissing');
+    expect(failure.message).toContain('and no working nsys either: nsys profile wrote no report');
+    expect(nsysWithoutReports.calls).toBe(1);
     expect(runner.calls).toHaveLength(0);
   });
 
   it('an ncu that cannot be started is ProfilerMissing', async () => {
     const runner = scriptedRunner([new ProgramNotStartedError('ncu', 'ENOENT', 'cannot start ncu: spawn ncu ENOENT')]);
-    const { fullProfile } = createProfileActivities({ capabilities: H200, run: runner.run });
+    const { fullProfile } = createProfileActivities({ capabilities: H200, run: runner.run, probeNsys: nsysWithoutReports.probe });
     const failure = await failureOf(fullProfile({ runFolder: '/r', command: ['./b'], tool: 'auto', timeoutS: 9, keepChars: 10 }));
     expect(failure.type).toBe('ProfilerMissing');
     expect(failure.message).toContain('spawn ncu ENOENT');
