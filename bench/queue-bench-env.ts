@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { findOrInstallTemporalCli, freePort, startDevServer, type DevServer } from '../runtime/dev-server';
+import { findOrInstallTemporalCli, startDevServer, type DevServer } from '../runtime/dev-server';
 import type { Domain } from '../policy/rules/domains';
 import type { ResolvedTask } from '../policy/schemas/task-schema';
 export { seededRandom } from './seeded-random';
@@ -23,7 +23,7 @@ export interface BenchServer {
 export async function startBenchServer(): Promise<BenchServer> {
   const binary = findOrInstallTemporalCli();
   const dataDir = mkdtempSync(join(tmpdir(), 'kisystem-queue-bench-'));
-  const server = await startDevServer({ binary, dataDir, port: await freePort(), uiPort: await freePort() });
+  const server = await startDevServer({ binary, dataDir });
   const connection = await Connection.connect({ address: server.address });
   const client = new Client({ connection });
   return {

@@ -11,7 +11,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { Kysely } from 'kysely';
 import { ensureDatabase, migrate, openDatabase } from '../../db/database';
 import type { Database } from '../../db/tables';
-import { freePort, startDevServer, type DevServer } from '../../runtime/dev-server';
+import { startDevServer, type DevServer } from '../../runtime/dev-server';
 import { PROJECT_ROOT } from '../../runtime/settings';
 import type { LoadedScript } from '../../scripted-model-server/scripts';
 import { startScriptedModelServer } from '../../scripted-model-server/server';
@@ -56,11 +56,10 @@ function waitExit(child: ChildProcess, timeoutMs: number): Promise<void> {
 
 export async function startLocalStack(scripts: LoadedScript[], configPath = join(PROJECT_ROOT, 'config/optimization_config.json')): Promise<LocalStack> {
   const dataDir = mkdtempSync(join(tmpdir(), 'kisystem-it-'));
-  const port = await freePort(64000); // the UI listens on port + 1000
   const binary = temporalCli();
   const dbFile = join(dataDir, 'temporal.db');
-  const serverOptions = { binary, dataDir, port, uiPort: port + 1000, dbFile };
-  let server = await startDevServer(serverOptions);
+  // Ports chosen by startDevServer; a restart keeps the gRPC and UI ports the workers were given.
+  let server = await startDevServer({ binary, dataDir, dbFile });
   const databaseUrl = testDatabaseUrl('kisystem_it');
   await ensureDatabase(databaseUrl);
   const db = openDatabase(databaseUrl);
@@ -78,7 +77,7 @@ export async function startLocalStack(scripts: LoadedScript[], configPath = join
     KISYSTEM_HOST_ID: uniqueName('host'),
     KISYSTEM_DATA_DIR: dataDir,
     KISYSTEM_CONFIG: configPath,
-    KISYSTEM_WEB_UI: `http://localhost:${port + 1000}`,
+    KISYSTEM_WEB_UI: server.uiUrl,
   };
   const logs: string[] = [];
   const children = new Set<ChildProcess>();
@@ -118,7 +117,7 @@ export async function startLocalStack(scripts: LoadedScript[], configPath = join
     },
     async restartServer() {
       await server.stop();
-      server = await startDevServer(serverOptions);
+      server = await startDevServer({ binary, dataDir, dbFile, port: server.port, uiPort: server.uiPort });
       stack.server = server;
     },
     kisystem(args, extraEnv = {}, timeoutMs = 240_000) {

@@ -1,7 +1,7 @@
 /** A real Temporal dev server for tests: the installed CLI, kisystem's search attributes registered. */
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { findOrInstallTemporalCli } from '../../runtime/dev-server';
+import { findOrInstallTemporalCli, freePort } from '../../runtime/dev-server';
 import { ALL_SEARCH_ATTRIBUTES } from '../../contracts/search-attributes';
 
 let cliPath: string | undefined;
@@ -11,14 +11,27 @@ export function temporalCli(): string {
   return cliPath;
 }
 
+/**
+ * Every port the server listens on is chosen here (runtime/dev-server.ts `freePort`: outside the
+ * kernel's ephemeral range), the HTTP API and metrics ports included, which the CLI would pick itself.
+ * The SDK hides the server's output, so a start that fails is retried with new ports a few times
+ * (another process may have taken one of them meanwhile) before its error is thrown.
+ */
 export async function startTestServer(): Promise<TestWorkflowEnvironment> {
-  return TestWorkflowEnvironment.createLocal({
-    server: {
-      executable: { type: 'existing-path', path: temporalCli() },
-      searchAttributes: ALL_SEARCH_ATTRIBUTES,
-      extraArgs: ['--log-level', 'error'],
-    },
-  });
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await TestWorkflowEnvironment.createLocal({
+        server: {
+          executable: { type: 'existing-path', path: temporalCli() },
+          searchAttributes: ALL_SEARCH_ATTRIBUTES,
+          port: await freePort(),
+          extraArgs: ['--log-level', 'error', '--http-port', String(await freePort()), '--metrics-port', String(await freePort())],
+        },
+      });
+    } catch (error) {
+      if (attempt >= 3) throw error;
+    }
+  }
 }
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;

@@ -4,11 +4,11 @@
  * a local server), a migrated and a missing Postgres database, and a model server that has one of
  * the chains' models (the others get their `ollama pull` line).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, waitForPort } from '../../runtime/dev-server';
+import { freePort, startDevServer, type DevServer } from '../../runtime/dev-server';
 import { PROJECT_ROOT } from '../../runtime/settings';
 import { parseModelScript } from '../../scripted-model-server/scripts';
 import { startScriptedModelServer, type ScriptedModelServer } from '../../scripted-model-server/server';
@@ -17,28 +17,22 @@ import { createTestDatabase, type TestDatabase } from '../helpers/test-database'
 
 jest.setTimeout(180_000);
 
-let server: ChildProcess | undefined;
+let server: DevServer | undefined;
 let scripted: ScriptedModelServer | undefined;
 let database: TestDatabase | undefined;
 let env: NodeJS.ProcessEnv;
 
 beforeAll(async () => {
-  const port = await freePort(64000);
   // A bare dev server: no --search-attribute flags, as an existing team server would be.
-  server = spawn(temporalCli(), ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(port), '--db-filename', join(mkdtempSync(join(tmpdir(), 'kisystem-doctor-')), 't.db'), '--log-level', 'error'], { stdio: 'ignore' });
-  await waitForPort('127.0.0.1', port, 60_000);
+  server = await startDevServer({ binary: temporalCli(), dataDir: mkdtempSync(join(tmpdir(), 'kisystem-doctor-')), searchAttributes: false });
   database = await createTestDatabase('kisystem_doctor');
   scripted = await startScriptedModelServer({ scripts: [parseModelScript('task: any\nmodels:\n  deepseek-coder-v2:16b:\n    - text: "x"\n', '/virtual/s.yaml')], log: () => undefined });
   const queue = uniqueName('doctor');
-  env = { ...process.env, TEMPORAL_ADDRESS: `127.0.0.1:${port}`, DATABASE_URL: database.url, OLLAMA_HOST: scripted.url, KISYSTEM_TASK_QUEUE: queue, KISYSTEM_GPU_QUEUE: `${queue}-gpu`, KISYSTEM_DATA_DIR: mkdtempSync(join(tmpdir(), 'kisystem-doctor-data-')) };
+  env = { ...process.env, TEMPORAL_ADDRESS: server.address, DATABASE_URL: database.url, OLLAMA_HOST: scripted.url, KISYSTEM_TASK_QUEUE: queue, KISYSTEM_GPU_QUEUE: `${queue}-gpu`, KISYSTEM_DATA_DIR: mkdtempSync(join(tmpdir(), 'kisystem-doctor-data-')) };
 });
 
 afterAll(async () => {
-  if (server && server.exitCode === null) {
-    const exited = new Promise((r) => server!.once('exit', r));
-    server.kill('SIGTERM');
-    await exited;
-  }
+  await server?.stop();
   await scripted?.close();
   await database?.drop();
 });
