@@ -1,9 +1,10 @@
 /**
- * Durability: the GPU worker is killed with SIGKILL in the middle of a (slow, real) g++ build, and
- * the dev server is restarted from its database file. After the restart the task finishes, and
- * every run is in the learning history exactly once.
+ * Durability: the GPU worker is killed with SIGKILL in the middle of a real g++ build (one that waits
+ * on a gate the test holds shut until then), and the dev server is restarted from its database file.
+ * After the restart the task finishes, and every run is in the learning history exactly once.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
@@ -24,47 +25,60 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-/** A task whose build takes seconds: the solution evaluates a long constexpr loop at compile time. */
-function writeSlowBuildTask(): { taskFile: string; scriptPath: string; scriptText: string; configPath: string } {
-  const dir = tempDir('kisystem-slow-build-');
+/**
+ * A task whose build cannot end until the test lets it: the solution includes a named pipe (FIFO),
+ * and the compiler waits in open() until the test opens the pipe's other end. The build runs
+ * unsandboxed in this test (sandbox kind "none": the sandbox shows a build nothing but its run
+ * folder, which the build makes afresh); the answer is the test's own.
+ */
+function writeGatedBuildTask(): { taskFile: string; scriptPath: string; scriptText: string; configPath: string; gate: string } {
+  const dir = tempDir('kisystem-gated-build-');
   mkdirSync(join(dir, 'answers'));
+  const gate = join(dir, 'build-gate.h');
+  const made = spawnSync('mkfifo', [gate], { encoding: 'utf8' });
+  if (made.status !== 0) throw new Error(`mkfifo ${gate} failed: ${made.stderr}`);
   writeFileSync(join(dir, 'answer.h'), 'int answer();\n');
   writeFileSync(
     join(dir, 'harness.cpp'),
     '#include <cstdio>\n#include "answer.h"\nint main() { if (answer() == 42) { std::puts("KISYSTEM_VERDICT: PASS"); return 0; } std::puts("KISYSTEM_VERDICT: FAIL answer() != 42"); return 1; }\n',
   );
   writeFileSync(
-    join(dir, 'answers/slow.cpp'),
-    [
-      '#include "answer.h"',
-      '// Evaluated by the compiler: makes the build take several seconds, on purpose.',
-      'constexpr unsigned long long spin(unsigned long long n) { unsigned long long x = 0; for (unsigned long long i = 0; i < n; i++) x += i * i % 7; return x; }',
-      'static_assert(spin(600000ULL) > 0, "spin");',
-      'int answer() { return 42; }',
-      '',
-    ].join('\n'),
+    join(dir, 'answers/gated.cpp'),
+    ['#include "answer.h"', '// The build waits here until the test opens the gate.', `#include ${JSON.stringify(gate)}`, 'int answer() { return 42; }', ''].join('\n'),
   );
   const taskFile = join(dir, 'task.yaml');
   writeFileSync(
     taskFile,
     [
-      'id: slow-build',
-      'title: A task whose build is slow on purpose',
+      'id: gated-build',
+      'title: A task whose build waits until the test opens its gate',
       'domain: C++/System',
       'language: cpp',
       'goal: Implement int answer() returning 42.',
       'solution_file: answer.cpp',
       'harness: { files: [harness.cpp, answer.h], interface: [answer.h] }',
-      'build: { flags: ["-std=c++17", "-fconstexpr-loop-limit=2000000000", "-fconstexpr-ops-limit=100000000000"] }',
+      'build: { flags: ["-std=c++17"] }',
       '',
     ].join('\n'),
   );
-  const scriptText = 'task: slow-build\nmodels:\n  deepseek-coder-v2:16b:\n    - file: answers/slow.cpp\n';
+  const scriptText = 'task: gated-build\nmodels:\n  deepseek-coder-v2:16b:\n    - file: answers/gated.cpp\n';
   const scriptPath = join(dir, 'model-script.yaml');
   writeFileSync(scriptPath, scriptText);
   const configPath = join(dir, 'config.json');
-  writeFileSync(configPath, JSON.stringify({ timeouts: { heartbeat: 10 } }));
-  return { taskFile, scriptPath, scriptText, configPath };
+  writeFileSync(configPath, JSON.stringify({ timeouts: { heartbeat: 10 }, sandbox: { kind: 'none' } }));
+  return { taskFile, scriptPath, scriptText, configPath, gate };
+}
+
+/**
+ * Opens the gate for good: every compiler waiting on the pipe gets an empty file (end of input once
+ * the pipe's only writer, this one, closes it), and later builds find a plain empty file there.
+ */
+function openGate(gate: string): void {
+  const writer = openSync(gate, 'r+'); // O_RDWR: a FIFO opens at once, and the waiting readers' open() returns
+  const plain = `${gate}.plain`;
+  writeFileSync(plain, '// the gate is open\n');
+  renameSync(plain, gate);
+  closeSync(writer);
 }
 
 async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
@@ -77,24 +91,25 @@ async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs:
 
 describe('resume after a crash', () => {
   it('finishes the task after the GPU worker is SIGKILLed mid-build and the server restarts from its database file', async () => {
-    const task = writeSlowBuildTask();
+    const task = writeGatedBuildTask();
     stack = await startLocalStack([parseModelScript(task.scriptText, task.scriptPath)], task.configPath);
     const s = stack;
     const submitted = await s.kisystem(['submit', task.taskFile]);
     expect(submitted.code).toBe(0);
-    const workflowId = /^slow-build: (\S+)/m.exec(submitted.out)![1]!;
+    const workflowId = /^gated-build: (\S+)/m.exec(submitted.out)![1]!;
     const handle = s.client.workflow.getHandle(workflowId);
 
     await waitUntil('the build runs', async () => {
       const pending = (await handle.describe()).raw.pendingActivities ?? [];
       return pending.some((a) => a.activityType?.name === 'buildCandidate' && a.state === temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED);
     }, 120_000);
-    await new Promise((r) => setTimeout(r, 1500)); // well inside the compile
+    // The build cannot end while the gate is shut: the kill lands in the middle of it.
     s.gpuWorker.kill('SIGKILL');
     await new Promise((r) => s.gpuWorker.once('exit', r));
 
     await s.restartServer();
     s.startGpuWorker();
+    openGate(task.gate);
 
     const connection = await Connection.connect({ address: s.server.address });
     try {
