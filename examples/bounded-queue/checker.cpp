@@ -9,6 +9,7 @@
 //   3 pop blocks:     (nothing)
 //   4 close:          u64 threads waiting in pop(), u64 threads waiting in push()
 //   5 producers/consumers: u32 blocking, u64 producers, u64 consumers, u64 capacity, u32 slow consumers, vec<u32> items per producer
+//   6 push inserts under the lock: (nothing)
 #include "kisystem_io.h"
 
 #include <climits>
@@ -80,6 +81,11 @@ void kio_cases(const std::string&, std::mt19937_64& rng, std::vector<std::vector
     w.put<std::uint32_t>(4);
     w.put<std::uint64_t>(2 + rng() % 3);
     w.put<std::uint64_t>(2 + rng() % 3);
+    cases.push_back(w.bytes);
+  }
+  {  // before the producers and consumers: this schedule shows an insert outside the lock every time
+    kio::Writer w;
+    w.put<std::uint32_t>(6);
     cases.push_back(w.bytes);
   }
   for (int round = 0; round < 4; ++round) {
@@ -204,7 +210,7 @@ static std::string check_mpmc(kio::Reader& in, std::size_t index, const std::vec
   const std::uint64_t producers = in.get<std::uint64_t>(), consumers = in.get<std::uint64_t>(), cap = in.get<std::uint64_t>();
   in.get<std::uint32_t>();
   const std::vector<std::uint32_t> counts = in.get_vec<std::uint32_t>();
-  const std::string name = blocking ? "push/pop round " + std::to_string(index - 3) : "try_push/try_pop";
+  const std::string name = blocking ? "push/pop round " + std::to_string(index - 4) : "try_push/try_pop";
   const std::string where = name + " (" + str(producers) + " producers, " + str(consumers) + " consumers, capacity " + str(cap) + "): ";
   if (late) return where + "did not finish in time (deadlock or lost wake-up?)";
   if (trace.size() != 4 || lists.size() != consumers) return where + "the answer is malformed";
@@ -235,6 +241,27 @@ static std::string check_mpmc(kio::Reader& in, std::size_t index, const std::vec
   return "";
 }
 
+// Trace: held (the push was stopped while moving its item), push() and try_push() results, size()
+// after close(), the items drained (values), their count.
+static std::string check_insert_under_lock(const std::vector<std::int64_t>& trace, bool late) {
+  const std::string where = "push() held while moving its item into an empty queue of capacity 1, try_push() from another thread meanwhile: ";
+  if (late) return where + "did not finish in time (deadlock or lost wake-up?)";
+  if (trace.size() < 5) return where + "the answer is cut short";
+  const std::int64_t held = trace[0], pushed = trace[1], tried = trace[2], size = trace[3], drained = trace.back();
+  if (held != 1) return where + "push() into an empty open queue returned without moving its item in (it must insert it)";
+  if (pushed == 1 && tried == 1) {
+    return where + "both returned true with nothing popped: push() checked for room under the lock but inserted its item outside it, "
+                   "so try_push() found the room as well (data race; the capacity was exceeded)";
+  }
+  if (pushed + tried != 1) return where + "push() returned " + show(pushed) + " and try_push() " + show(tried) + ": exactly one of them must insert into a queue of capacity 1";
+  if (size != 1) return where + "size() = " + show(size) + " after close(), expected 1 (the item inserted)";
+  const std::int64_t expected_item = pushed == 1 ? 1 : 2;
+  if (drained != 1 || static_cast<std::int64_t>(trace.size()) != 6 || trace[4] != expected_item) {
+    return where + "after close(), try_pop() must hand out exactly the item " + show(expected_item) + " that " + (pushed == 1 ? "push()" : "try_push()") + " inserted";
+  }
+  return "";
+}
+
 std::string kio_check(const std::string&, std::size_t index, const std::vector<char>& input, const std::vector<char>& answer) {
   kio::Reader out(answer);
   const bool late = out.get<std::uint32_t>() != 0;
@@ -246,6 +273,7 @@ std::string kio_check(const std::string&, std::size_t index, const std::vector<c
   kio::Reader in(input);
   const std::uint32_t phase = in.get<std::uint32_t>();
   if (phase == 5) return check_mpmc(in, index, trace, lists, late);
+  if (phase == 6) return check_insert_under_lock(trace, late);
   std::string where;
   const Expected e = phase == 1 ? expect_single_thread(in, where) : phase == 2 ? expect_push_blocks(in, where)
                    : phase == 3 ? expect_pop_blocks(where) : expect_close(in, where);

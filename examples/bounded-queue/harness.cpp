@@ -11,6 +11,8 @@
 //   4. close(): wakes every waiting pop() and push(), keeps the remaining items, later pushes fail
 //   5. several producers and consumers with push()/pop() (or only try_push()/try_pop()): every item
 //      exactly once, FIFO order per producer, size never above capacity
+//   6. push() inserts under the lock: a push() held in the middle of moving its item into the queue
+//      (a schedule, not a race left to chance) while another thread calls try_push()
 // Every phase has a deadline; a phase that does not finish in time (deadlock, lost wake-up) answers
 // with what it saw so far and a "late" status, and the program ends.
 //
@@ -23,6 +25,8 @@
 #include <atomic>
 #include <chrono>
 #include <climits>
+#include <condition_variable>
+#include <fstream>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -33,6 +37,9 @@
 #include <thread>
 #include <utility>
 #include <vector>
+
+#include <sys/syscall.h>
+#include <unistd.h>
 
 static_assert(bq_contract::check<BoundedQueue<int>, int>(), "BoundedQueue<int> breaks the contract");
 static_assert(bq_contract::check<BoundedQueue<std::unique_ptr<int>>, std::unique_ptr<int>>(),
@@ -326,6 +333,117 @@ static void phase_mpmc(kio::Reader& in) {
   obs(static_cast<std::int64_t>(q.size()));
 }
 
+// ---- 6. push inserts under the lock ---------------------------------------------------------
+
+// Holds the first move of an item after arm() until release(): the push() that moves it stops in the
+// middle of inserting, wherever in push() the move happens.
+class MoveGate {
+ public:
+  void arm() { armed_.store(true); }
+  void on_move() {
+    if (!armed_.exchange(false)) return;
+    std::unique_lock<std::mutex> lock(m_);
+    moving_ = true;
+    cv_.notify_all();
+    cv_.wait(lock, [this] { return released_; });
+  }
+  // Waits until an armed move is held, or `done` (the push returned without moving the item).
+  bool wait_moving(const std::atomic<bool>& done) {
+    std::unique_lock<std::mutex> lock(m_);
+    cv_.wait(lock, [&] { return moving_ || done.load(); });
+    return moving_;
+  }
+  void notify() { std::lock_guard<std::mutex> lock(m_); cv_.notify_all(); }
+  void release() {
+    std::lock_guard<std::mutex> lock(m_);
+    released_ = true;
+    cv_.notify_all();
+  }
+
+ private:
+  std::atomic<bool> armed_{false};
+  std::mutex m_;
+  std::condition_variable cv_;
+  bool moving_ = false, released_ = false;
+};
+
+static MoveGate* g_gate = nullptr;
+
+// A move-only item whose moves pass the gate (trivially destructible: a queue that tears its
+// storage apart cannot crash the program on it).
+struct Gated {
+  std::int64_t v;
+  explicit Gated(std::int64_t x) : v(x) {}
+  Gated(Gated&& o) noexcept : v(o.v) { if (g_gate) g_gate->on_move(); }
+  Gated& operator=(Gated&& o) noexcept {
+    v = o.v;
+    if (g_gate) g_gate->on_move();
+    return *this;
+  }
+  Gated(const Gated&) = delete;
+  Gated& operator=(const Gated&) = delete;
+};
+
+// Whether thread `tid` of this process sleeps in the kernel (state S: waiting on a lock, a futex);
+// false when /proc cannot tell (then only the answer's return tells).
+static bool thread_sleeps(long tid) {
+  std::ifstream stat("/proc/self/task/" + std::to_string(tid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  const std::size_t paren = text.rfind(')');
+  return paren != std::string::npos && paren + 2 < text.size() && text[paren + 2] == 'S';
+}
+
+// Thread A pushes into an empty queue of capacity 1 and is held in the middle of moving its item;
+// meanwhile thread B calls try_push(). Inserting under the lock, B waits for the lock (it sleeps)
+// and finds the queue full; moving the item into a local before taking the lock, B finds the
+// queue empty and A then waits for room until close(). Only a push() that checks for room under
+// the lock but inserts outside it lets both succeed. B's sleep or return is the event waited for;
+// where /proc cannot show B's sleep, the gate opens after a while (the result stays right, only the
+// schedule is no longer certain).
+static void phase_insert_under_lock() {
+  begin_phase("push() inserting under the lock", 10);
+  MoveGate gate;
+  g_gate = &gate;
+  BoundedQueue<Gated> q(1);
+  std::atomic<int> a_result{-1}, b_result{-1};
+  std::atomic<long> b_tid{0};
+  std::atomic<bool> a_done{false};
+  gate.arm();
+  std::thread a([&] {
+    a_result.store(q.push(Gated(1)) ? 1 : 0);
+    a_done.store(true);
+    gate.notify();
+  });
+  const bool held = gate.wait_moving(a_done);
+  std::thread b([&] {
+    b_tid.store(static_cast<long>(syscall(SYS_gettid)));
+    b_result.store(q.try_push(Gated(2)) ? 1 : 0);
+  });
+  const bool proc_readable = std::ifstream("/proc/self/stat").good();
+  const auto fallback = Clock::now() + milliseconds(500);
+  while (held && b_result.load() == -1) {
+    const long tid = b_tid.load();
+    if (tid != 0 && proc_readable && thread_sleeps(tid)) break;
+    if (!proc_readable && Clock::now() > fallback) break;
+    std::this_thread::sleep_for(milliseconds(1));
+  }
+  gate.release();
+  b.join();
+  q.close();  // wakes a push() still waiting for room
+  a.join();
+  g_gate = nullptr;
+  obs(held);
+  obs(a_result.load());
+  obs(b_result.load());
+  obs(static_cast<std::int64_t>(q.size()));
+  std::int64_t drained = 0;
+  for (std::optional<Gated> v = q.try_pop(); v && drained < 8; v = q.try_pop()) {
+    ++drained;
+    obs(v->v);
+  }
+  obs(drained);
+}
+
 int main() {
   kio::Candidate io;
   g_io = &io;
@@ -340,6 +458,7 @@ int main() {
       case 2: phase_push_blocks(in); break;
       case 3: phase_pop_blocks(); break;
       case 4: phase_close(in); break;
+      case 6: phase_insert_under_lock(); break;
       default: phase_mpmc(in); break;
     }
     std::string phase;
