@@ -156,7 +156,7 @@ static Expected expect_push_blocks(kio::Reader& in, std::string& where) {
   Expected e;
   const std::uint64_t cap = in.get<std::uint64_t>(), total = cap + 3;
   where = "push() blocking, capacity " + str(cap) + ": ";
-  e(1, "pushes reached the capacity within 2 s (0 = push() blocked before the queue was full)");
+  e(1, "pushes reached the capacity (no 2 s without one) (0 = push() blocked before the queue was full)");
   e(static_cast<std::int64_t>(cap), "push() calls that returned on a full queue (push() must block)");
   e(static_cast<std::int64_t>(cap), "size() on a full queue");
   for (std::uint64_t i = 0; i < total; ++i) {
@@ -184,11 +184,11 @@ static Expected expect_close(kio::Reader& in, std::string& where) {
   where = "close(): ";
   e(0, "threads waiting in pop() on an empty open queue that returned before close()");
   e(1, "closed() after close() (1 = true)");
-  e(pops, "threads waiting in pop() woken by close() within 2 s, of " + std::to_string(pops));
+  e(pops, "threads waiting in pop() woken by close() (waited until 2 s passed with none waking), of " + std::to_string(pops));
   e(0, "pop() calls that returned an item from a closed empty queue");
   e(1, "push() into a queue with room (1 = true)");
   e(0, "threads waiting in push() on a full open queue that returned before close()");
-  e(pushes, "threads waiting in push() woken by close() within 2 s, of " + std::to_string(pushes));
+  e(pushes, "threads waiting in push() woken by close() (waited until 2 s passed with none waking), of " + std::to_string(pushes));
   e(0, "push() calls waiting on a full queue that returned true after close()");
   e(2, "size() after close() (the items held must stay)");
   e(1, "first pop() after close() (the items still held, in order)");

@@ -13,8 +13,8 @@
 //      exactly once, FIFO order per producer, size never above capacity
 //   6. push() inserts under the lock: a push() held in the middle of moving its item into the queue
 //      (a schedule, not a race left to chance) while another thread calls try_push()
-// Every phase has a deadline; a phase that does not finish in time (deadlock, lost wake-up) answers
-// with what it saw so far and a "late" status, and the program ends.
+// Every phase has a deadline, a time without progress; a phase that stops making progress (deadlock,
+// lost wake-up) answers with what it saw so far and a "late" status, and the program ends.
 //
 // Answer frame: u32 status (0 done, 1 late), vec<char> phase, vec<i64> trace, u64 lists, lists x vec<u64>.
 #include "bounded_queue.h"
@@ -71,27 +71,38 @@ static void answer(std::uint32_t status, const std::string& phase) {
   g_io->reply(w);
 }
 
-// The current phase and its deadline, watched by a background thread.
+// The current phase and its deadline, watched by a background thread. A deadline is a time without
+// progress (an item moved, a thread woke), not a time for the whole phase: a deadlock or a lost
+// wake-up makes no progress at all, while a correct queue on a loaded machine keeps making some.
 static std::mutex g_phase_mutex;
 static std::string g_phase = "start";
 static Clock::time_point g_deadline = Clock::now() + std::chrono::hours(24);
+static std::chrono::seconds g_patience{24 * 3600};
+static std::atomic<std::uint64_t> g_progress{0};
+
+static void progress() { g_progress.fetch_add(1, std::memory_order_relaxed); }
 
 static void begin_phase(const std::string& name, int seconds) {
   std::lock_guard<std::mutex> lock(g_phase_mutex);
   g_phase = name;
-  g_deadline = Clock::now() + std::chrono::seconds(seconds);
+  g_patience = std::chrono::seconds(seconds);
+  g_deadline = Clock::now() + g_patience;
 }
 
 static void watchdog() {
+  std::uint64_t seen = g_progress.load();
   for (;;) {
     std::this_thread::sleep_for(milliseconds(20));
     std::string phase;
     bool late = false;
+    const std::uint64_t now_progress = g_progress.load();
     {
       std::lock_guard<std::mutex> lock(g_phase_mutex);
+      if (now_progress != seen) g_deadline = Clock::now() + g_patience;
       late = Clock::now() > g_deadline;
       phase = g_phase;
     }
+    seen = now_progress;
     if (late) {
       answer(1, phase);
       std::_Exit(0);  // threads may still be blocked inside the queue: do not join them
@@ -99,11 +110,17 @@ static void watchdog() {
   }
 }
 
-// Waits until pred() holds or timeout passes; returns whether it held.
+// Waits until pred() holds; returns false once timeout_ms pass without progress (see above).
 template <class Pred>
 static bool wait_until(Pred pred, int timeout_ms) {
-  const auto end = Clock::now() + milliseconds(timeout_ms);
+  auto end = Clock::now() + milliseconds(timeout_ms);
+  std::uint64_t seen = g_progress.load();
   while (!pred()) {
+    const std::uint64_t now_progress = g_progress.load();
+    if (now_progress != seen) {
+      seen = now_progress;
+      end = Clock::now() + milliseconds(timeout_ms);
+    }
     if (Clock::now() > end) return false;
     std::this_thread::sleep_for(milliseconds(1));
   }
@@ -163,6 +180,7 @@ static void phase_push_blocks(kio::Reader& in) {
     for (std::size_t i = 0; i < total; ++i) {
       if (!q.push(static_cast<int>(i))) break;
       pushed.fetch_add(1);
+      progress();
     }
   });
   obs(wait_until([&] { return pushed.load() >= cap; }, 2000));
@@ -187,6 +205,7 @@ static void phase_pop_blocks() {
   std::thread consumer([&] {
     got = q.pop();
     returned.store(true);
+    progress();
   });
   std::this_thread::sleep_for(milliseconds(100));
   obs(returned.load());
@@ -210,6 +229,7 @@ static void phase_close(kio::Reader& in) {
       threads.emplace_back([&] {
         if (q.pop().has_value()) got_item.fetch_add(1);
         woke.fetch_add(1);
+        progress();
       });
     }
     std::this_thread::sleep_for(milliseconds(50));
@@ -229,6 +249,7 @@ static void phase_close(kio::Reader& in) {
       threads.emplace_back([&, i] {
         if (q.push(100 + i)) succeeded.fetch_add(1);
         woke.fetch_add(1);
+        progress();
       });
     }
     std::this_thread::sleep_for(milliseconds(50));
@@ -303,6 +324,7 @@ static void phase_mpmc(kio::Reader& in) {
           }
         }
         got.push_back(*v);
+        progress();
         raise(max_size, static_cast<long long>(q.size()));
         if (slow_consumers && (++n % 256) == 0) std::this_thread::sleep_for(milliseconds(1));
       }
@@ -320,6 +342,7 @@ static void phase_mpmc(kio::Reader& in) {
         }
         // Lower bound of the items held right now: pushes finished minus pops started.
         raise(max_held, pushes_done.fetch_add(1) + 1 - pops_started.load());
+        progress();
       }
     });
   }
