@@ -143,10 +143,10 @@ it('leaves no setsid daemon behind', async () => {
 
 it('a daemon holding stdout does not hold the activity past the end of the run', async () => {
   const attack = '  if (fork() == 0) { setsid(); sleep(120); _exit(0); }';
-  const started = Date.now();
   const { test } = await buildAndTest(hostile(attack), {}, 60);
-  expect(Date.now() - started).toBeLessThan(30_000);
+  // Held by the daemon, the run would last until its 60 s timeout (the daemon sleeps 120 s).
   expect(test.timedOut).toBe(false);
+  expect(test.durationMs).toBeLessThan(60_000);
 });
 
 it('cancellation ends a run that hangs with a daemon holding its output, and rethrows the cancellation', async () => {
@@ -156,7 +156,8 @@ it('cancellation ends a run that hangs with a daemon holding its output, and ret
   const running = h.test(build, { env, timeoutS: 120 });
   setTimeout(() => env.cancel(), 1500);
   await expect(running).rejects.toBeInstanceOf(CancelledFailure);
-  expect(Date.now() - started).toBeLessThan(15_000);
+  // Not ended by the program (it sleeps 120 s) nor by the run's 120 s timeout: by the cancellation.
+  expect(Date.now() - started).toBeLessThan(120_000);
 });
 
 it('a fork bomb is stopped by the process limit of the run, and the host keeps working', async () => {
@@ -183,10 +184,10 @@ it('memory across three processes is limited for the whole run', async () => {
 it('CPU time spread over child processes is limited for the whole run, and the hint names CPU', async () => {
   const attack = '  for (int k = 0; k < 3; ++k) if (fork() == 0) break;\n  volatile unsigned long x = 0; for (;;) ++x;';
   const build = await h.build(hostile(attack));
-  const started = Date.now();
   const test = await h.test(build, { limits: { cpuSeconds: 2 }, timeoutS: 60 });
   expect(testPassed(test)).toBe(false);
-  expect(Date.now() - started).toBeLessThan(20_000);
+  // Ended by the CPU limit, not by the 60 s timeout (which a loaded machine reaches later).
+  expect(test.timedOut).toBe(false);
   expect(test.limitKill).toBe('cpu');
   const c = categorize({ phase: 'TEST', exitCode: test.exitCode, signal: test.signal, timedOut: test.timedOut, output: test.output, solutionFile: 'twice.cpp', harnessFiles: [], limitKill: test.limitKill });
   expect(c.hint).toMatch(/CPU time/);

@@ -58,7 +58,8 @@ describe.each([
       .catch((e: any) => e);
     expect(error).toMatchObject({ type: 'LlmUnavailable', nonRetryable: true });
     expect(error.details[0].error).toMatch(/no first token within 1 s/);
-    expect(Date.now() - started).toBeLessThan(4000);
+    // Given up at the 1 s first-token timeout: the token itself comes only after 5 s.
+    expect(Date.now() - started).toBeLessThan(5000);
   });
 
   it('rethrows the cancellation itself when cancelled while waiting', async () => {

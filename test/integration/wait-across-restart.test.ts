@@ -28,25 +28,38 @@ function writeTask(): { taskFile: string; script: string } {
   return { taskFile, script };
 }
 
+/** The kisystem client as a user runs it, its output readable while it runs. */
+function kisystem(s: LocalStack, args: string[]): { out: () => string; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, [join(PROJECT_ROOT, 'bin/kisystem'), ...args], { env: s.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d));
+  child.stderr!.on('data', (d: Buffer) => (out += d));
+  return { out: () => out, exited: new Promise((resolve) => child.once('exit', (code) => resolve(code))) };
+}
+
+/** Resolves once `check` holds (the test's time limit ends a wait for something that never comes). */
+async function until(check: () => boolean): Promise<void> {
+  while (!check()) await new Promise((r) => setTimeout(r, 100));
+}
+
 it('--wait reports the true end across a dev-server restart, with a visible note', async () => {
   const task = writeTask();
   stack = await startLocalStack([parseModelScript(task.script, '/virtual/model-script.yaml')]);
   const s = stack;
-  const child = spawn(process.execPath, [join(PROJECT_ROOT, 'bin/kisystem'), 'submit', task.taskFile, '--wait'], { env: s.env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d));
-  child.stderr!.on('data', (d: Buffer) => (out += d));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  for (let i = 0; i < 120 && !/^wait-restart: \S+/m.test(out); i++) await new Promise((r) => setTimeout(r, 250));
-  const workflowId = /^wait-restart: (\S+)/m.exec(out)?.[1];
+  const waiting = kisystem(s, ['submit', task.taskFile, '--wait']);
+  await until(() => /^wait-restart: \S+/m.test(waiting.out()));
+  const workflowId = /^wait-restart: (\S+)/m.exec(waiting.out())?.[1];
   expect(workflowId).toBeDefined();
-  await new Promise((r) => setTimeout(r, 3000)); // the generation is under way
+  // The model answers 20 s after it is asked, and nothing runs while the server is down: the task is
+  // still running when the server comes back.
   await s.server.stop();
-  const statusWhileDown = s.kisystem(['status', workflowId!]); // asked while the server is down
-  await new Promise((r) => setTimeout(r, 8000)); // down for a while, as a host restart would be
+  const statusWhileDown = kisystem(s, ['status', workflowId!]); // asked while the server is down
+  // Down until both clients have seen it, as over a host restart (however long they take to start).
+  await until(() => /does not answer/.test(statusWhileDown.out()) && /lost the Temporal server/.test(waiting.out()));
   await s.restartServer();
-  const code = await exited;
-  const status1 = await statusWhileDown;
+  const code = await waiting.exited;
+  const out = waiting.out();
+  const status1 = { code: await statusWhileDown.exited, out: statusWhileDown.out() };
   expect(status1.out).toMatch(/the Temporal server at 127\.0\.0\.1:\d+ does not answer .*trying again/);
   expect(status1.out).toMatch(/reconnected to the Temporal server/);
   expect(status1.out).toMatch(/: (RUNNING|COMPLETED) /);
