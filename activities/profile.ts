@@ -135,8 +135,7 @@ export function createProfileActivities(deps: ProfileActivityDeps) {
     const ctx = activityContext();
     try {
       const box = sandbox ? { ...sandbox, writable: cwd, gpu: true, name: command[0] === 'ncu' ? 'profile' : 'bench' } : undefined;
-      const vars = sandbox ? Object.fromEntries(Object.entries(env ?? {}).filter(([k]) => k.startsWith('KISYSTEM_'))) : env;
-      const result = await run({ command, cwd, timeoutMs: timeoutS * 1000, keepChars, env: vars, sandbox: box, limits, onTick: ctx ? () => ctx.heartbeat() : undefined, signal: ctx?.cancellationSignal });
+      const result = await run({ command, cwd, timeoutMs: timeoutS * 1000, keepChars, env, sandbox: box, limits, onTick: ctx ? () => ctx.heartbeat() : undefined, signal: ctx?.cancellationSignal });
       if (result.cancelled) {
         if (ctx) await ctx.cancelled;
         throw failure('Cancelled', `${command[0]} cancelled`);
@@ -201,7 +200,8 @@ export function createProfileActivities(deps: ProfileActivityDeps) {
   async function microbenchmark(input: MicrobenchmarkInput): Promise<MicrobenchmarkResult> {
     const started = Date.now();
     if (hasChecker(input.runFolder)) return checkedBenchmark(input, started);
-    const result = await runStep(input.command, input.runFolder, input.timeoutS, input.keepChars, { ...process.env, KISYSTEM_SEED: String(input.seed) });
+    // Sandboxed, only the seed reaches the program (sandbox.ts stepVariables); unsandboxed, the worker's environment too.
+    const result = await runStep(input.command, input.runFolder, input.timeoutS, input.keepChars, sandbox ? { KISYSTEM_SEED: String(input.seed) } : { ...process.env, KISYSTEM_SEED: String(input.seed) });
     // Times of a run that failed (a wrong result at the benchmark's size, a crash) never count.
     if (result.exitCode !== 0 || result.timedOut || result.signal) throw benchmarkFailed(input, result);
     try {

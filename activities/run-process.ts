@@ -6,13 +6,14 @@
  * whole run: memory, processes, CPU time (polled), disk (the run folder's size, polled).
  */
 import { spawn } from 'node:child_process';
-import { getuid } from 'node:process';
 import type { Readable, Writable } from 'node:stream';
 import { trimOutput } from '../policy/parsers/trim-output';
 import type { LimitKind } from '../policy/parsers/limit-kill';
 import { RunCgroup, type CgroupMode } from './sandbox-cgroup';
-import { BWRAP_SPAWN_ENV, bwrapArgs, type SandboxSettings } from './sandbox';
+import { BWRAP_SPAWN_ENV, bwrapArgs, stepVariables, type SandboxSettings } from './sandbox';
 import { folderBytes } from './sandbox-disk';
+import { closeAfterStep } from './sandbox-folder';
+import { runAsArgs, workerIsRoot } from './sandbox-user';
 
 /** Resource limits for untrusted generated code, on the whole run where cgroups allow. */
 export interface ResourceLimits {
@@ -37,7 +38,7 @@ export interface RunProcessOptions {
   timeoutMs: number;
   /** Characters of combined output to keep. */
   keepChars: number;
-  /** Unsandboxed: the whole environment (default: the worker's). Sandboxed: the only variables the program gets. */
+  /** Unsandboxed: the whole environment (default: the worker's). Sandboxed: only the step's own variables (sandbox.ts `stepVariables`) pass. */
   env?: NodeJS.ProcessEnv;
   limits?: ResourceLimits;
   /** Run inside this sandbox; the run folder is `writable`. */
@@ -109,10 +110,14 @@ const JOIN_SCRIPT = 'for f do if [ "$f" = -- ]; then break; fi; echo $$ > "$f" |
 export async function runProcess(options: RunProcessOptions): Promise<ProcessResult> {
   const box = options.sandbox;
   const sandboxed = box !== undefined && box.settings.kind === 'bubblewrap';
+  if (sandboxed && !box.settings.runAs && workerIsRoot()) {
+    // With root outside, the sandbox's user is host root (writable /proc/sys, root-owned set-uid files).
+    throw new SandboxSetupError('the worker runs as root but its sandbox names no unprivileged user to run model code as (sandbox.run_as_user)');
+  }
   let cgroup: RunCgroup | null = null;
   if (sandboxed && box.cgroups && options.limits) {
     try {
-      cgroup = RunCgroup.create(box.cgroups, `${box.name}-${process.pid}-${Date.now()}`, options.limits);
+      cgroup = RunCgroup.create(box.cgroups, box.name, options.limits);
     } catch (error) {
       throw new SandboxSetupError(`cannot create the run's cgroup: ${(error as Error).message}`);
     }
@@ -121,10 +126,9 @@ export async function runProcess(options: RunProcessOptions): Promise<ProcessRes
   let argv: string[];
   let env: NodeJS.ProcessEnv;
   if (sandboxed) {
-    const vars: Record<string, string> = {};
-    for (const [k, v] of Object.entries(options.env ?? {})) if (v !== undefined) vars[k] = v;
+    const vars = stepVariables(options.env);
     const tmpMb = options.limits?.diskMb ?? 512;
-    argv = [...bwrapArgs(box.settings.bwrapPath, { writable: box.writable, readOnly: box.readOnly, gpu: box.gpu, tmpMb, env: vars }, options.cwd), ...limited];
+    argv = [...runAsArgs(box.settings.runAs), ...bwrapArgs(box.settings.bwrapPath, { writable: box.writable, readOnly: box.readOnly, gpu: box.gpu, tmpMb, env: vars }, options.cwd), ...limited];
     if (cgroup) argv = ['/bin/sh', '-c', JOIN_SCRIPT, 'kisystem-join', ...cgroup.procsFiles(), '--', ...argv];
     env = { ...BWRAP_SPAWN_ENV };
   } else {
@@ -136,6 +140,7 @@ export async function runProcess(options: RunProcessOptions): Promise<ProcessRes
     return await spawnAndWatch(options, argv, env, cgroup, sandboxed ? 'bubblewrap' : 'none');
   } finally {
     await cgroup?.destroy();
+    if (sandboxed) await closeAfterStep(box.writable);
   }
 }
 
@@ -261,9 +266,4 @@ function spawnAndWatch(options: RunProcessOptions, argv: string[], env: NodeJS.P
       finish();
     });
   });
-}
-
-/** Whether the worker runs as root (the sandbox maps its user to an unprivileged one inside). */
-export function runsAsRoot(): boolean {
-  return typeof getuid === 'function' && getuid() === 0;
 }

@@ -13,6 +13,7 @@ import { chmod, copyFile, mkdir, rename, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path';
 import type { TaskFileContent } from '../policy/schemas/task-schema';
 import { decodeFrames, encodeFrame, FrameReader, writeAll } from './sandbox-frames';
+import { handOverFolder } from './sandbox-folder';
 import { PROTOCOL_HEADER, PROTOCOL_HEADER_NAME } from './sandbox-protocol-header';
 import { runProcess, type ProcessResult, type ResourceLimits, type SandboxRuntime } from './run-process';
 
@@ -71,8 +72,10 @@ export async function buildChecker(files: readonly TaskFileContent[], runFolder:
   if (cached && existsSync(join(cached, 'checker'))) {
     await copyFile(join(cached, 'checker'), join(folder, 'checker'));
     await chmod(join(folder, 'checker'), 0o755);
+    if (ctx.sandbox) await handOverFolder(folder, ctx.sandbox.settings.runAs);
     return { exitCode: 0, signal: null, timedOut: false, cancelled: false, output: '', durationMs: 0, limitKill: null };
   }
+  if (ctx.sandbox) await handOverFolder(folder, ctx.sandbox.settings.runAs);
   const result = await compileChecker(mine, folder, ctx);
   if (cached && result.exitCode === 0 && !result.timedOut) {
     // Written aside and renamed: two builds at once never see half a binary.
