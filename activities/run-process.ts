@@ -154,13 +154,21 @@ function spawnAndWatch(options: RunProcessOptions, argv: string[], env: NodeJS.P
       stdio: [options.interact ? 'pipe' : 'ignore', 'pipe', 'pipe'],
     });
     let head = '';
-    let tail = '';
+    // The tail as pieces, dropped from the front: each character is copied once (joining the
+    // whole tail per chunk was quadratic under a flood of output).
+    const tailPieces: string[] = [];
+    let tailLength = 0;
     let total = 0;
     const collect = (chunk: Buffer) => {
       const text = chunk.toString('utf8');
       total += text.length;
-      if (head.length < READ_CAP / 2) head += text;
-      else tail = (tail + text).slice(-READ_CAP / 2);
+      if (head.length < READ_CAP / 2) {
+        head += text;
+        return;
+      }
+      tailPieces.push(text);
+      tailLength += text.length;
+      while (tailLength - tailPieces[0]!.length >= READ_CAP / 2) tailLength -= tailPieces.shift()!.length;
     };
     if (!options.interact) child.stdout!.on('data', collect);
     child.stderr!.on('data', collect);
@@ -236,6 +244,7 @@ function spawnAndWatch(options: RunProcessOptions, argv: string[], env: NodeJS.P
         if (limitKill === null && events && failed && events.pidsLimitHits > 0) limitKill = 'processes';
         if (limitKill === null && failed && (signal === 'SIGXFSZ' || code === 128 + 25)) limitKill = 'disk';
         if (limitKill === null && failed && (signal === 'SIGXCPU' || code === 128 + 24)) limitKill = 'cpu';
+        const tail = tailPieces.join('').slice(-READ_CAP / 2);
         const joined = tail ? `${head}\n... [${total - head.length - tail.length} characters not kept] ...\n${tail}` : head;
         resolve({
           exitCode: code,

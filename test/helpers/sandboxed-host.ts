@@ -71,8 +71,8 @@ export interface SandboxedHost {
   workRoot: string;
   sandbox: HostSandbox;
   config: KisystemConfig;
-  /** `checker: false`: the task has no trusted checker (UNCHECKED_HARNESS unless `harness` is given). */
-  build(solution: string, opts?: { timeoutS?: number; harness?: string; checker?: boolean }): Promise<BuildResult>;
+  /** `checker: false`: the task has no trusted checker (UNCHECKED_HARNESS unless `harness` is given); a string: the checker's source. */
+  build(solution: string, opts?: { timeoutS?: number; harness?: string; checker?: boolean | string }): Promise<BuildResult>;
   test(build: BuildResult, opts?: { timeoutS?: number; limits?: Partial<TestLimits>; env?: MockActivityEnvironment }): Promise<TestResult>;
   /** The real microbenchmark activity (profile.ts) on a build, in the same sandbox. */
   bench(build: BuildResult): Promise<MicrobenchmarkResult>;
@@ -104,7 +104,7 @@ export async function sandboxedHost(overrides: Partial<KisystemConfig['sandbox']
             ? [{ path: 'harness.cpp', content: opts.harness ?? UNCHECKED_HARNESS }]
             : [
                 { path: 'harness.cpp', content: opts.harness ?? TWICE_HARNESS },
-                { path: 'checker.cpp', content: TWICE_CHECKER },
+                { path: 'checker.cpp', content: typeof opts.checker === 'string' ? opts.checker : TWICE_CHECKER },
               ],
         modelFiles: [{ path: 'twice.cpp', content: solution }],
         solutionFile: 'twice.cpp',

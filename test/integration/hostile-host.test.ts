@@ -126,8 +126,8 @@ it('"GPU is lost" printed by a C++ answer is its own failure, never an infrastru
 });
 
 const rerun = runningAsRoot() && !isUnprivilegedRerun() ? it : it.skip;
-rerun(`holds as an unprivileged worker too: this file and hostile-answers run again as ${TEST_USER}`, async () => {
-  for (const file of ['test/integration/hostile-host.test.ts', 'test/integration/hostile-answers.test.ts']) {
+rerun(`holds as an unprivileged worker too: this file, hostile-bench and hostile-answers run again as ${TEST_USER}`, async () => {
+  for (const file of ['test/integration/hostile-host.test.ts', 'test/integration/hostile-bench.test.ts', 'test/integration/hostile-answers.test.ts']) {
     const { code, output } = await rerunUnprivileged(file, 220_000);
     expect({ file, code, tail: code === 0 ? '' : output.slice(-6000) }).toEqual({ file, code: 0, tail: '' });
   }
