@@ -11,9 +11,12 @@ import { trimOutput } from '../policy/parsers/trim-output';
 import type { LimitKind } from '../policy/parsers/limit-kill';
 import { RunCgroup, type CgroupMode } from './sandbox-cgroup';
 import { BWRAP_SPAWN_ENV, bwrapArgs, stepVariables, type SandboxSettings } from './sandbox';
-import { folderBytes } from './sandbox-disk';
+import { runCpuSeconds, taskFence, watchLimits } from './sandbox-limit-watch';
+import { fileAtLimit, folderBytes, removeWrittenSince } from './sandbox-disk';
 import { closeAfterStep } from './sandbox-folder';
-import { runAsArgs, workerIsRoot } from './sandbox-user';
+import { runAsArgs, workerIsRoot, type SandboxUser } from './sandbox-user';
+import { chown, mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 
 /** Resource limits for untrusted generated code, on the whole run where cgroups allow. */
 export interface ResourceLimits {
@@ -89,7 +92,7 @@ export class SandboxSetupError extends Error {
 export function limitArgs(limits: ResourceLimits, withCgroup: boolean): string[] {
   const args = [`--fsize=${limits.maxFileMb * 1024 * 1024}`, '--core=0'];
   if (!withCgroup) {
-    args.push(`--cpu=${limits.cpuSeconds}`);
+    args.push(`--cpu=${runCpuSeconds(limits.cpuSeconds)}`);
     // RLIMIT_NPROC counts every process of the user on the host (not only this run's), and does not
     // bind root at all: it would fail correct answers on a busy account. Only the cgroup limits processes.
     if (limits.memoryMb !== null) args.push(`--as=${limits.memoryMb * 1024 * 1024}`);
@@ -98,8 +101,6 @@ export function limitArgs(limits: ResourceLimits, withCgroup: boolean): string[]
 }
 
 const TICK_MS = 5000;
-const POLL_MS = 100;
-const DISK_POLL_MS = 250;
 /** After the program's main process ended, how long its output may still arrive (a daemon may hold the pipe). */
 const EXIT_GRACE_MS = 300;
 // Output beyond this is dropped while reading (the trimmed copy keeps head and tail anyway).
@@ -117,7 +118,7 @@ export async function runProcess(options: RunProcessOptions): Promise<ProcessRes
   let cgroup: RunCgroup | null = null;
   if (sandboxed && box.cgroups && options.limits) {
     try {
-      cgroup = RunCgroup.create(box.cgroups, box.name, options.limits);
+      cgroup = RunCgroup.create(box.cgroups, box.name, { memoryMb: options.limits.memoryMb, maxProcesses: taskFence(options.limits.maxProcesses) });
     } catch (error) {
       throw new SandboxSetupError(`cannot create the run's cgroup: ${(error as Error).message}`);
     }
@@ -128,7 +129,8 @@ export async function runProcess(options: RunProcessOptions): Promise<ProcessRes
   if (sandboxed) {
     const vars = stepVariables(options.env);
     const tmpMb = options.limits?.diskMb ?? 512;
-    argv = [...runAsArgs(box.settings.runAs), ...bwrapArgs(box.settings.bwrapPath, { writable: box.writable, readOnly: box.readOnly, gpu: box.gpu, tmpMb, env: vars }, options.cwd), ...limited];
+    const tmpDir = await stepTmpDir(box.writable, box.settings.runAs);
+    argv = [...runAsArgs(box.settings.runAs), ...bwrapArgs(box.settings.bwrapPath, { writable: box.writable, readOnly: box.readOnly, gpu: box.gpu, tmpMb, tmpDir, env: vars }, options.cwd), ...limited];
     if (cgroup) argv = ['/bin/sh', '-c', JOIN_SCRIPT, 'kisystem-join', ...cgroup.procsFiles(), '--', ...argv];
     env = { ...BWRAP_SPAWN_ENV };
   } else {
@@ -136,12 +138,40 @@ export async function runProcess(options: RunProcessOptions): Promise<ProcessRes
     // sandbox.kind "none": the caller's few variables on top of the worker's whole environment.
     env = box ? { ...process.env, ...options.env } : (options.env ?? process.env);
   }
+  const started = Date.now();
   try {
-    return await spawnAndWatch(options, argv, env, cgroup, sandboxed ? 'bubblewrap' : 'none');
+    const result = await spawnAndWatch(options, argv, env, cgroup, sandboxed ? 'bubblewrap' : 'none');
+    if (sandboxed && options.limits) await judgeDisk(result, box.writable, options.limits, started);
+    if (sandboxed) await rm(join(box.writable, STEP_TMP), { recursive: true, force: true });
+    return result;
   } finally {
     await cgroup?.destroy();
     if (sandboxed) await closeAfterStep(box.writable);
   }
+}
+
+/** The step's TMPDIR inside the run folder: compiler temporaries count against its disk limit and stay observable. */
+const STEP_TMP = '.tmp';
+
+async function stepTmpDir(folder: string, user: SandboxUser | null): Promise<string> {
+  const dir = join(folder, STEP_TMP);
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { mode: 0o700 });
+  if (user) await chown(dir, user.uid, user.gid);
+  return dir;
+}
+
+/**
+ * The disk a sandboxed run left, judged once its processes are gone: a file at the per-file limit
+ * marks a SIGXFSZ that a parent reported as its own failure (g++ after cc1plus); a folder over its
+ * limit (written faster than the poll) is a disk limit kill too. What a run killed for disk wrote is
+ * removed, so the limit holds on the host after the step whatever the writing pattern.
+ */
+async function judgeDisk(result: ProcessResult, folder: string, limits: ResourceLimits, startedMs: number): Promise<void> {
+  const failed = result.exitCode !== 0 || result.signal !== null;
+  if (!result.limitKill && failed && !result.timedOut && !result.cancelled && (await fileAtLimit(folder, limits.maxFileMb * 1024 * 1024))) result.limitKill = 'disk';
+  if (!result.limitKill && limits.diskMb && (await folderBytes(folder)) > limits.diskMb * 1024 * 1024) result.limitKill = 'disk';
+  if (result.limitKill === 'disk') await removeWrittenSince(folder, startedMs);
 }
 
 function spawnAndWatch(options: RunProcessOptions, argv: string[], env: NodeJS.ProcessEnv, cgroup: RunCgroup | null, kind: string): Promise<ProcessResult> {
@@ -193,20 +223,11 @@ function spawnAndWatch(options: RunProcessOptions, argv: string[], env: NodeJS.P
       killAll();
     }, options.timeoutMs);
     const ticker = options.onTick ? setInterval(options.onTick, TICK_MS) : undefined;
-    const cpuLimitNs = options.limits && cgroup ? options.limits.cpuSeconds * 1e9 : null;
-    const cpuPoll = cpuLimitNs !== null ? setInterval(() => cgroup!.cpuNs() > cpuLimitNs && stopFor('cpu'), POLL_MS) : undefined;
-    const diskLimit = options.limits?.diskMb && options.sandbox ? options.limits.diskMb * 1024 * 1024 : null;
-    let diskBusy = false;
-    const diskPoll =
-      diskLimit !== null
-        ? setInterval(() => {
-            if (diskBusy) return;
-            diskBusy = true;
-            folderBytes(options.sandbox!.writable)
-              .then((bytes) => bytes > diskLimit && stopFor('disk'))
-              .finally(() => (diskBusy = false));
-          }, DISK_POLL_MS)
-        : undefined;
+    const limits = options.limits;
+    const watch =
+      limits && options.sandbox && child.pid
+        ? watchLimits(child.pid, cgroup, { cpuSeconds: limits.cpuSeconds, maxProcesses: limits.maxProcesses, diskBytes: limits.diskMb ? limits.diskMb * 1024 * 1024 : null, folder: options.sandbox.writable }, stopFor)
+        : null;
     const onAbort = () => {
       cancelled = true;
       killAll();
@@ -220,7 +241,8 @@ function spawnAndWatch(options: RunProcessOptions, argv: string[], env: NodeJS.P
     const cleanup = () => {
       clearTimeout(timer);
       clearTimeout(grace);
-      for (const t of [ticker, cpuPoll, diskPoll]) if (t) clearInterval(t);
+      if (ticker) clearInterval(ticker);
+      watch?.stop();
       options.signal?.removeEventListener('abort', onAbort);
     };
     let grace: NodeJS.Timeout | undefined;
@@ -244,6 +266,9 @@ function spawnAndWatch(options: RunProcessOptions, argv: string[], env: NodeJS.P
         if (limitKill === null && events && failed && events.pidsLimitHits > 0) limitKill = 'processes';
         if (limitKill === null && failed && (signal === 'SIGXFSZ' || code === 128 + 25)) limitKill = 'disk';
         if (limitKill === null && failed && (signal === 'SIGXCPU' || code === 128 + 24)) limitKill = 'cpu';
+        // Without a cgroup, memory is an address-space limit: a failed run whose process came near it hit it.
+        const asLimit = !cgroup && limits?.memoryMb ? limits.memoryMb * 1024 * 1024 : null;
+        if (limitKill === null && failed && asLimit !== null && watch && watch.maxVsizeBytes() >= 0.9 * asLimit) limitKill = 'memory';
         const tail = tailPieces.join('').slice(-READ_CAP / 2);
         const joined = tail ? `${head}\n... [${total - head.length - tail.length} characters not kept] ...\n${tail}` : head;
         resolve({

@@ -42,6 +42,8 @@ export interface SandboxView {
   gpu: boolean;
   /** Size of the private /tmp in MB. */
   tmpMb: number;
+  /** TMPDIR (default /tmp): a folder in the run folder makes temporaries count against its disk limit. */
+  tmpDir?: string;
   /** The step's own variables ({@link stepVariables}); nothing else reaches the program. */
   env: StepVariables;
 }
@@ -146,7 +148,7 @@ export function bwrapArgs(bwrapPath: string, view: SandboxView, cwd: string): st
   // The root bwrap builds is a tmpfs: read-only, so the run folder and /tmp are the only writable places.
   args.push('--remount-ro', '/');
   args.push('--chdir', cwd, '--clearenv');
-  const env: Record<string, string> = { PATH: sandboxPath(cuda), HOME: '/tmp', TMPDIR: '/tmp', LANG: 'C', ...stepVariables(view.env) };
+  const env: Record<string, string> = { PATH: sandboxPath(cuda), HOME: '/tmp', TMPDIR: view.tmpDir ?? '/tmp', LANG: 'C', ...stepVariables(view.env) };
   for (const [key, value] of Object.entries(env)) args.push('--setenv', key, value);
   args.push('--');
   return args;

@@ -1,5 +1,6 @@
 import { bwrapArgs, BWRAP_SPAWN_ENV } from '../../activities/sandbox';
 import { limitArgs } from '../../activities/run-process';
+import { hostCores, runCpuSeconds, taskFence } from '../../activities/sandbox-limit-watch';
 import { PassThrough } from 'node:stream';
 import { benchTimesMs, caseOrder, ImplausibleBenchTimesError, isCheckerFile, neutralizeVerdicts } from '../../activities/sandbox-verdict';
 import { encodeFrame, FrameReader } from '../../activities/sandbox-frames';
@@ -38,7 +39,14 @@ it('GPU steps get the device nodes that exist and a read-only /sys; others do no
 it('per-process limits: never RLIMIT_NPROC (it counts the whole user); CPU and address space only without a cgroup', () => {
   const limits = { cpuSeconds: 5, memoryMb: 100, maxProcesses: 8, maxFileMb: 1 };
   expect(limitArgs(limits, true)).toEqual(['prlimit', `--fsize=${1024 * 1024}`, '--core=0', '--']);
-  expect(limitArgs(limits, false)).toEqual(['prlimit', `--fsize=${1024 * 1024}`, '--core=0', '--cpu=5', `--as=${100 * 1024 * 1024}`, '--']);
+  // CPU seconds on every core of the host (a correct answer may keep all cores busy).
+  expect(limitArgs(limits, false)).toEqual(['prlimit', `--fsize=${1024 * 1024}`, '--core=0', `--cpu=${5 * hostCores()}`, `--as=${100 * 1024 * 1024}`, '--']);
+});
+
+it('the task fence of a run (pids.max counts threads) leaves a thread per hardware thread above the process limit', () => {
+  expect(taskFence(256, 2)).toBe(256 + 64);
+  expect(taskFence(256, 384)).toBe(256 + 4 * 384);
+  expect(runCpuSeconds(60, 16)).toBe(960);
 });
 
 it.each([
