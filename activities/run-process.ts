@@ -105,8 +105,13 @@ const TICK_MS = 5000;
 const EXIT_GRACE_MS = 300;
 // Output beyond this is dropped while reading (the trimmed copy keeps head and tail anyway).
 const READ_CAP = 4 * 1024 * 1024;
-/** The fixed joiner: writes its own pid into each cgroup.procs given before `--`, then execs the rest. */
-const JOIN_SCRIPT = 'for f do if [ "$f" = -- ]; then break; fi; echo $$ > "$f" || exit 125; done; while [ "$1" != -- ]; do shift; done; shift; exec "$@"';
+/**
+ * The fixed launcher of a sandboxed run (bash: dash cannot name descriptors past 9): closes every
+ * descriptor but stdin, stdout and stderr (the worker may hold inherited ones without close-on-exec,
+ * which bwrap would pass on into the sandbox), writes its own pid into each cgroup.procs given
+ * before `--`, then execs the rest.
+ */
+const LAUNCH_SCRIPT = 'for d in /proc/$$/fd/*; do n=${d##*/}; case $n in 0|1|2) ;; *) eval "exec $n>&-" 2>/dev/null ;; esac; done; for f do if [ "$f" = -- ]; then break; fi; echo $$ > "$f" || exit 125; done; while [ "$1" != -- ]; do shift; done; shift; exec "$@"';
 
 export async function runProcess(options: RunProcessOptions): Promise<ProcessResult> {
   const box = options.sandbox;
@@ -131,7 +136,7 @@ export async function runProcess(options: RunProcessOptions): Promise<ProcessRes
     const tmpMb = options.limits?.diskMb ?? 512;
     const tmpDir = await stepTmpDir(box.writable, box.settings.runAs);
     argv = [...runAsArgs(box.settings.runAs), ...bwrapArgs(box.settings.bwrapPath, { writable: box.writable, readOnly: box.readOnly, gpu: box.gpu, tmpMb, tmpDir, env: vars }, options.cwd), ...limited];
-    if (cgroup) argv = ['/bin/sh', '-c', JOIN_SCRIPT, 'kisystem-join', ...cgroup.procsFiles(), '--', ...argv];
+    argv = ['/bin/bash', '-c', LAUNCH_SCRIPT, 'kisystem-launch', ...(cgroup?.procsFiles() ?? []), '--', ...argv];
     env = { ...BWRAP_SPAWN_ENV };
   } else {
     argv = limited;

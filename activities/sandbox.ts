@@ -142,6 +142,8 @@ export function bwrapArgs(bwrapPath: string, view: SandboxView, cwd: string): st
     for (const dev of nvidiaDevices()) args.push('--dev-bind', dev, dev);
     // The CUDA driver reads PCI and NUMA topology under /sys; ncu reads the GPU's sysfs nodes.
     if (existsSync('/sys')) args.push('--ro-bind', '/sys', '/sys');
+    // ... but not the host's cgroups: their folder names every run on the host (a program could tell a benchmark from a test).
+    if (existsSync('/sys/fs/cgroup')) args.push('--tmpfs', '/sys/fs/cgroup', '--remount-ro', '/sys/fs/cgroup');
   }
   for (const folder of view.readOnly ?? []) args.push('--ro-bind', folder, folder);
   args.push('--bind', view.writable, view.writable);

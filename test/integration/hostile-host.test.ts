@@ -4,9 +4,10 @@
  * unprivileged user `kisystem-tester`, test/helpers/unprivileged-rerun.ts) and as that user.
  */
 import { execFileSync } from 'node:child_process';
-import { lstatSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { categorize, testPassed } from '../../policy/parsers/categorizer';
+import { cleanRunFolders } from '../../activities/run-folder-cleanup';
 import { sandboxedHost, type SandboxedHost } from '../helpers/sandboxed-host';
 import { isUnprivilegedRerun, rerunUnprivileged, runningAsRoot, TEST_USER } from '../helpers/unprivileged-rerun';
 
@@ -125,10 +126,43 @@ it('"GPU is lost" printed by a C++ answer is its own failure, never an infrastru
   expect(c.errorType).not.toBe('INFRA');
 });
 
+it('run-folder retention trusts neither the dates nor the modes a candidate gives its folder (dated 2100, a chmod 000 subfolder)', async () => {
+  const attack = `  mkdir("locked", 0700); int fd = open("locked/x", O_WRONLY | O_CREAT, 0600); if (fd >= 0) close(fd); chmod("locked", 0);
+  struct timespec t[2]; t[0].tv_sec = t[1].tv_sec = 4102444800L; t[0].tv_nsec = t[1].tv_nsec = 0; utimensat(AT_FDCWD, ".", t, 0);`;
+  const build = await h.build(hostile(attack));
+  const test = await h.test(build);
+  expect(testPassed(test)).toBe(true);
+  // The worker touches the folder after the step, so its own date is recent again; date it as the owner could at any time.
+  utimesSync(build.runFolder, new Date('2100-01-01'), new Date('2100-01-01'));
+  // Two days on, with a one-day retention, the folder goes like any other.
+  const gone = await cleanRunFolders(h.workRoot, { keep_last: 0, keep_days: 1, failed_cap_mb: 0 }, Date.now() + 2 * 86_400_000);
+  expect(gone).toContain(build.runFolder);
+  expect(existsSync(build.runFolder)).toBe(false);
+});
+
+it('no file descriptor of the worker is open inside the sandbox', async () => {
+  const attack = `  DIR* d = opendir("/proc/self/fd"); if (d) { while (dirent* e = readdir(d)) { if (e->d_name[0] == '.') continue; char p[300], target[300] = {0};
+    std::snprintf(p, sizeof p, "/proc/self/fd/%s", e->d_name); ssize_t n = readlink(p, target, sizeof target - 1); if (n < 0) n = 0; target[n] = 0; std::fprintf(stderr, "FD %s -> %s\\n", e->d_name, target); } closedir(d); }`;
+  const build = await h.build(hostile(attack));
+  const test = await h.test(build);
+  const fds = [...test.output.matchAll(/^FD (\d+) -> (.*)$/gm)].map((m) => ({ fd: Number(m[1]), target: m[2] }));
+  expect(fds.length).toBeGreaterThan(0);
+  // stdin, stdout, stderr and the directory being listed: nothing else.
+  expect(fds.filter((f) => f.fd > 2 && !f.target.startsWith('/proc/'))).toEqual([]);
+});
+
+it("a benchmark run cannot see the host's cgroups (they name every run: a benchmark could tell itself from a test)", async () => {
+  const attack = `  const char* roots[] = {"/sys/fs/cgroup", "/sys/fs/cgroup/memory", "/sys/fs/cgroup/pids", "/sys/fs/cgroup/memory/kisystem-runs", "/sys/fs/cgroup/pids/kisystem-runs"};
+  for (const char* r : roots) { DIR* d = opendir(r); if (!d) continue; while (dirent* e = readdir(d)) std::fprintf(stderr, "SYS %s/%s\\n", r, e->d_name); closedir(d); }`;
+  const build = await h.build(hostile(attack));
+  const bench = await h.bench(build).catch((e: { details?: { output: string }[] }) => ({ output: e.details?.[0]?.output ?? '' }));
+  expect(bench.output).not.toMatch(/kisystem-runs|bench-\d|test-\d/);
+});
+
 const rerun = runningAsRoot() && !isUnprivilegedRerun() ? it : it.skip;
-rerun(`holds as an unprivileged worker too: this file, hostile-bench and hostile-answers run again as ${TEST_USER}`, async () => {
-  for (const file of ['test/integration/hostile-host.test.ts', 'test/integration/hostile-bench.test.ts', 'test/integration/hostile-answers.test.ts']) {
-    const { code, output } = await rerunUnprivileged(file, 220_000);
+rerun(`holds as an unprivileged worker too: this file, hostile-bench, hostile-limits and hostile-answers run again as ${TEST_USER}`, async () => {
+  for (const file of ['test/integration/hostile-host.test.ts', 'test/integration/hostile-bench.test.ts', 'test/integration/hostile-limits.test.ts', 'test/integration/hostile-answers.test.ts']) {
+    const { code, output } = await rerunUnprivileged(file, 280_000);
     expect({ file, code, tail: code === 0 ? '' : output.slice(-6000) }).toEqual({ file, code: 0, tail: '' });
   }
-}, 480_000);
+}, 1_200_000);
