@@ -231,7 +231,7 @@ function spawnAndWatch(options: RunProcessOptions, argv: string[], env: NodeJS.P
     const limits = options.limits;
     const watch =
       limits && options.sandbox && child.pid
-        ? watchLimits(child.pid, cgroup, { cpuSeconds: limits.cpuSeconds, maxProcesses: limits.maxProcesses, diskBytes: limits.diskMb ? limits.diskMb * 1024 * 1024 : null, folder: options.sandbox.writable }, stopFor)
+        ? watchLimits(child.pid, cgroup, { cpuSeconds: limits.cpuSeconds, maxProcesses: limits.maxProcesses, diskBytes: limits.diskMb ? limits.diskMb * 1024 * 1024 : null, folder: options.sandbox.writable, memoryMb: limits.memoryMb }, stopFor)
         : null;
     const onAbort = () => {
       cancelled = true;
@@ -273,7 +273,7 @@ function spawnAndWatch(options: RunProcessOptions, argv: string[], env: NodeJS.P
         if (limitKill === null && failed && (signal === 'SIGXCPU' || code === 128 + 24)) limitKill = 'cpu';
         // Without a cgroup, memory is an address-space limit: a failed run whose process came near it hit it.
         const asLimit = !cgroup && limits?.memoryMb ? limits.memoryMb * 1024 * 1024 : null;
-        if (limitKill === null && failed && asLimit !== null && watch && watch.maxVsizeBytes() >= 0.9 * asLimit) limitKill = 'memory';
+        if (limitKill === null && failed && asLimit !== null && watch && watch.maxVsizeBytes() >= 0.8 * asLimit) limitKill = 'memory';
         const tail = tailPieces.join('').slice(-READ_CAP / 2);
         const joined = tail ? `${head}\n... [${total - head.length - tail.length} characters not kept] ...\n${tail}` : head;
         resolve({

@@ -33,6 +33,8 @@ async function walk(folder: string, visit: (path: string, mode: number, isDir: b
 /** Gives `folder` and everything in it to `user` (null: keeps the worker's own); its parent is closed to others. */
 export async function handOverFolder(folder: string, user: SandboxUser | null): Promise<void> {
   const parent = dirname(folder);
+  // The parent is closed to other users: it must be the worker's own folder, never a shared one like /tmp.
+  if (((await lstat(parent)).mode & 0o1002) !== 0) throw new Error(`refusing to close ${parent}: it is shared (world-writable or sticky), not a folder of the worker's`);
   if (user) {
     await walk(folder, (path) => lchown(path, user.uid, user.gid));
     await chown(parent, 0, user.gid);

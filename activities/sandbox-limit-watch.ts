@@ -17,6 +17,8 @@ import { deletedOpenBytes, descendants, treeUsage } from './sandbox-process-tree
 
 const CPU_POLL_MS = 100;
 const SLOW_POLL_MS = 250;
+/** Without a cgroup, the process tree is read this often (a compiler can reach its address-space limit in well under a second). */
+const TREE_POLL_MS = 100;
 /** bwrap and the init of its PID namespace: in the run, but not the answer's. */
 const SANDBOX_PROCESSES = 2;
 
@@ -41,6 +43,8 @@ export interface WatchedLimits {
   diskBytes: number | null;
   /** The run folder whose size counts. */
   folder: string | null;
+  /** Memory of all the run's processes together (MB; polled only without a cgroup, which limits it itself). */
+  memoryMb: number | null;
 }
 
 export interface LimitWatch {
@@ -73,6 +77,7 @@ export function watchLimits(rootPid: number, cgroup: RunCgroup | null, limits: W
           const usage = await treeUsage(rootPid);
           maxVsize = Math.max(maxVsize, usage.maxVsizeBytes);
           if (usage.cpuNs > cpuLimitNs) return stopFor('cpu');
+          if (limits.memoryMb !== null && usage.rssBytes > limits.memoryMb * 1024 * 1024) return stopFor('memory');
           if (pids.length > limits.maxProcesses + SANDBOX_PROCESSES) return stopFor('processes');
         }
         if (limits.diskBytes !== null && limits.folder !== null) {
@@ -80,7 +85,7 @@ export function watchLimits(rootPid: number, cgroup: RunCgroup | null, limits: W
           if (bytes > limits.diskBytes) stopFor('disk');
         }
       })().finally(() => (busy = false));
-    }, SLOW_POLL_MS),
+    }, cgroup ? SLOW_POLL_MS : TREE_POLL_MS),
   );
   return {
     stop: () => timers.forEach(clearInterval),

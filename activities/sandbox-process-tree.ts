@@ -15,6 +15,7 @@ interface Stat {
   /** utime + stime + cutime + cstime (own threads and reaped children), ns. */
   cpuNs: number;
   vsizeBytes: number;
+  rssBytes: number;
 }
 
 async function readStat(pid: number): Promise<Stat | null> {
@@ -23,7 +24,7 @@ async function readStat(pid: number): Promise<Stat | null> {
     // The command name may hold spaces and parentheses: fields start after the last ')'.
     const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
     const ticks = Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
-    return { pid, ppid: Number(f[1]), cpuNs: (ticks / USER_HZ) * 1e9, vsizeBytes: Number(f[20]) };
+    return { pid, ppid: Number(f[1]), cpuNs: (ticks / USER_HZ) * 1e9, vsizeBytes: Number(f[20]), rssBytes: Number(f[21]) * 4096 };
   } catch {
     return null;
   }
@@ -54,12 +55,14 @@ export async function descendants(root: number): Promise<Stat[]> {
 export interface TreeUsage {
   cpuNs: number;
   maxVsizeBytes: number;
+  /** Resident memory of all the run's processes together. */
+  rssBytes: number;
 }
 
 /** CPU time and the largest address space of a run's processes without a cgroup. */
 export async function treeUsage(root: number): Promise<TreeUsage> {
   const tree = await descendants(root);
-  return { cpuNs: tree.reduce((a, s) => a + s.cpuNs, 0), maxVsizeBytes: tree.reduce((a, s) => Math.max(a, s.vsizeBytes), 0) };
+  return { cpuNs: tree.reduce((a, s) => a + s.cpuNs, 0), maxVsizeBytes: tree.reduce((a, s) => Math.max(a, s.vsizeBytes), 0), rssBytes: tree.reduce((a, s) => a + s.rssBytes, 0) };
 }
 
 /** Bytes allocated to files the given processes hold open after deleting them (each file counted once). */
