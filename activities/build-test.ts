@@ -4,11 +4,12 @@
  * compiler or a lost GPU is an infrastructure fault and throws.
  */
 import { Context, ApplicationFailure } from '@temporalio/activity';
-import { archFlags, type HostCapabilities } from './host-capabilities';
+import { archFlags, gpusRespond, type HostCapabilities } from './host-capabilities';
 import { prepareRunFolder, runFolderPath } from './run-folder';
 import { existsSync } from 'node:fs';
 import { testPassed } from '../policy/parsers/categorizer';
 import { writeResultNote } from './run-folder-cleanup';
+import { handOverFolder } from './sandbox-folder';
 import { join, resolve } from 'node:path';
 import { ProgramNotStartedError, runProcess, SandboxSetupError, type ProcessResult, type ResourceLimits, type SandboxRuntime } from './run-process';
 import { buildChecker, CheckerBrokenError, hasChecker, isCheckerFile, runChecked, writeProtocolHeader } from './sandbox-verdict';
@@ -43,7 +44,6 @@ export function sandboxFailure(error: SandboxSetupError, hostId: string): Applic
 }
 
 const COMPILER = { cuda: 'nvcc', cpp: 'g++' } as const;
-const CUDA_DEVICE_LOST = /(no CUDA-capable device is detected|cudaErrorNoDevice|CUDA driver version is insufficient|cudaErrorInsufficientDriver|cudaErrorDevicesUnavailable|GPU is lost|cudaErrorSystemNotReady)/;
 
 function heartbeat(): void {
   Context.current().heartbeat();
@@ -97,6 +97,7 @@ export function createHostActivities(deps: HostActivityDeps) {
     // The trusted checker's files never enter the candidate's folder (it must not read the reference).
     await prepareRunFolder(runFolder, input.harnessFiles.filter((f) => !isCheckerFile(f.path)), input.modelFiles);
     await writeProtocolHeader(runFolder);
+    if (sandbox) await handOverFolder(runFolder, sandbox.settings.runAs);
     const command = buildCommand(input, capabilities);
     try {
       const checker = await buildChecker(input.harnessFiles, runFolder, { sandbox, timeoutS: input.timeoutS, keepChars: input.keepChars, onTick: heartbeat, signal: ctx.cancellationSignal }, join(workRoot, '.checkers'));
@@ -186,9 +187,10 @@ export function createHostActivities(deps: HostActivityDeps) {
         });
       }
       if (result.cancelled) return await rethrowCancellation(ctx);
-      const lost = CUDA_DEVICE_LOST.exec(result.output);
-      if (lost) {
-        throw ApplicationFailure.create({ type: 'GpuUnavailable', message: `the GPU of host ${capabilities.hostId} is not usable: ${lost[0]}` });
+      // A lost GPU is decided by a probe the worker runs itself, after a failed CUDA run; never by
+      // what the candidate printed (a C++ answer printing "GPU is lost" is its own failure).
+      if (gpu && !testPassed(result) && !result.limitKill && !(await gpusRespond())) {
+        throw ApplicationFailure.create({ type: 'GpuUnavailable', message: `the GPU of host ${capabilities.hostId} is not usable: nvidia-smi lists no GPU after a failed CUDA run` });
       }
       const { cancelled: _cancelled, ...rest } = result;
       await writeResultNote(input.runFolder, testPassed(result)).catch(() => undefined); // for run_folders retention

@@ -72,6 +72,14 @@ async function queryGpus(): Promise<GpuInfo[]> {
     .map(([name, computeCapability]) => ({ name: name!, computeCapability: computeCapability! }));
 }
 
+/**
+ * Whether the host's GPUs answer the driver right now (nvidia-smi lists at least one): what the
+ * worker observes itself, so a failed CUDA run is blamed on the host only when this is false.
+ */
+export async function gpusRespond(): Promise<boolean> {
+  return (await queryGpus()).length > 0;
+}
+
 async function firstLineAll(program: string, args: string[]): Promise<string[]> {
   try {
     const { stdout } = await run(program, args, { timeout: 15000 });

@@ -30,7 +30,7 @@ import { ensureNsysProbed, type HostCapabilities } from './host-capabilities';
 import type { NsysProbe } from './nsys-probe';
 import type { HostSandbox } from './build-test';
 import { ProgramNotStartedError, runProcess, SandboxSetupError, type ProcessResult, type ResourceLimits, type RunProcessOptions } from './run-process';
-import { benchTimesMs, CheckerBrokenError, hasChecker, runChecked } from './sandbox-verdict';
+import { benchTimesMs, CheckerBrokenError, hasChecker, ImplausibleBenchTimesError, runChecked } from './sandbox-verdict';
 
 /** ncu's metrics beyond the two sections: duration, DRAM bytes and throughput, achieved occupancy. */
 export const NCU_METRICS = [
@@ -139,8 +139,7 @@ export function createProfileActivities(deps: ProfileActivityDeps) {
     const ctx = activityContext();
     try {
       const box = sandbox ? { ...sandbox, writable: cwd, gpu: true, name: command[0] === 'ncu' ? 'profile' : 'bench' } : undefined;
-      const vars = sandbox ? Object.fromEntries(Object.entries(env ?? {}).filter(([k]) => k.startsWith('KISYSTEM_'))) : env;
-      const result = await run({ command, cwd, timeoutMs: timeoutS * 1000, keepChars, env: vars, sandbox: box, limits, onTick: ctx ? () => ctx.heartbeat() : undefined, signal: ctx?.cancellationSignal });
+      const result = await run({ command, cwd, timeoutMs: timeoutS * 1000, keepChars, env, sandbox: box, limits, onTick: ctx ? () => ctx.heartbeat() : undefined, signal: ctx?.cancellationSignal });
       if (result.cancelled) {
         if (ctx) await ctx.cancelled;
         throw failure('Cancelled', `${command[0]} cancelled`);
@@ -179,7 +178,14 @@ export function createProfileActivities(deps: ProfileActivityDeps) {
         throw failure('Cancelled', 'benchmark cancelled');
       }
       if (result.exitCode !== 0 || result.timedOut || result.signal || !run.bench) throw benchmarkFailed(input, result);
-      const timesMs = benchTimesMs(run.answerMs, run.bench.short, run.bench.long);
+      let timesMs: number[];
+      try {
+        timesMs = benchTimesMs(run.answerMs, run.bench.short, run.bench.long);
+      } catch (error) {
+        if (!(error instanceof ImplausibleBenchTimesError)) throw error;
+        // Refused, never clamped: the candidate's run gives no time (the optimization phase rejects it).
+        throw benchmarkFailed(input, { ...result, output: `${result.output}\nbenchmark refused by the trusted driver: ${error.message}` }, 'gave implausible times');
+      }
       if (timesMs.length === 0) throw failure('BenchmarkOutputMissing', `the task's checker gave no (short, long) benchmark pairs for ${input.command.join(' ')}`);
       const medianMs = median(timesMs);
       const lines = timesMs.map((ms) => `KISYSTEM_BENCH kernel=${run.bench!.kernel} ms=${ms.toFixed(6)} timed_by=trusted-driver`).join('\n');
@@ -192,11 +198,11 @@ export function createProfileActivities(deps: ProfileActivityDeps) {
   }
 
   /** A benchmark run that failed: its times never count, and the workflow rejects the candidate. */
-  function benchmarkFailed(input: MicrobenchmarkInput, result: ProcessResult): ApplicationFailure {
+  function benchmarkFailed(input: MicrobenchmarkInput, result: ProcessResult, how = ended(result)): ApplicationFailure {
     const { exitCode, signal, timedOut, output } = result;
     return ApplicationFailure.create({
       type: 'BenchmarkFailed',
-      message: `benchmark ${input.command.join(' ')} on host ${capabilities.hostId} ${ended(result)}: ${output.trim().split('\n').slice(-3).join(' | ')}`,
+      message: `benchmark ${input.command.join(' ')} on host ${capabilities.hostId} ${how}: ${output.trim().split('\n').slice(-3).join(' | ')}`,
       nonRetryable: true,
       details: [{ exitCode, signal, timedOut, output, ...(result.limitKill ? { limitKill: result.limitKill } : {}) } satisfies FailedBenchmarkRun],
     });
@@ -205,7 +211,8 @@ export function createProfileActivities(deps: ProfileActivityDeps) {
   async function microbenchmark(input: MicrobenchmarkInput): Promise<MicrobenchmarkResult> {
     const started = Date.now();
     if (hasChecker(input.runFolder)) return checkedBenchmark(input, started);
-    const result = await runStep(input.command, input.runFolder, input.timeoutS, input.keepChars, { ...process.env, KISYSTEM_SEED: String(input.seed) });
+    // Sandboxed, only the seed reaches the program (sandbox.ts stepVariables); unsandboxed, the worker's environment too.
+    const result = await runStep(input.command, input.runFolder, input.timeoutS, input.keepChars, sandbox ? { KISYSTEM_SEED: String(input.seed) } : { ...process.env, KISYSTEM_SEED: String(input.seed) });
     // Times of a run that failed (a wrong result at the benchmark's size, a crash) never count.
     if (result.exitCode !== 0 || result.timedOut || result.signal) throw benchmarkFailed(input, result);
     try {

@@ -8,6 +8,7 @@ import { readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { foldersToDelete, type RetentionPolicy, type RunFolderInfo } from '../policy/rules/run-folder-retention';
 import { folderBytes } from './sandbox-disk';
+import { reopenFolders } from './sandbox-folder';
 
 /** Written by the test activity next to (never inside) the run folder: whether the run passed. */
 export function resultNotePath(runFolder: string): string {
@@ -45,7 +46,11 @@ export async function listRunFolders(workRoot: string): Promise<RunFolderInfo[]>
           const st = await stat(run);
           const trusted = `${run}.trusted`;
           const bytes = (await folderBytes(run)) + (existsSync(trusted) ? await folderBytes(trusted) : 0);
-          found.push({ path: run, mtimeMs: st.mtimeMs, bytes, failed: !passed(run) });
+          // The folder is the candidate's: it may date it 2100 (utime). Its ctime (set by the kernel, never
+          // later than now) and the worker's own result note bound the date it can claim.
+          const note = await stat(resultNotePath(run)).catch(() => null);
+          const mtimeMs = Math.min(st.mtimeMs, st.ctimeMs, note ? note.mtimeMs : Infinity);
+          found.push({ path: run, mtimeMs, bytes, failed: !passed(run) });
         } catch {
           // removed meanwhile
         }
@@ -59,7 +64,13 @@ export async function listRunFolders(workRoot: string): Promise<RunFolderInfo[]>
 export async function cleanRunFolders(workRoot: string, policy: RetentionPolicy, nowMs = Date.now()): Promise<string[]> {
   const doomed = foldersToDelete(await listRunFolders(workRoot), policy, nowMs);
   for (const f of doomed) {
-    for (const path of [f.path, `${f.path}.trusted`, resultNotePath(f.path)]) await rm(path, { recursive: true, force: true });
+    for (const path of [f.path, `${f.path}.trusted`, resultNotePath(f.path)]) {
+      // A folder the candidate closed (chmod 000) stops a worker that is not root: opened again, then removed.
+      await rm(path, { recursive: true, force: true }).catch(async () => {
+        await reopenFolders(path);
+        await rm(path, { recursive: true, force: true });
+      });
+    }
   }
   // Empty workflow and execution folders go too.
   for (const workflow of await subfolders(workRoot)) {

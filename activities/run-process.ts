@@ -6,13 +6,17 @@
  * whole run: memory, processes, CPU time (polled), disk (the run folder's size, polled).
  */
 import { spawn } from 'node:child_process';
-import { getuid } from 'node:process';
 import type { Readable, Writable } from 'node:stream';
 import { trimOutput } from '../policy/parsers/trim-output';
 import type { LimitKind } from '../policy/parsers/limit-kill';
 import { RunCgroup, type CgroupMode } from './sandbox-cgroup';
-import { BWRAP_SPAWN_ENV, bwrapArgs, type SandboxSettings } from './sandbox';
-import { folderBytes } from './sandbox-disk';
+import { BWRAP_SPAWN_ENV, bwrapArgs, stepVariables, type SandboxSettings } from './sandbox';
+import { runCpuSeconds, taskFence, watchLimits } from './sandbox-limit-watch';
+import { fileAtLimit, folderBytes, removeWrittenSince } from './sandbox-disk';
+import { closeAfterStep } from './sandbox-folder';
+import { runAsArgs, workerIsRoot, type SandboxUser } from './sandbox-user';
+import { chown, mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 
 /** Resource limits for untrusted generated code, on the whole run where cgroups allow. */
 export interface ResourceLimits {
@@ -37,7 +41,7 @@ export interface RunProcessOptions {
   timeoutMs: number;
   /** Characters of combined output to keep. */
   keepChars: number;
-  /** Unsandboxed: the whole environment (default: the worker's). Sandboxed: the only variables the program gets. */
+  /** Unsandboxed: the whole environment (default: the worker's). Sandboxed: only the step's own variables (sandbox.ts `stepVariables`) pass. */
   env?: NodeJS.ProcessEnv;
   limits?: ResourceLimits;
   /** Run inside this sandbox; the run folder is `writable`. */
@@ -88,7 +92,7 @@ export class SandboxSetupError extends Error {
 export function limitArgs(limits: ResourceLimits, withCgroup: boolean): string[] {
   const args = [`--fsize=${limits.maxFileMb * 1024 * 1024}`, '--core=0'];
   if (!withCgroup) {
-    args.push(`--cpu=${limits.cpuSeconds}`);
+    args.push(`--cpu=${runCpuSeconds(limits.cpuSeconds)}`);
     // RLIMIT_NPROC counts every process of the user on the host (not only this run's), and does not
     // bind root at all: it would fail correct answers on a busy account. Only the cgroup limits processes.
     if (limits.memoryMb !== null) args.push(`--as=${limits.memoryMb * 1024 * 1024}`);
@@ -97,22 +101,29 @@ export function limitArgs(limits: ResourceLimits, withCgroup: boolean): string[]
 }
 
 const TICK_MS = 5000;
-const POLL_MS = 100;
-const DISK_POLL_MS = 250;
 /** After the program's main process ended, how long its output may still arrive (a daemon may hold the pipe). */
 const EXIT_GRACE_MS = 300;
 // Output beyond this is dropped while reading (the trimmed copy keeps head and tail anyway).
 const READ_CAP = 4 * 1024 * 1024;
-/** The fixed joiner: writes its own pid into each cgroup.procs given before `--`, then execs the rest. */
-const JOIN_SCRIPT = 'for f do if [ "$f" = -- ]; then break; fi; echo $$ > "$f" || exit 125; done; while [ "$1" != -- ]; do shift; done; shift; exec "$@"';
+/**
+ * The fixed launcher of a sandboxed run (bash: dash cannot name descriptors past 9): closes every
+ * descriptor but stdin, stdout and stderr (the worker may hold inherited ones without close-on-exec,
+ * which bwrap would pass on into the sandbox), writes its own pid into each cgroup.procs given
+ * before `--`, then execs the rest.
+ */
+const LAUNCH_SCRIPT = 'for d in /proc/$$/fd/*; do n=${d##*/}; case $n in 0|1|2) ;; *) eval "exec $n>&-" 2>/dev/null ;; esac; done; for f do if [ "$f" = -- ]; then break; fi; echo $$ > "$f" || exit 125; done; while [ "$1" != -- ]; do shift; done; shift; exec "$@"';
 
 export async function runProcess(options: RunProcessOptions): Promise<ProcessResult> {
   const box = options.sandbox;
   const sandboxed = box !== undefined && box.settings.kind === 'bubblewrap';
+  if (sandboxed && !box.settings.runAs && workerIsRoot()) {
+    // With root outside, the sandbox's user is host root (writable /proc/sys, root-owned set-uid files).
+    throw new SandboxSetupError('the worker runs as root but its sandbox names no unprivileged user to run model code as (sandbox.run_as_user)');
+  }
   let cgroup: RunCgroup | null = null;
   if (sandboxed && box.cgroups && options.limits) {
     try {
-      cgroup = RunCgroup.create(box.cgroups, `${box.name}-${process.pid}-${Date.now()}`, options.limits);
+      cgroup = RunCgroup.create(box.cgroups, box.name, { memoryMb: options.limits.memoryMb, maxProcesses: taskFence(options.limits.maxProcesses) });
     } catch (error) {
       throw new SandboxSetupError(`cannot create the run's cgroup: ${(error as Error).message}`);
     }
@@ -121,22 +132,51 @@ export async function runProcess(options: RunProcessOptions): Promise<ProcessRes
   let argv: string[];
   let env: NodeJS.ProcessEnv;
   if (sandboxed) {
-    const vars: Record<string, string> = {};
-    for (const [k, v] of Object.entries(options.env ?? {})) if (v !== undefined) vars[k] = v;
+    const vars = stepVariables(options.env);
     const tmpMb = options.limits?.diskMb ?? 512;
-    argv = [...bwrapArgs(box.settings.bwrapPath, { writable: box.writable, readOnly: box.readOnly, gpu: box.gpu, tmpMb, env: vars }, options.cwd), ...limited];
-    if (cgroup) argv = ['/bin/sh', '-c', JOIN_SCRIPT, 'kisystem-join', ...cgroup.procsFiles(), '--', ...argv];
+    const tmpDir = await stepTmpDir(box.writable, box.settings.runAs);
+    argv = [...runAsArgs(box.settings.runAs), ...bwrapArgs(box.settings.bwrapPath, { writable: box.writable, readOnly: box.readOnly, gpu: box.gpu, tmpMb, tmpDir, env: vars }, options.cwd), ...limited];
+    argv = ['/bin/bash', '-c', LAUNCH_SCRIPT, 'kisystem-launch', ...(cgroup?.procsFiles() ?? []), '--', ...argv];
     env = { ...BWRAP_SPAWN_ENV };
   } else {
     argv = limited;
     // sandbox.kind "none": the caller's few variables on top of the worker's whole environment.
     env = box ? { ...process.env, ...options.env } : (options.env ?? process.env);
   }
+  const started = Date.now();
   try {
-    return await spawnAndWatch(options, argv, env, cgroup, sandboxed ? 'bubblewrap' : 'none');
+    const result = await spawnAndWatch(options, argv, env, cgroup, sandboxed ? 'bubblewrap' : 'none');
+    if (sandboxed && options.limits) await judgeDisk(result, box.writable, options.limits, started);
+    if (sandboxed) await rm(join(box.writable, STEP_TMP), { recursive: true, force: true });
+    return result;
   } finally {
     await cgroup?.destroy();
+    if (sandboxed) await closeAfterStep(box.writable);
   }
+}
+
+/** The step's TMPDIR inside the run folder: compiler temporaries count against its disk limit and stay observable. */
+const STEP_TMP = '.tmp';
+
+async function stepTmpDir(folder: string, user: SandboxUser | null): Promise<string> {
+  const dir = join(folder, STEP_TMP);
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { mode: 0o700 });
+  if (user) await chown(dir, user.uid, user.gid);
+  return dir;
+}
+
+/**
+ * The disk a sandboxed run left, judged once its processes are gone: a file at the per-file limit
+ * marks a SIGXFSZ that a parent reported as its own failure (g++ after cc1plus); a folder over its
+ * limit (written faster than the poll) is a disk limit kill too. What a run killed for disk wrote is
+ * removed, so the limit holds on the host after the step whatever the writing pattern.
+ */
+async function judgeDisk(result: ProcessResult, folder: string, limits: ResourceLimits, startedMs: number): Promise<void> {
+  const failed = result.exitCode !== 0 || result.signal !== null;
+  if (!result.limitKill && failed && !result.timedOut && !result.cancelled && (await fileAtLimit(folder, limits.maxFileMb * 1024 * 1024))) result.limitKill = 'disk';
+  if (!result.limitKill && limits.diskMb && (await folderBytes(folder)) > limits.diskMb * 1024 * 1024) result.limitKill = 'disk';
+  if (result.limitKill === 'disk') await removeWrittenSince(folder, startedMs);
 }
 
 function spawnAndWatch(options: RunProcessOptions, argv: string[], env: NodeJS.ProcessEnv, cgroup: RunCgroup | null, kind: string): Promise<ProcessResult> {
@@ -149,13 +189,21 @@ function spawnAndWatch(options: RunProcessOptions, argv: string[], env: NodeJS.P
       stdio: [options.interact ? 'pipe' : 'ignore', 'pipe', 'pipe'],
     });
     let head = '';
-    let tail = '';
+    // The tail as pieces, dropped from the front: each character is copied once (joining the
+    // whole tail per chunk was quadratic under a flood of output).
+    const tailPieces: string[] = [];
+    let tailLength = 0;
     let total = 0;
     const collect = (chunk: Buffer) => {
       const text = chunk.toString('utf8');
       total += text.length;
-      if (head.length < READ_CAP / 2) head += text;
-      else tail = (tail + text).slice(-READ_CAP / 2);
+      if (head.length < READ_CAP / 2) {
+        head += text;
+        return;
+      }
+      tailPieces.push(text);
+      tailLength += text.length;
+      while (tailLength - tailPieces[0]!.length >= READ_CAP / 2) tailLength -= tailPieces.shift()!.length;
     };
     if (!options.interact) child.stdout!.on('data', collect);
     child.stderr!.on('data', collect);
@@ -180,20 +228,11 @@ function spawnAndWatch(options: RunProcessOptions, argv: string[], env: NodeJS.P
       killAll();
     }, options.timeoutMs);
     const ticker = options.onTick ? setInterval(options.onTick, TICK_MS) : undefined;
-    const cpuLimitNs = options.limits && cgroup ? options.limits.cpuSeconds * 1e9 : null;
-    const cpuPoll = cpuLimitNs !== null ? setInterval(() => cgroup!.cpuNs() > cpuLimitNs && stopFor('cpu'), POLL_MS) : undefined;
-    const diskLimit = options.limits?.diskMb && options.sandbox ? options.limits.diskMb * 1024 * 1024 : null;
-    let diskBusy = false;
-    const diskPoll =
-      diskLimit !== null
-        ? setInterval(() => {
-            if (diskBusy) return;
-            diskBusy = true;
-            folderBytes(options.sandbox!.writable)
-              .then((bytes) => bytes > diskLimit && stopFor('disk'))
-              .finally(() => (diskBusy = false));
-          }, DISK_POLL_MS)
-        : undefined;
+    const limits = options.limits;
+    const watch =
+      limits && options.sandbox && child.pid
+        ? watchLimits(child.pid, cgroup, { cpuSeconds: limits.cpuSeconds, maxProcesses: limits.maxProcesses, diskBytes: limits.diskMb ? limits.diskMb * 1024 * 1024 : null, folder: options.sandbox.writable, memoryMb: limits.memoryMb }, stopFor)
+        : null;
     const onAbort = () => {
       cancelled = true;
       killAll();
@@ -207,7 +246,8 @@ function spawnAndWatch(options: RunProcessOptions, argv: string[], env: NodeJS.P
     const cleanup = () => {
       clearTimeout(timer);
       clearTimeout(grace);
-      for (const t of [ticker, cpuPoll, diskPoll]) if (t) clearInterval(t);
+      if (ticker) clearInterval(ticker);
+      watch?.stop();
       options.signal?.removeEventListener('abort', onAbort);
     };
     let grace: NodeJS.Timeout | undefined;
@@ -231,6 +271,10 @@ function spawnAndWatch(options: RunProcessOptions, argv: string[], env: NodeJS.P
         if (limitKill === null && events && failed && events.pidsLimitHits > 0) limitKill = 'processes';
         if (limitKill === null && failed && (signal === 'SIGXFSZ' || code === 128 + 25)) limitKill = 'disk';
         if (limitKill === null && failed && (signal === 'SIGXCPU' || code === 128 + 24)) limitKill = 'cpu';
+        // Without a cgroup, memory is an address-space limit: a failed run whose process came near it hit it.
+        const asLimit = !cgroup && limits?.memoryMb ? limits.memoryMb * 1024 * 1024 : null;
+        if (limitKill === null && failed && asLimit !== null && watch && watch.maxVsizeBytes() >= 0.8 * asLimit) limitKill = 'memory';
+        const tail = tailPieces.join('').slice(-READ_CAP / 2);
         const joined = tail ? `${head}\n... [${total - head.length - tail.length} characters not kept] ...\n${tail}` : head;
         resolve({
           exitCode: code,
@@ -261,9 +305,4 @@ function spawnAndWatch(options: RunProcessOptions, argv: string[], env: NodeJS.P
       finish();
     });
   });
-}
-
-/** Whether the worker runs as root (the sandbox maps its user to an unprivileged one inside). */
-export function runsAsRoot(): boolean {
-  return typeof getuid === 'function' && getuid() === 0;
 }

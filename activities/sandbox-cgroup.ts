@@ -5,6 +5,7 @@
  * and cgroup v1 hierarchies (memory, pids, cpuacct mounted read-write). Detected once at worker start.
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 
 export type CgroupMode = { version: 2; base: string } | { version: 1; memory: string; pids: string; cpuacct: string };
@@ -89,6 +90,9 @@ export function detectCgroups(configuredRoot: string | null = null): { mode: Cgr
   for (const attempt of [() => tryV2(configuredRoot), tryV1]) {
     try {
       const mode = attempt();
+      // The runs' folder may exist already, made by another user (root): a run cgroup made and
+      // removed here proves this worker may use it, else every step would fail instead of falling back.
+      if (mode) RunCgroup.create(mode, 'probe', { memoryMb: null, maxProcesses: 8 }).removeEmpty();
       if (mode) return { mode, tried };
     } catch (error) {
       tried.push((error as Error).message);
@@ -109,8 +113,12 @@ export class RunCgroup {
     readonly dirs: string[],
   ) {}
 
+  /**
+   * Makes a run's cgroup named `<name>-<pid>-<random>`: unique even for runs of one worker that
+   * start in the same millisecond (a shared cgroup would be killed by whichever run ends first).
+   */
   static create(mode: CgroupMode, name: string, limits: CgroupLimits): RunCgroup {
-    const safe = name.replace(/[^A-Za-z0-9_.-]/g, '_');
+    const safe = `${name.replace(/[^A-Za-z0-9_.-]/g, '_')}-${process.pid}-${randomBytes(8).toString('hex')}`;
     if (mode.version === 2) {
       const dir = join(mode.base, safe);
       mkdirSync(dir, { recursive: true });
@@ -140,6 +148,11 @@ export class RunCgroup {
     }
     writeFileSync(join(dirs[1]!, 'pids.max'), String(limits.maxProcesses));
     return group;
+  }
+
+  /** Removes the cgroup while it holds no process (the start probe); throws when it cannot. */
+  removeEmpty(): void {
+    for (const dir of this.dirs) rmdirSync(dir);
   }
 
   /** The `cgroup.procs` files a process writes its own pid to, to join (before it execs bwrap). */

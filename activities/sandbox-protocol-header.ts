@@ -116,13 +116,30 @@ class Candidate {
   int out_;
 };
 
+// The checker's secret seed (set by KISYSTEM_CHECKER_MAIN), for check_rng.
+inline std::uint64_t& secret_seed() {
+  static std::uint64_t seed = 0;
+  return seed;
+}
+
+// A random generator for the checker's own choices about case "index" (which elements a
+// benchmark spot-checks): drawn from the secret seed, never from the input or the answer, so the
+// candidate cannot know what is checked.
+inline std::mt19937_64 check_rng(std::size_t index) {
+  const std::uint64_t s = secret_seed();
+  std::seed_seq seq{static_cast<std::uint32_t>(s), static_cast<std::uint32_t>(s >> 32), static_cast<std::uint32_t>(index),
+                    static_cast<std::uint32_t>(static_cast<std::uint64_t>(index) >> 32), 0x6b696f63u};
+  return std::mt19937_64(seq);
+}
+
 }  // namespace kio
 
 // The checker side: a checker defines these two functions and KISYSTEM_CHECKER_MAIN() once.
 //  kio_cases(mode, rng, cases): the input frames for mode "test" or "bench", drawn from rng.
 //    For "bench", cases[0] is a warm-up and then come pairs (short, long) of the same size whose
 //    repetition counts are kio_bench_reps(); the trusted driver times each frame's round trip.
-//  kio_check(mode, index, input, output): "" when output is right for input, else the reason.
+//  kio_check(mode, index, input, output): "" when output is right for input, else the reason. A
+//    check that looks at part of an answer only picks that part with kio::check_rng(index).
 void kio_cases(const std::string& mode, std::mt19937_64& rng, std::vector<std::vector<char>>& cases);
 std::string kio_check(const std::string& mode, std::size_t index, const std::vector<char>& input, const std::vector<char>& output);
 
@@ -130,7 +147,8 @@ std::string kio_check(const std::string& mode, std::size_t index, const std::vec
   int main(int argc, char** argv) {                                                                    \
     if (argc != 4) { std::fprintf(stderr, "usage: checker cases|verify test|bench SEED\n"); return 2; } \
     const std::string what = argv[1], mode = argv[2];                                                   \
-    std::mt19937_64 rng(std::strtoull(argv[3], nullptr, 10));                                          \
+    kio::secret_seed() = std::strtoull(argv[3], nullptr, 10);                                           \
+    std::mt19937_64 rng(kio::secret_seed());                                                            \
     std::vector<std::vector<char>> cases;                                                               \
     kio_cases(mode, rng, cases);                                                                        \
     if (what == "cases") {                                                                              \

@@ -7,12 +7,15 @@
  * times each answer from outside, and hands the answers to the checker, whose exit status and
  * verdict line are the verdict. Whatever the candidate prints, writes or returns cannot make a pass.
  */
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
+import type { Writable } from 'node:stream';
 import { existsSync } from 'node:fs';
 import { chmod, copyFile, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TaskFileContent } from '../policy/schemas/task-schema';
-import { decodeFrames, encodeFrame, FrameReader, writeAll } from './sandbox-frames';
+import { decodeFrames, FrameReader, writeAll } from './sandbox-frames';
+import { AnswerSpool } from './sandbox-answer-spool';
+import { handOverFolder } from './sandbox-folder';
 import { PROTOCOL_HEADER, PROTOCOL_HEADER_NAME } from './sandbox-protocol-header';
 import { runProcess, type ProcessResult, type ResourceLimits, type SandboxRuntime } from './run-process';
 
@@ -71,8 +74,10 @@ export async function buildChecker(files: readonly TaskFileContent[], runFolder:
   if (cached && existsSync(join(cached, 'checker'))) {
     await copyFile(join(cached, 'checker'), join(folder, 'checker'));
     await chmod(join(folder, 'checker'), 0o755);
+    if (ctx.sandbox) await handOverFolder(folder, ctx.sandbox.settings.runAs);
     return { exitCode: 0, signal: null, timedOut: false, cancelled: false, output: '', durationMs: 0, limitKill: null };
   }
+  if (ctx.sandbox) await handOverFolder(folder, ctx.sandbox.settings.runAs);
   const result = await compileChecker(mine, folder, ctx);
   if (cached && result.exitCode === 0 && !result.timedOut) {
     // Written aside and renamed: two builds at once never see half a binary.
@@ -117,7 +122,7 @@ export function neutralizeVerdicts(output: string): string {
   return output.replace(/KISYSTEM_VERDICT:/g, 'KISYSTEM_VERDICT (printed by the candidate, ignored)').replace(/KISYSTEM_BENCH/g, 'KISYSTEM_BENCH (printed by the candidate, ignored)');
 }
 
-async function checkerStep(runFolder: string, args: string[], ctx: DriverContext, stdin: Buffer | null): Promise<{ result: ProcessResult; stdout: Buffer }> {
+async function checkerStep(runFolder: string, args: string[], ctx: DriverContext, feed: ((stdin: Writable) => Promise<void>) | null): Promise<{ result: ProcessResult; stdout: Buffer }> {
   const folder = trustedFolder(runFolder);
   let stdout: Buffer = Buffer.alloc(0);
   const result = await runProcess({
@@ -132,12 +137,26 @@ async function checkerStep(runFolder: string, args: string[], ctx: DriverContext
     signal: ctx.signal,
     interact: async ({ stdin: input, stdout: output }) => {
       const reader = new FrameReader(output, ANSWER_CAP * 2);
-      if (stdin) await writeAll(input, stdin);
-      input.end();
-      stdout = await reader.rest();
+      const fed = feed ? feed(input) : Promise.resolve(input.end());
+      [stdout] = await Promise.all([reader.rest(), fed]);
     },
   });
   return { result, stdout };
+}
+
+/**
+ * The order a run asks its cases in. Test: as made. Bench: the warm-up first, then each (short,
+ * long) pair in an order drawn from the secret seed, so a candidate cannot tell a pair's frames
+ * apart by their position (stalling on every other frame no longer shortens the difference).
+ */
+export function caseOrder(mode: 'test' | 'bench', seed: number, count: number): number[] {
+  const order = Array.from({ length: count }, (_, i) => i);
+  if (mode !== 'bench') return order;
+  const bits = createHmac('sha256', String(seed)).update(`kisystem bench order ${count}`).digest();
+  for (let i = 1, pair = 0; i + 1 < count; i += 2, pair++) {
+    if ((bits[(pair >> 3) % bits.length]! >> (pair & 7)) & 1) [order[i], order[i + 1]] = [order[i + 1]!, order[i]!];
+  }
+  return order;
 }
 
 /**
@@ -163,58 +182,82 @@ export async function runChecked(
   const m = /^KIO_CASES count=(\d+) kernel=(\S+) short=(\d+) long=(\d+)$/.exec(header);
   if (!m) throw new CheckerBrokenError(`the task's checker printed no KIO_CASES header: ${header.slice(0, 200)}`);
   const frames = decodeFrames(cases.stdout, newline + 1);
-  const answers: Buffer[] = [];
-  const answerMs: number[] = [];
-  const candidate = await runProcess({
-    command,
-    cwd: runFolder,
-    timeoutMs: ctx.timeoutS * 1000,
-    keepChars: ctx.keepChars,
-    env: ctx.sandbox ? {} : undefined,
-    sandbox: box(ctx, runFolder, gpu, mode),
-    limits,
-    onTick: ctx.onTick,
-    signal: ctx.signal,
-    interact: async ({ stdin, stdout }) => {
-      const reader = new FrameReader(stdout, ANSWER_CAP);
-      for (const frame of frames) {
-        const t0 = process.hrtime.bigint();
-        if (!(await writeAll(stdin, encodeFrame(frame)))) break;
-        const answer = await reader.next();
-        if (answer === null) break;
-        answerMs.push(Number(process.hrtime.bigint() - t0) / 1e6);
-        answers.push(answer);
-      }
-      stdin.end();
-    },
-  });
-  const candidateOutput = neutralizeVerdicts(candidate.output);
-  const crashed = candidate.exitCode !== 0 || candidate.signal !== null || candidate.timedOut || candidate.cancelled || candidate.limitKill;
-  if (crashed) return { result: { ...candidate, output: candidateOutput }, answerMs, bench: null };
-  const verify = await checkerStep(runFolder, ['verify', mode, String(seed)], ctx, Buffer.concat(answers.map(encodeFrame)));
-  if (verify.result.cancelled) return { result: verify.result, answerMs, bench: null };
-  const verdict = verify.stdout.toString('utf8').trim().split('\n').filter((l) => l.startsWith('KISYSTEM_VERDICT:')).pop();
-  if (!verdict || (verify.result.exitCode !== 0 && verify.result.exitCode !== 1)) {
-    throw new CheckerBrokenError(`the task's checker failed to judge the answers: ${verify.result.output.slice(-400)}`);
+  const spool = new AnswerSpool(join(trustedFolder(runFolder), 'answers.frames'));
+  try {
+    const byCase: number[] = [];
+    const candidate = await runProcess({
+      command,
+      cwd: runFolder,
+      timeoutMs: ctx.timeoutS * 1000,
+      keepChars: ctx.keepChars,
+      env: ctx.sandbox ? {} : undefined,
+      sandbox: box(ctx, runFolder, gpu, mode),
+      limits,
+      onTick: ctx.onTick,
+      signal: ctx.signal,
+      interact: async ({ stdin, stdout }) => {
+        // Answers go to the spool as they arrive: the worker never holds them (a flood of frames blocks the candidate).
+        const reader = new FrameReader(stdout, ANSWER_CAP);
+        const head = Buffer.alloc(8);
+        for (const index of caseOrder(mode, seed, frames.length)) {
+          const frame = frames[index]!;
+          head.writeBigUInt64LE(BigInt(frame.length));
+          const t0 = process.hrtime.bigint();
+          if (!(await writeAll(stdin, head)) || !(await writeAll(stdin, frame))) break;
+          if (!(await spool.take(index, reader))) break;
+          byCase[index] = Number(process.hrtime.bigint() - t0) / 1e6;
+        }
+        reader.discardRest();
+        stdin.end();
+      },
+    });
+    const answerMs = byCase.slice(0, spool.answered());
+    const candidateOutput = neutralizeVerdicts(candidate.output);
+    const crashed = candidate.exitCode !== 0 || candidate.signal !== null || candidate.timedOut || candidate.cancelled || candidate.limitKill;
+    if (crashed) return { result: { ...candidate, output: candidateOutput }, answerMs, bench: null };
+    const verify = await checkerStep(runFolder, ['verify', mode, String(seed)], ctx, (stdin) => spool.streamTo(stdin));
+    if (verify.result.cancelled) return { result: verify.result, answerMs, bench: null };
+    const verdict = verify.stdout.toString('utf8').trim().split('\n').filter((l) => l.startsWith('KISYSTEM_VERDICT:')).pop();
+    if (!verdict || (verify.result.exitCode !== 0 && verify.result.exitCode !== 1)) {
+      throw new CheckerBrokenError(`the task's checker failed to judge the answers: ${verify.result.output.slice(-400)}`);
+    }
+    const output = `${candidateOutput.trimEnd()}\n[verdict of the task's trusted checker]\n${verdict}\n`.replace(/^\n/, '');
+    return {
+      result: { ...candidate, exitCode: verify.result.exitCode, output },
+      answerMs,
+      bench: { kernel: m[2]!, short: Number(m[3]), long: Number(m[4]) },
+    };
+  } finally {
+    await spool.remove();
   }
-  const output = `${candidateOutput.trimEnd()}\n[verdict of the task's trusted checker]\n${verdict}\n`.replace(/^\n/, '');
-  return {
-    result: { ...candidate, exitCode: verify.result.exitCode, output },
-    answerMs,
-    bench: { kernel: m[2]!, short: Number(m[3]), long: Number(m[4]) },
-  };
 }
 
 /**
- * Kernel times from a bench run's answer times: case 0 is a warm-up, then pairs (short, long) of
- * the same input; the difference removes the fixed cost of moving the data through the pipes.
+ * Kernel times from a bench run's answer times (by case): case 0 is a warm-up, then pairs (short,
+ * long) of the same size; the difference removes the fixed cost of moving the data through the
+ * pipes. A pair whose long frame took no longer than its short one cannot be a measurement (a
+ * candidate that stalls on short frames makes it so): the whole benchmark is refused, never clamped.
  */
 export function benchTimesMs(answerMs: readonly number[], short: number, long: number): number[] {
   const times: number[] = [];
   for (let i = 1; i + 1 < answerMs.length; i += 2) {
-    times.push(Math.max((answerMs[i + 1]! - answerMs[i]!) / (long - short), 1e-6));
+    const diff = answerMs[i + 1]! - answerMs[i]!;
+    if (!(diff > 0)) {
+      throw new ImplausibleBenchTimesError(
+        `pair ${(i + 1) / 2}: the frame with ${long} calls answered in ${answerMs[i + 1]!.toFixed(3)} ms, no later than the frame with ${short} in ${answerMs[i]!.toFixed(3)} ms: not a kernel time (work done outside the timed calls, or a stall on the short frame)`,
+      );
+    }
+    times.push(diff / (long - short));
   }
   return times;
+}
+
+/** Bench answer times that cannot be a measurement: the benchmark is refused. */
+export class ImplausibleBenchTimesError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ImplausibleBenchTimesError';
+  }
 }
 
 /** The task's checker itself is broken (it cannot make inputs or judge): the task's fault, never the model's. */

@@ -15,6 +15,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { promisify } from 'node:util';
+import { runAsArgs, type SandboxUser } from './sandbox-user';
 
 const run = promisify(execFile);
 
@@ -24,9 +25,11 @@ export interface SandboxSettings {
   kind: SandboxKind;
   /** The bwrap binary (config `sandbox.bwrap_path`, or KISYSTEM_BWRAP). */
   bwrapPath: string;
+  /** The host user bwrap and everything in it run as (activities/sandbox-user.ts); null: the worker's own, never root. */
+  runAs: SandboxUser | null;
 }
 
-/** The user and group the sandboxed program sees (mapped to the worker's own outside). */
+/** The user and group the sandboxed program sees (mapped to `runAs`, or the worker's own user, outside). */
 export const SANDBOX_UID = 1000;
 
 /** What a sandboxed program may see besides the run folder (absolute host paths, bound read-only). */
@@ -39,8 +42,24 @@ export interface SandboxView {
   gpu: boolean;
   /** Size of the private /tmp in MB. */
   tmpMb: number;
-  /** Variables the program gets; nothing else reaches it. */
-  env: Readonly<Record<string, string>>;
+  /** TMPDIR (default /tmp): a folder in the run folder makes temporaries count against its disk limit. */
+  tmpDir?: string;
+  /** The step's own variables ({@link stepVariables}); nothing else reaches the program. */
+  env: StepVariables;
+}
+
+/** The only variables a step hands a sandboxed program besides PATH, HOME, TMPDIR and LANG: the seed (tasks without a checker read it). */
+export type StepVariables = {
+  KISYSTEM_SEED?: string;
+};
+
+/**
+ * The one place a sandboxed step's variables come from, whatever the caller passed (a whole
+ * worker environment included): only the step's own names survive, never a worker variable.
+ */
+export function stepVariables(env: Readonly<Record<string, string | undefined>> | undefined): StepVariables {
+  const seed = env?.KISYSTEM_SEED;
+  return seed === undefined ? {} : { KISYSTEM_SEED: seed };
 }
 
 /** The environment bwrap itself is started with: nothing of the worker's. */
@@ -123,13 +142,15 @@ export function bwrapArgs(bwrapPath: string, view: SandboxView, cwd: string): st
     for (const dev of nvidiaDevices()) args.push('--dev-bind', dev, dev);
     // The CUDA driver reads PCI and NUMA topology under /sys; ncu reads the GPU's sysfs nodes.
     if (existsSync('/sys')) args.push('--ro-bind', '/sys', '/sys');
+    // ... but not the host's cgroups: their folder names every run on the host (a program could tell a benchmark from a test).
+    if (existsSync('/sys/fs/cgroup')) args.push('--tmpfs', '/sys/fs/cgroup', '--remount-ro', '/sys/fs/cgroup');
   }
   for (const folder of view.readOnly ?? []) args.push('--ro-bind', folder, folder);
   args.push('--bind', view.writable, view.writable);
   // The root bwrap builds is a tmpfs: read-only, so the run folder and /tmp are the only writable places.
   args.push('--remount-ro', '/');
   args.push('--chdir', cwd, '--clearenv');
-  const env: Record<string, string> = { PATH: sandboxPath(cuda), HOME: '/tmp', TMPDIR: '/tmp', LANG: 'C', ...view.env };
+  const env: Record<string, string> = { PATH: sandboxPath(cuda), HOME: '/tmp', TMPDIR: view.tmpDir ?? '/tmp', LANG: 'C', ...stepVariables(view.env) };
   for (const [key, value] of Object.entries(env)) args.push('--setenv', key, value);
   args.push('--');
   return args;
@@ -147,7 +168,7 @@ export interface SandboxProbe {
  * throws. A missing binary, a host that forbids user namespaces or an old bwrap come back as a
  * problem text that says how to fix it.
  */
-export async function probeSandbox(bwrapPath: string, workFolder: string): Promise<SandboxProbe> {
+export async function probeSandbox(bwrapPath: string, workFolder: string, runAs: SandboxUser | null = null): Promise<SandboxProbe> {
   let version: string | null = null;
   try {
     version = (await run(bwrapPath, ['--version'], { env: BWRAP_SPAWN_ENV, timeout: 10000 })).stdout.trim();
@@ -163,11 +184,18 @@ export async function probeSandbox(bwrapPath: string, workFolder: string): Promi
     };
   }
   try {
-    const args = bwrapArgs(bwrapPath, { writable: workFolder, gpu: false, tmpMb: 8, env: {} }, workFolder);
+    const args = [...runAsArgs(runAs), ...bwrapArgs(bwrapPath, { writable: workFolder, gpu: false, tmpMb: 8, env: {} }, workFolder)];
     await run(args[0]!, [...args.slice(1), 'true'], { env: BWRAP_SPAWN_ENV, timeout: 20000 });
     return { ok: true, problem: null, version };
   } catch (error) {
     const stderr = String((error as { stderr?: string }).stderr ?? (error as Error).message).trim();
+    if (runAs && /Permission denied|No such file/.test(stderr)) {
+      return {
+        ok: false,
+        version,
+        problem: `bubblewrap, started as the sandbox user "${runAs.name}" (uid ${runAs.uid}), cannot reach the work folder ${workFolder}: ${stderr}. Every folder above it must be searchable by that user (mode o+x), or set KISYSTEM_WORK_DIR to a folder that is`,
+      };
+    }
     return {
       ok: false,
       version,

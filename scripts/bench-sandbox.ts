@@ -12,7 +12,7 @@
  *    the sandbox and without (sandbox.kind "none"), alternating, `--example-reps` times each; medians.
  * Prints the host's sandbox line, every figure, and whether the targets hold (exit 0) or not (exit 1).
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -21,6 +21,7 @@ import { createHostActivities, type HostSandbox } from '../activities/build-test
 import type { HostCapabilities } from '../activities/host-capabilities';
 import { runProcess, type ResourceLimits } from '../activities/run-process';
 import { describeSandbox, setUpSandbox } from '../activities/sandbox-host';
+import { handOverFolder } from '../activities/sandbox-folder';
 import type { BuildResult, TestResult } from '../contracts/activity-types';
 import { median } from '../policy/rules/numbers';
 import { testPassed } from '../policy/parsers/categorizer';
@@ -35,11 +36,14 @@ const EXAMPLES = [
 
 
 async function trivial(sandbox: HostSandbox, reps: number): Promise<{ bare: number; boxed: number }> {
-  const folder = mkdtempSync(join(tmpdir(), 'kisystem-bench-sandbox-'));
+  const root = mkdtempSync(join(tmpdir(), 'kisystem-bench-sandbox-'));
+  const folder = join(root, 'run');
+  mkdirSync(folder);
   try {
     writeFileSync(join(folder, 'trivial.cpp'), 'int main() { return 0; }\n');
     const built = await runProcess({ command: ['g++', '-O1', '-o', 'trivial', 'trivial.cpp'], cwd: folder, timeoutMs: 60_000, keepChars: 4000 });
     if (built.exitCode !== 0) throw new Error(`cannot build the trivial binary: ${built.output}`);
+    await handOverFolder(folder, sandbox.settings.runAs); // as a build step leaves it: the sandbox user's
     const limits: ResourceLimits = { cpuSeconds: 60, memoryMb: 4096, maxProcesses: 256, maxFileMb: 256, diskMb: sandbox.disk_mb };
     const once = async (boxed: boolean) => {
       const started = process.hrtime.bigint();
@@ -67,7 +71,7 @@ async function trivial(sandbox: HostSandbox, reps: number): Promise<{ bare: numb
     }
     return { bare: median(bare), boxed: median(boxed) };
   } finally {
-    rmSync(folder, { recursive: true, force: true });
+    rmSync(root, { recursive: true, force: true });
   }
 }
 
@@ -76,6 +80,7 @@ async function example(taskFile: string, answerFile: string, sandbox: HostSandbo
   const code = readFileSync(join(PROJECT_ROOT, answerFile), 'utf8');
   const capabilities: HostCapabilities = { hostId: 'bench', hostQueue: 'bench@h', gxx: 'g++', nvcc: null, gpus: [], ncu: null, nsysWorks: false };
   const workRoot = mkdtempSync(join(tmpdir(), 'kisystem-bench-examples-'));
+  chmodSync(workRoot, 0o711); // as the worker's work root: the sandbox user passes through it
   let attempt = 0;
   const once = async (box: HostSandbox) => {
     const host = createHostActivities({ capabilities, workRoot, sandbox: box });

@@ -27,7 +27,7 @@ const TEXTS: Readonly<Record<LimitKind, LimitText>> = {
   cpu: {
     severity: 4,
     rule: 'limit-cpu',
-    test: 'The program used more CPU time than allowed (counted over all its threads and child processes) and was stopped: look for busy-waiting or spinning instead of blocking waits, an infinite loop, or a far too slow algorithm.',
+    test: 'The program reached its CPU time limit (the CPU seconds of every core of the machine, summed over all its threads and processes: keeping all cores busy is allowed) and was stopped: look for an infinite loop, a far too slow algorithm, or threads spinning instead of blocking waits.',
     build: 'The build used more CPU time than allowed: look for template or constexpr recursion that never ends.',
   },
   memory: {

@@ -190,6 +190,8 @@ export const configSchema = z
         build_memory_mb: z.number().int().min(256).default(8192),
         /** A delegated cgroup v2 folder for the runs' cgroups; null: the worker's own cgroup, else cgroup v1. */
         cgroup_root: z.string().min(1).nullable().default(null),
+        /** The unprivileged user a worker started as root runs model code as (created when missing); ignored when the worker is not root. */
+        run_as_user: z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, 'a user name (lower-case letters, digits, _ and -)').default('kisystem-sandbox'),
       })
       .strict()
       .default({
@@ -203,6 +205,7 @@ export const configSchema = z
         cuda_memory_mb: 16384,
         build_memory_mb: 8192,
         cgroup_root: null,
+        run_as_user: 'kisystem-sandbox',
       }),
     // ---- issue 10: run folder retention (activities/run-folder-cleanup.ts) ---------------------
     /** Which run folders a host keeps: the last `keep_last` or those younger than `keep_days`; failed runs kept up to `failed_cap_mb`. */

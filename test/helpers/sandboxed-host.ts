@@ -57,11 +57,22 @@ std::string kio_check(const std::string&, std::size_t, const std::vector<char>& 
 KISYSTEM_CHECKER_MAIN("twice", 1, 2)
 `;
 
+/** The candidate side of the tiny task without a checker: its own (forgeable) verdict and bench lines. */
+export const UNCHECKED_HARNESS = `#include <cstdio>
+int twice(int x);
+int main() {
+  std::printf("KISYSTEM_VERDICT: %s\\n", twice(21) == 42 ? "PASS" : "FAIL");
+  std::printf("KISYSTEM_BENCH kernel=twice ms=1.0\\n");
+  return 0;
+}
+`;
+
 export interface SandboxedHost {
   workRoot: string;
   sandbox: HostSandbox;
   config: KisystemConfig;
-  build(solution: string, opts?: { timeoutS?: number; harness?: string }): Promise<BuildResult>;
+  /** `checker: false`: the task has no trusted checker (UNCHECKED_HARNESS unless `harness` is given); a string: the checker's source. */
+  build(solution: string, opts?: { timeoutS?: number; harness?: string; checker?: boolean | string }): Promise<BuildResult>;
   test(build: BuildResult, opts?: { timeoutS?: number; limits?: Partial<TestLimits>; env?: MockActivityEnvironment }): Promise<TestResult>;
   /** The real microbenchmark activity (profile.ts) on a build, in the same sandbox. */
   bench(build: BuildResult): Promise<MicrobenchmarkResult>;
@@ -88,10 +99,13 @@ export async function sandboxedHost(overrides: Partial<KisystemConfig['sandbox']
         workflowRunId: 'run',
         attemptNo: ++attempt,
         language: 'cpp' as const,
-        harnessFiles: [
-          { path: 'harness.cpp', content: opts.harness ?? TWICE_HARNESS },
-          { path: 'checker.cpp', content: TWICE_CHECKER },
-        ],
+        harnessFiles:
+          opts.checker === false
+            ? [{ path: 'harness.cpp', content: opts.harness ?? UNCHECKED_HARNESS }]
+            : [
+                { path: 'harness.cpp', content: opts.harness ?? TWICE_HARNESS },
+                { path: 'checker.cpp', content: typeof opts.checker === 'string' ? opts.checker : TWICE_CHECKER },
+              ],
         modelFiles: [{ path: 'twice.cpp', content: solution }],
         solutionFile: 'twice.cpp',
         sources: ['harness.cpp', 'twice.cpp'],

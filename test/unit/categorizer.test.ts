@@ -310,9 +310,9 @@ describe('categorize: synthetic cases', () => {
       { errorType: 'RUNTIME', severity: 5, recoverable: true, rule: 'signal-25', line: '', hint: 'SIGXFSZ' },
     ],
     [
-      'SIGKILL (memory limit)',
+      'SIGKILL without a limit kill (the runner names those): not blamed on memory',
       { exitCode: 137, output: 'Killed' },
-      { errorType: 'RUNTIME', severity: 4, recoverable: true, rule: 'signal-9', line: 'Killed', hint: 'memory limit' },
+      { errorType: 'RUNTIME', severity: 4, recoverable: true, rule: 'signal-9', line: 'Killed', hint: 'without reaching any of its limits' },
     ],
     [
       'SIGXCPU (CPU time limit)',

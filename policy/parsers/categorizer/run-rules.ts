@@ -48,7 +48,8 @@ export const resourceLimitSignal: Rule = (ctx) => {
   const known: Record<string, { severity: Severity; hint: string }> = {
     SIGKILL: {
       severity: 4,
-      hint: 'The program was killed (SIGKILL), most likely for exceeding its memory limit: allocate only what the task needs and free what you allocate in loops.',
+      // The runner names every kill of its own limits (limitKill): a bare SIGKILL came from the program itself or the host.
+      hint: 'The program was killed by SIGKILL without reaching any of its limits: it or one of its own processes sent the signal (kill, a supervisor thread), or the machine ran out of memory; do not send signals to your own processes.',
     },
     SIGXCPU: {
       severity: 4,
