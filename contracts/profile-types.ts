@@ -3,13 +3,18 @@ import type { NcuSummary } from '../policy/parsers/ncu-report';
 
 export type ProfilerRequest = 'auto' | 'ncu' | 'nsys';
 
+/** The task's language: which profiler runs tier 1, and whether the run sees the GPU. */
+export type BenchmarkLanguage = 'cpp' | 'cuda';
+
 export interface MicrobenchmarkInput {
   runFolder: string;
   command: string[];
   timeoutS: number;
   keepChars: number;
-  /** KISYSTEM_SEED for the benchmark's inputs. */
+  /** The seed of the benchmark's inputs (the checker's frames, or KISYSTEM_SEED without a checker). */
   seed: number;
+  /** Absent in inputs scheduled before C++ tasks were profiled: 'cuda'. */
+  language?: BenchmarkLanguage;
 }
 
 export interface MicrobenchmarkResult {
@@ -37,6 +42,10 @@ export interface FullProfileInput {
   tool: ProfilerRequest;
   timeoutS: number;
   keepChars: number;
+  /** The iteration's benchmark seed: the profiled run gets the same frames as the timed one. Absent in older inputs: 0. */
+  seed?: number;
+  /** Absent in inputs scheduled before C++ tasks were profiled: 'cuda'. */
+  language?: BenchmarkLanguage;
 }
 
 export interface FullProfileResult {

@@ -59,6 +59,11 @@ export interface OptimizeEnd {
   bestFiles: ExtractedFile[];
 }
 
+/** An iteration's benchmark seed (the workflow's deterministic random): its timed and its profiled run get the same frames. */
+function benchmarkSeed(): number {
+  return Math.floor(Math.random() * 2 ** 31);
+}
+
 function round1(value: number): number {
   return Math.round(value * 10) / 10;
 }
@@ -123,10 +128,11 @@ export async function optimizePhase(input: OptimizeInput): Promise<OptimizeEnd> 
   /** Iteration 0: the passing candidate, timed and fully profiled. */
   async function baseline(): Promise<LastFull | string> {
     try {
-      const bench = await profiling.microbenchmark(passing.hostQueue, passing.runFolder, 0);
+      const seed = benchmarkSeed();
+      const bench = await profiling.microbenchmark(passing.hostQueue, passing.runFolder, 0, seed);
       summary.profileMsTier0 += bench.durationMs;
       const decision = decideTier({ iteration: 0, currentScore: null, history, ...tierSettings });
-      const profile = await profiling.fullProfile(passing.hostQueue, passing.runFolder, decision.summary);
+      const profile = await profiling.fullProfile(passing.hostQueue, passing.runFolder, decision.summary, seed);
       summary.profileMsTier1 += profile.durationMs;
       summary.fellBack = profile.fellBack;
       history.push({ iteration: 0, tier: 1, score: profile.score });
@@ -145,12 +151,13 @@ export async function optimizePhase(input: OptimizeInput): Promise<OptimizeEnd> 
   /** Tier 0 of a correct candidate, then tier 1 when decideTier says so. */
   async function measure(candidate: PassedAttempt, lastFull: LastFull): Promise<Measured> {
     try {
-      const bench = await profiling.microbenchmark(candidate.hostQueue, candidate.runFolder, iteration);
+      const seed = benchmarkSeed();
+      const bench = await profiling.microbenchmark(candidate.hostQueue, candidate.runFolder, iteration, seed);
       summary.profileMsTier0 += bench.durationMs;
       const estimate = estimateScoreFromTime(lastFull.score, lastFull.timeMs, bench.medianMs);
       const decision = decideTier({ iteration, currentScore: estimate, history, ...tierSettings });
       if (decision.tier === 0) return { kind: 'measured', bench, estimate, profile: null, decision };
-      const profile = await profiling.fullProfile(candidate.hostQueue, candidate.runFolder, decision.summary);
+      const profile = await profiling.fullProfile(candidate.hostQueue, candidate.runFolder, decision.summary, seed);
       summary.profileMsTier1 += profile.durationMs;
       summary.fellBack = profile.fellBack ?? summary.fellBack;
       return { kind: 'measured', bench, estimate, profile, decision };
