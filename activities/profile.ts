@@ -12,6 +12,9 @@
  * - `fullProfile` (tier 1): CUDA: Nsight Compute writes a report (`-o`), read back with
  *   `--import --csv` (never live stdout: the program's own output is mixed into it) and scored by its
  *   speed-of-light (policy/rules/two-tier.ts `fullProfileScore`); activities/profiler-ncu.ts.
+ *   C++: cachegrind simulates the caches and branch predictor over the same frames and writes its
+ *   counts per source line (activities/profiler-cachegrind.ts), scored by the cut in estimated
+ *   cycles against the baseline (`cachegrindScore`).
  *
  * A program that prints no bench line, a missing profiler, or a report that cannot be read throw
  * non-retryable ApplicationFailures with a clear message: a broken profile never becomes a score.
@@ -26,9 +29,11 @@ import { parseNcuDetailsCsv } from '../policy/parsers/ncu-report';
 import { summarizeNcu } from '../policy/parsers/ncu-summary';
 import { ProfileParseError } from '../policy/parsers/profiler-csv';
 import { median } from '../policy/rules/numbers';
-import { fullProfileScore } from '../policy/rules/two-tier';
+import { cachegrindScore, fullProfileScore } from '../policy/rules/two-tier';
+import { parseCachegrindOut, summarizeCachegrind } from '../policy/parsers/cachegrind-report';
 import { ensureNsysProbed, type HostCapabilities } from './host-capabilities';
 import type { HostSandbox } from './build-test';
+import { cachegrindArgs, clearCachegrindReport, readCachegrindReport } from './profiler-cachegrind';
 import { chooseProfiler, ncuImportArgs, ncuProfileArgs } from './profiler-ncu';
 import { findOnPath, foldersToBind } from './program-path';
 import { ProgramNotStartedError, runProcess, SandboxSetupError, type ProcessResult, type ResourceLimits, type RunProcessOptions } from './run-process';
@@ -112,10 +117,10 @@ export function createProfileActivities(deps: ProfileActivityDeps) {
    * A profiler program as the step starts it: sandboxed steps have their own PATH, so the program
    * found on the worker's PATH is started by its absolute path with its folder visible read-only.
    */
-  function profilerPrefix(args: string[]): ProfilerPrefix {
+  function profilerPrefix(args: string[], installHint: string): ProfilerPrefix {
     if (!sandbox) return { command: args, readOnly: [] };
     const program = findOnPath(args[0]!);
-    if (!program) throw failure('ProfilerMissing', `${args[0]} is not on the PATH of the worker on host ${host}`);
+    if (!program) throw failure('ProfilerMissing', `no profiler for tier 1 on host ${host}: ${args[0]} is not on the worker's PATH; ${installHint}`);
     return { command: [program, ...args.slice(1)], readOnly: foldersToBind(program) };
   }
 
@@ -225,7 +230,7 @@ export function createProfileActivities(deps: ProfileActivityDeps) {
     const choice = chooseProfiler(input.tool, capabilities);
     if (!choice.ok) throw failure('ProfilerMissing', choice.message);
     const args = ncuProfileArgs(input.runFolder, input.command, input.kernelRegex);
-    const prefix = profilerPrefix(args.slice(0, args.length - input.command.length));
+    const prefix = profilerPrefix(args.slice(0, args.length - input.command.length), 'install Nsight Compute and put ncu on PATH');
     checkProfiledRun('ncu', input, await runBenchmark(benchmarkRunOf(input, input.seed ?? 0), prefix));
     const importArgs = [prefix.command[0]!, ...ncuImportArgs(input.runFolder).slice(1)];
     let imported: ProcessResult;
@@ -246,8 +251,26 @@ export function createProfileActivities(deps: ProfileActivityDeps) {
     }
   }
 
+  /** Tier 1 of a C++ task: cachegrind runs the benchmark and leaves its counts in the run folder. */
+  async function cachegrindProfile(input: FullProfileInput, started: number): Promise<FullProfileResult> {
+    const prefix = profilerPrefix(cachegrindArgs(input.runFolder), 'valgrind (cachegrind) profiles C++ tasks: install it (Debian/Ubuntu: apt-get install valgrind)');
+    await clearCachegrindReport(input.runFolder);
+    checkProfiledRun('cachegrind', input, await runBenchmark(benchmarkRunOf(input, input.seed ?? 0), prefix));
+    try {
+      const text = await readCachegrindReport(input.runFolder);
+      if (text === null) throw new ProfileParseError('cachegrind wrote no report');
+      const summary = summarizeCachegrind(parseCachegrindOut(text), { kernelRegex: input.kernelRegex, solutionFile: input.solutionFile, runFolder: input.runFolder });
+      const score = cachegrindScore(summary, input.baselineInstructions ?? summary.instructions);
+      return { tool: 'cachegrind', summary, score, durationMs: Date.now() - started, fellBack: null };
+    } catch (error) {
+      if (!(error instanceof ProfileParseError) && !(error instanceof RangeError)) throw error;
+      throw failure('ProfileUnparsable', `the cachegrind report of ${input.command.join(' ')} on host ${host} cannot be read: ${error.message}`);
+    }
+  }
+
   async function fullProfile(input: FullProfileInput): Promise<FullProfileResult> {
-    return ncuProfile(input, Date.now());
+    const started = Date.now();
+    return input.language === 'cpp' ? cachegrindProfile(input, started) : ncuProfile(input, started);
   }
 
   return { microbenchmark, fullProfile };

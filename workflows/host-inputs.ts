@@ -49,8 +49,11 @@ export function microbenchmarkInputFor(task: ResolvedTask, benchmark: Benchmark,
   return { runFolder, command: benchmark.command, timeoutS: config.timeouts.profile, keepChars: config.output_keep_chars, seed, language: task.language };
 }
 
-/** The full profile of an iteration runs the benchmark of the same seed: the same frames as its timed run. */
-export function fullProfileInputFor(task: ResolvedTask, benchmark: Benchmark, config: KisystemConfig, runFolder: string, seed: number): FullProfileInput {
+/**
+ * The full profile of an iteration runs the benchmark of the same seed: the same frames as its timed
+ * run. `baselineInstructions`: a C++ task's yardstick after its baseline profile (cachegrindScore).
+ */
+export function fullProfileInputFor(task: ResolvedTask, benchmark: Benchmark, config: KisystemConfig, runFolder: string, seed: number, baselineInstructions: number | null = null): FullProfileInput {
   return {
     runFolder,
     command: benchmark.command,
@@ -60,5 +63,7 @@ export function fullProfileInputFor(task: ResolvedTask, benchmark: Benchmark, co
     keepChars: config.output_keep_chars,
     seed,
     language: task.language,
+    solutionFile: task.solution_file,
+    baselineInstructions,
   };
 }

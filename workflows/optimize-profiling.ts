@@ -62,8 +62,8 @@ export function profilingFor(ctx: CandidateContext, benchmark: NonNullable<Resol
   return {
     microbenchmark: (hostQueue: string, runFolder: string, iteration: number, seed: number): Promise<MicrobenchmarkResult> =>
       profiler(hostQueue).microbenchmark.executeWithOptions({ summary: `iteration ${iteration}: tier 0 microbenchmark` }, [microbenchmarkInputFor(task, benchmark, config, runFolder, seed)]),
-    fullProfile: (hostQueue: string, runFolder: string, summary: string, seed: number): Promise<FullProfileResult> =>
-      profiler(hostQueue).fullProfile.executeWithOptions({ summary }, [fullProfileInputFor(task, benchmark, config, runFolder, seed)]),
+    fullProfile: (hostQueue: string, runFolder: string, summary: string, seed: number, baselineInstructions: number | null): Promise<FullProfileResult> =>
+      profiler(hostQueue).fullProfile.executeWithOptions({ summary }, [fullProfileInputFor(task, benchmark, config, runFolder, seed, baselineInstructions)]),
     storeProfile: (entry: ProfiledIteration, bench: MicrobenchmarkResult, profile: FullProfileResult | null, scoreChange: number | null) =>
       profileHistory.recordProfile.executeWithOptions({ summary: `store profile: ${entry.summary}` }, [
         {

@@ -25,10 +25,9 @@
  * summary ("iteration 3: tier 1, score +6 > 5"), and each iteration's recordRun summary starts with it.
  * Deterministic: all I/O is in activities.
  */
-import type { FullProfileResult, MicrobenchmarkResult, FailedBenchmarkRun } from '../contracts/profile-types';
+import type { FullProfileResult, MicrobenchmarkResult, FailedBenchmarkRun, ProfileFacts } from '../contracts/profile-types';
 import { categorize, categorizePerformance } from '../policy/parsers/categorizer';
 import type { ExtractedFile } from '../policy/parsers/extract-code';
-import type { NcuSummary } from '../policy/parsers/ncu-report';
 import { buildOptimizePrompt } from '../policy/prompts/optimize-prompt';
 import type { Categorization } from '../policy/run-types';
 import { afterFailure, currentModel, type EscalationState } from '../policy/rules/stop-loss';
@@ -80,7 +79,12 @@ interface LastFull {
   iteration: number;
   score: number;
   timeMs: number;
-  summary: NcuSummary;
+  facts: ProfileFacts;
+}
+
+/** A full profile's facts without its figures of time and score. */
+function factsOf(profile: FullProfileResult): ProfileFacts {
+  return profile.tool === 'cachegrind' ? { tool: 'cachegrind', summary: profile.summary } : { tool: 'ncu', summary: profile.summary };
 }
 
 type Measured =
@@ -119,6 +123,8 @@ export async function optimizePhase(input: OptimizeInput): Promise<OptimizeEnd> 
   };
   let best: Best | null = null;
   let iteration = 0;
+  /** A C++ task's yardstick from its baseline profile (cachegrindScore); null for CUDA. */
+  let baselineInstructions: number | null = null;
   const finish = (reason: string): OptimizeEnd => {
     summary.stopReason = reason;
     input.update(summary, escalation);
@@ -132,7 +138,8 @@ export async function optimizePhase(input: OptimizeInput): Promise<OptimizeEnd> 
       const bench = await profiling.microbenchmark(passing.hostQueue, passing.runFolder, 0, seed);
       summary.profileMsTier0 += bench.durationMs;
       const decision = decideTier({ iteration: 0, currentScore: null, history, ...tierSettings });
-      const profile = await profiling.fullProfile(passing.hostQueue, passing.runFolder, decision.summary, seed);
+      const profile = await profiling.fullProfile(passing.hostQueue, passing.runFolder, decision.summary, seed, null);
+      if (profile.tool === 'cachegrind') baselineInstructions = profile.summary.instructions;
       summary.profileMsTier1 += profile.durationMs;
       summary.fellBack = profile.fellBack;
       history.push({ iteration: 0, tier: 1, score: profile.score });
@@ -140,7 +147,7 @@ export async function optimizePhase(input: OptimizeInput): Promise<OptimizeEnd> 
       const entry = { iteration: 0, attemptNo: passing.attemptNo, model: passing.model, tier: 1 as const, rule: decision.rule, summary: decision.summary, score: profile.score, timeMs: bench.medianMs, accepted: true };
       iterations.push({ ...entry, rejectedAs: null });
       await profiling.storeProfile(entry, bench, profile, null);
-      return { iteration: 0, score: profile.score, timeMs: bench.medianMs, summary: profile.summary };
+      return { iteration: 0, score: profile.score, timeMs: bench.medianMs, facts: factsOf(profile) };
     } catch (error) {
       const stopper = profileStopper(error);
       if (stopper) return `the baseline could not be profiled: ${stopper}`;
@@ -157,7 +164,7 @@ export async function optimizePhase(input: OptimizeInput): Promise<OptimizeEnd> 
       const estimate = estimateScoreFromTime(lastFull.score, lastFull.timeMs, bench.medianMs);
       const decision = decideTier({ iteration, currentScore: estimate, history, ...tierSettings });
       if (decision.tier === 0) return { kind: 'measured', bench, estimate, profile: null, decision };
-      const profile = await profiling.fullProfile(candidate.hostQueue, candidate.runFolder, decision.summary, seed);
+      const profile = await profiling.fullProfile(candidate.hostQueue, candidate.runFolder, decision.summary, seed, baselineInstructions);
       summary.profileMsTier1 += profile.durationMs;
       summary.fellBack = profile.fellBack ?? summary.fellBack;
       return { kind: 'measured', bench, estimate, profile, decision };
@@ -192,7 +199,7 @@ export async function optimizePhase(input: OptimizeInput): Promise<OptimizeEnd> 
         bestCode: current.files.find((f) => f.path === task.solution_file)?.content ?? current.files[0]?.content ?? '',
         best: { iteration: current.iteration, timeMs: current.timeMs, score: current.score },
         targetScore: config.target_score,
-        profile: { iteration: lastFull.iteration, score: lastFull.score, summary: lastFull.summary },
+        profile: { iteration: lastFull.iteration, score: lastFull.score, ...lastFull.facts },
         lastFailure,
       });
       const outcome = await input.attempts.generated(attemptNo, model, messages);
@@ -224,7 +231,7 @@ export async function optimizePhase(input: OptimizeInput): Promise<OptimizeEnd> 
           const score = profile ? profile.score : estimate;
           const previousScore = history.at(-1)?.score ?? null;
           history.push({ iteration, tier: decision.tier, score });
-          if (profile) lastFull = { iteration, score, timeMs: bench.medianMs, summary: profile.summary };
+          if (profile) lastFull = { iteration, score, timeMs: bench.medianMs, facts: factsOf(profile) };
           const accepted = bench.medianMs < current.timeMs;
           const figures = `score ${round1(score)}, ${Number(bench.medianMs.toPrecision(4))} ms`;
           const stored = { iteration, attemptNo, model, tier: decision.tier, rule: decision.rule, summary: decision.summary, score, timeMs: bench.medianMs, accepted };

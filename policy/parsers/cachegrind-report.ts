@@ -168,11 +168,19 @@ function basename(path: string): string {
   return path.slice(path.lastIndexOf('/') + 1);
 }
 
+function relativeTo(file: string, folder: string | null | undefined): string {
+  if (!folder) return file;
+  const prefix = `${folder.replace(/\/+$/, '')}/`;
+  return file.startsWith(prefix) ? file.slice(prefix.length) : file;
+}
+
 export interface KernelScope {
   /** The task's benchmark.kernel_regex, when given. */
   kernelRegex?: string | null;
   /** The solution file's path in the run folder: functions with a line in it belong to the kernel. */
   solutionFile?: string | null;
+  /** The run folder: hot lines inside it are named relative to it (as the model knows its files). */
+  runFolder?: string | null;
 }
 
 /** The names of the kernel's functions in a report (see the file comment). */
@@ -205,7 +213,7 @@ export function summarizeCachegrind(report: CachegrindReport, scope: KernelScope
     const f = byFunction.get(l.fn) ?? zero();
     add(f, l.counts);
     byFunction.set(l.fn, f);
-    const where = `${l.file}:${l.line}`;
+    const where = `${relativeTo(l.file, scope.runFolder)}:${l.line}`;
     const entry = byLine.get(where) ?? { fn: l.fn, counts: zero() };
     add(entry.counts, l.counts);
     byLine.set(where, entry);
