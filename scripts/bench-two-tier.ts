@@ -2,6 +2,8 @@
  * Benchmark of two-tier profiling (issue 4), on a machine with an NVIDIA GPU, nvcc and Nsight Compute.
  *
  *   npm run build && node dist/scripts/bench-two-tier.js [--iterations 10] [--keep]       live, on a GPU host
+ *   npm run build && node dist/scripts/bench-two-tier.js --task transpose-blocked --iterations 13
+ *                                                        live, a C++ task (g++ and valgrind, no GPU)
  *   npm run build && node dist/scripts/bench-two-tier.js --replay <recording.json>        anywhere
  *
  * Live: everything below runs on the GPU host. Replay: a GPU machine without Temporal or Postgres (like
@@ -37,21 +39,21 @@
  */
 import { parseArgs } from 'node:util';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { judge, missingForBenchmark, report, runTwoTierBenchmark } from '../bench/two-tier-bench';
+import { DEFAULT_TWO_TIER_TASK, judge, missingForBenchmark, report, runTwoTierBenchmark } from '../bench/two-tier-bench';
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { iterations: { type: 'string', default: '10' }, keep: { type: 'boolean', default: false }, replay: { type: 'string' } } });
+  const { values } = parseArgs({ options: { iterations: { type: 'string', default: '10' }, keep: { type: 'boolean', default: false }, replay: { type: 'string' }, task: { type: 'string', default: DEFAULT_TWO_TIER_TASK } } });
   const iterations = Number(values.iterations);
   if (!Number.isInteger(iterations) || iterations < 1) throw new Error(`--iterations must be an integer >= 1, got ${values.iterations}`);
   if (!values.replay) {
-    const missing = await missingForBenchmark();
+    const missing = await missingForBenchmark(values.task);
     if (missing) {
-      console.log(`bench-two-tier: this machine cannot run the benchmark live: ${missing}. Nothing was measured. Run it on a host with an NVIDIA GPU, nvcc and Nsight Compute, or record there (scripts/gpu/record-two-tier.ts) and replay here with --replay.`);
+      console.log(`bench-two-tier: this machine cannot run the benchmark of ${values.task} live: ${missing}. Nothing was measured. A CUDA task needs a host with an NVIDIA GPU, nvcc and Nsight Compute (or record there with scripts/gpu/record-two-tier.ts and replay here with --replay); a C++ task needs g++ and valgrind.`);
       return 2;
     }
   }
   Runtime.install({ logger: new DefaultLogger('WARN') });
-  const result = await runTwoTierBenchmark({ iterations, replay: values.replay, keepDataDir: values.keep });
+  const result = await runTwoTierBenchmark({ iterations, task: values.task, replay: values.replay, keepDataDir: values.keep });
   const verdict = judge(result);
   console.log('');
   console.log(report(result, verdict).join('\n'));
