@@ -43,7 +43,9 @@ describe('a C++ task through the optimization phase (real workflow, sandbox, cac
     expect(status.code).toBe(0);
     expect(status.out).toMatch(/optimization: best score \d+\.\d at iteration 3 .*stopped: 3 optimization iterations used/);
     expect(status.out).toMatch(/iteration 0 \(run 1, deepseek-coder-v2:16b\): tier 1, rule baseline, score \d+\.\d, [\d.]+ ms, kept/);
-    expect(status.out).toMatch(/iteration 1 \(run 2, deepseek-coder-v2:16b\): tier 1, rule score-change, .*kept/);
+    // Iteration 1 (blocks, about 2x faster than the baseline) is estimated +5 to +7 points from its
+    // time: whether that crosses the threshold of 5 depends on the machine's load, so either tier is right.
+    expect(status.out).toMatch(/iteration 1 \(run 2, deepseek-coder-v2:16b\): tier (1, rule score-change|0, rule no-trigger), .*kept/);
     expect(status.out).toMatch(/iteration 2 \(run 3, deepseek-coder-v2:16b\): not profiled, rejected \(LOGIC\)/);
     expect(status.out).toMatch(/iteration 3 \(run 4, deepseek-coder-v2:16b\): tier 1, rule score-change, .*kept/);
     expect(status.out).toContain('_MM_TRANSPOSE4_PS'); // the final code is the SSE transpose
@@ -51,18 +53,24 @@ describe('a C++ task through the optimization phase (real workflow, sandbox, cac
     // The Web UI's details of the workflow carry the same table.
     const meta = (await stack.client.workflow.getHandle(workflowId).query<unknown>('__temporal_workflow_metadata')) as { currentDetails?: string };
     expect(meta.currentDetails).toMatch(/\*\*Optimization\*\*: best score \d+\.\d at iteration 3/);
-    expect(meta.currentDetails).toMatch(/\| 1 \| 2 \| iteration 1: tier 1, score \+[\d.]+ > 5 · score [\d.]+, [\d.]+ ms, new best \|/);
+    expect(meta.currentDetails).toMatch(/\| 1 \| 2 \| iteration 1: tier [01], score \+[\d.]+ <?>?=? 5 \| [\d.]+ \| [\d.]+ \| ✅ \|/);
+    expect(meta.currentDetails).toMatch(/\| 3 \| 4 \| iteration 3: tier 1, score \+[\d.]+ > 5 \| [\d.]+ \| [\d.]+ \| ✅ \|/);
+    expect(meta.currentDetails).toMatch(/\| 2 \| 3 \| iteration 2: rejected \(LOGIC in TEST\), not profiled \| {2}\| {2}\| ❌ LOGIC \|/);
 
     // Every profiled iteration is in the profiles table, with cachegrind's facts for the full ones.
     const rows = await stack.db.selectFrom('profiles').selectAll().where('workflow_id', '=', workflowId).orderBy('iteration').execute();
-    expect(rows.map((r) => [r.iteration, r.tier, r.rule, r.tool, r.accepted])).toEqual([
-      [0, 1, 'baseline', 'cachegrind', true],
-      [1, 1, 'score-change', 'cachegrind', true],
-      [3, 1, 'score-change', 'cachegrind', true],
+    expect(rows.map((r) => [r.iteration, r.accepted])).toEqual([
+      [0, true],
+      [1, true],
+      [3, true],
+    ]);
+    expect([rows[0], rows[2]].map((r) => [r!.tier, r!.rule, r!.tool])).toEqual([
+      [1, 'baseline', 'cachegrind'],
+      [1, 'score-change', 'cachegrind'],
     ]);
     expect(rows[0]!.kernel_name).toBe('transpose(float const*, float*, int, int)');
     expect(rows[0]!.bottleneck).toBe('memory');
-    expect(rows.every((r) => r.full_profile_ms > r.microbench_ms)).toBe(true);
+    expect(rows.filter((r) => r.tier === 1).every((r) => r.full_profile_ms > r.microbench_ms)).toBe(true);
     expect(rows[2]!.score).toBeGreaterThan(3 * rows[0]!.score);
   });
 });
