@@ -56,7 +56,7 @@ function ms(value: number): string {
   return `${(value / 1000).toFixed(2)} s`;
 }
 
-function describe(label: string, opt: OptimizationSummary): string[] {
+export function describe(label: string, opt: OptimizationSummary): string[] {
   const lines = [`${label}: ${opt.iterations.length} iterations, stop: ${opt.stopReason}${opt.fellBack ? `; profiler: ${opt.fellBack}` : ''}`];
   lines.push('  iter  tier  rule                 score   time (ms)  outcome');
   for (const it of opt.iterations) {
@@ -97,18 +97,34 @@ async function runTask(settings: Settings, config: KisystemConfig, label: string
 type RunMode = (label: string, config: KisystemConfig) => Promise<TaskResult>;
 
 /** Both runs, through the stack that `withStack` sets up (live processes or the replay). */
-async function runBoth(iterations: number, task: ResolvedTask, withStack: (run: (mode: RunMode) => Promise<void>) => Promise<void>, log: (line: string) => void): Promise<{ twoTier: TaskResult; full: TaskResult }> {
-  const out: TaskResult[] = [];
+export type BenchMode = 'two-tier' | 'always-full';
+
+async function runBoth(iterations: number, task: ResolvedTask, modes: readonly BenchMode[], withStack: (run: (mode: RunMode) => Promise<void>) => Promise<void>, log: (line: string) => void): Promise<Partial<Record<BenchMode, TaskResult>>> {
+  const out: Partial<Record<BenchMode, TaskResult>> = {};
   await withStack(async (runOne) => {
-    for (const [label, twoTier] of [
-      ['two-tier', true],
-      ['always full', false],
-    ] as const) {
-      log(`${label}: enable_two_tier_profiling ${twoTier}`);
-      out.push(await runOne(label, benchConfig(twoTier, iterations, task)));
+    for (const mode of modes) {
+      const twoTier = mode === 'two-tier';
+      log(`${mode}: enable_two_tier_profiling ${twoTier}`);
+      out[mode] = await runOne(twoTier ? 'two-tier' : 'always full', benchConfig(twoTier, iterations, task));
     }
   });
-  return { twoTier: out[0]!, full: out[1]! };
+  return out;
+}
+
+/** One run of the benchmark as `--only` writes it, for `--judge` to put two of them together. */
+export interface BenchRunFile {
+  mode: BenchMode;
+  optimization: OptimizationSummary;
+  finalCode: ExtractedFile[] | null;
+  threshold: number;
+}
+
+/** Both runs of separate processes (`--only`) as one result. */
+export function combineRuns(a: BenchRunFile, b: BenchRunFile): TwoTierBenchmarkResult {
+  const twoTier = [a, b].find((r) => r.mode === 'two-tier');
+  const full = [a, b].find((r) => r.mode === 'always-full');
+  if (!twoTier || !full) throw new Error('--judge needs one two-tier and one always-full run');
+  return { twoTier: twoTier.optimization, full: full.optimization, threshold: twoTier.threshold, finalCode: { twoTier: twoTier.finalCode, full: full.finalCode } };
 }
 
 /** A database of its own for the benchmark's learning history (no earlier runs bias the start model); dropped after. */
@@ -187,6 +203,8 @@ export interface TwoTierBenchmarkOptions {
   iterations: number;
   /** The example to optimize (`examples/<task>/optimization/two-tier-script.yaml`); default matmul-tiled. */
   task?: string;
+  /** Run one mode only (two processes can then run at once, under the same load); default both, one after the other. */
+  only?: BenchMode;
   /** A recording of scripts/gpu/record-two-tier.ts to replay; live on this GPU host when absent. */
   replay?: string;
   /** The learning history of the runs (created, and dropped afterwards); default: a new database beside DATABASE_URL's. */
@@ -217,12 +235,16 @@ export async function runTwoTierBenchmark(options: TwoTierBenchmarkOptions): Pro
   log(`scripted model server (tests and demo only, not a model) at ${scripted.url}, playing ${BENCH_MODEL} from ${example.script}`);
   try {
     const stack = options.replay ? replay(settings, scripted.url, options.replay, databaseUrl, example.task) : await live(settings, scripted.url, databaseUrl, example.task);
-    const { twoTier, full } = await runBoth(options.iterations, task, stack, log);
+    const runs = await runBoth(options.iterations, task, options.only ? [options.only] : ['two-tier', 'always-full'], stack, log);
+    const twoTier = runs['two-tier'];
+    const full = runs['always-full'];
+    // With --only, the run that did not happen is an empty summary; the caller writes the one that did.
+    const none = (): OptimizationSummary => ({ iterations: [], bestScore: 0, bestIteration: 0, bestTimeMs: 0, profileMsTier0: 0, profileMsTier1: 0, stopReason: 'not run', fellBack: null, escalations: [] });
     return {
-      twoTier: twoTier.optimization!,
-      full: full.optimization!,
+      twoTier: twoTier?.optimization ?? none(),
+      full: full?.optimization ?? none(),
       threshold: benchConfig(true, options.iterations, task).two_tier_profiling.score_change_threshold,
-      finalCode: { twoTier: twoTier.finalCode, full: full.finalCode },
+      finalCode: { twoTier: twoTier?.finalCode ?? null, full: full?.finalCode ?? null },
     };
   } finally {
     await scripted.close();
