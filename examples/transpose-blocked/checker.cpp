@@ -31,8 +31,8 @@ static const std::uint32_t kSentinel = 0xFFFFFFFFu;  // bit pattern of the outpu
 static const int kGuard = 4096;                        // floats behind the output
 static const int kBenchSize = 2048;
 static const int kBenchShortReps = 1;
-static const int kBenchLongReps = 9;
-static const int kBenchPairs = 3;
+static const int kBenchLongReps = 21;
+static const int kBenchPairs = 2;
 static const int kBenchRandomSamples = 64;  // besides the four corners
 
 // The benchmark's spot checks, drawn from the seed right after the frames (kio_cases runs with the
