@@ -5,7 +5,8 @@
  * (test/stand-ins/ncu-stand-in.sh) on PATH: it runs its target as given, passes stdin through, fails
  * like ncu's "No kernels were profiled" when the target received no input frame, and otherwise
  * writes a real ncu details report (recorded on an H200) for the real parser. A profile run with
- * stdin closed, as tier 1 once did, fails here.
+ * stdin closed, as tier 1 once did, fails here. The tiny task is host C++ profiled as a CUDA task
+ * (`language: 'cuda'` picks ncu): the benchmark path is the same whatever the candidate computes.
  */
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -50,7 +51,7 @@ function profileActivities(sandboxed = true) {
 
 describe('tier 1 through the benchmark path (test-only ncu stand-in)', () => {
   it('profiles the checked benchmark with the checker frames on stdin, in the sandbox, and scores the report', async () => {
-    const input = { runFolder: build.runFolder, command: ['./candidate'], kernelRegex: 'twice', tool: 'auto' as const, timeoutS: 60, keepChars: 8000, seed: 7, language: 'cpp' as const };
+    const input = { runFolder: build.runFolder, command: ['./candidate'], kernelRegex: 'twice', tool: 'auto' as const, timeoutS: 60, keepChars: 8000, seed: 7, language: 'cuda' as const };
     const result = await new MockActivityEnvironment().run(profileActivities().fullProfile, input);
     expect(result).toMatchObject({ tool: 'ncu', score: 91.44, fellBack: null });
     // The stand-in kept what it passed through: the checker's 7 bench frames of twice's task
@@ -61,7 +62,7 @@ describe('tier 1 through the benchmark path (test-only ncu stand-in)', () => {
   });
 
   it('does the same unsandboxed (sandbox kind none): the frames reach the profiled program', async () => {
-    const input = { runFolder: build.runFolder, command: ['./candidate'], tool: 'auto' as const, timeoutS: 60, keepChars: 8000, seed: 8, language: 'cpp' as const };
+    const input = { runFolder: build.runFolder, command: ['./candidate'], tool: 'auto' as const, timeoutS: 60, keepChars: 8000, seed: 8, language: 'cuda' as const };
     const result = await new MockActivityEnvironment().run(profileActivities(false).fullProfile, input);
     expect(result).toMatchObject({ tool: 'ncu', score: 91.44 });
     expect(readFileSync(join(build.runFolder, 'prof.stdin')).length).toBe(7 * 16);
@@ -69,7 +70,7 @@ describe('tier 1 through the benchmark path (test-only ncu stand-in)', () => {
 
   it('a candidate whose profiled answers the checker rejects is BenchmarkFailed, not a score', async () => {
     const wrong = await h.build('int twice(int x) { return x > 50000 ? 2 * x + 1 : 2 * x; }\n');
-    const input = { runFolder: wrong.runFolder, command: ['./candidate'], tool: 'auto' as const, timeoutS: 60, keepChars: 8000, seed: 7, language: 'cpp' as const };
+    const input = { runFolder: wrong.runFolder, command: ['./candidate'], tool: 'auto' as const, timeoutS: 60, keepChars: 8000, seed: 7, language: 'cuda' as const };
     const error = await new MockActivityEnvironment().run(profileActivities().fullProfile, input).then(
       () => null,
       (e: unknown) => e as { type?: string; message?: string },
