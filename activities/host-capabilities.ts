@@ -23,6 +23,8 @@ export interface HostCapabilities {
   nvcc: string | null;
   gpus: GpuInfo[];
   ncu: string | null;
+  /** `valgrind --version` (cachegrind: tier 1 of C++ tasks); absent where not detected. */
+  valgrind?: string | null;
   /**
    * true only when `nsys` is installed AND wrote a report in a probe (the H200 we test on has an nsys
    * that cannot write reports: ../shared/fixtures/README.md). The probe (its own time limit, activities/nsys-probe.ts) runs only when a
@@ -95,14 +97,15 @@ export function hostQueueName(baseQueue: string, hostId: string): string {
 
 export async function detectHost(baseQueue: string, env: NodeJS.ProcessEnv = process.env): Promise<HostCapabilities> {
   const hostId = (settingsFromEnv(env).hostId ?? hostname()).replace(/[^A-Za-z0-9_.-]/g, '-');
-  const [gxx, nvcc, gpus, ncu] = await Promise.all([
+  const [gxx, nvcc, gpus, ncu, valgrind] = await Promise.all([
     firstLine('g++', ['--version']),
     firstLine('nvcc', ['--version']).then((v) => (v === null ? null : 'nvcc')),
     queryGpus(),
     firstLine('ncu', ['--version']),
+    firstLine('valgrind', ['--version']),
   ]);
   // nsys is probed when a task asks for it (ensureNsysProbed), not here: the probe can take 60 s.
-  return { hostId, hostQueue: hostQueueName(baseQueue, hostId), gxx, nvcc, gpus, ncu, nsysWorks: false, nsysProbed: false };
+  return { hostId, hostQueue: hostQueueName(baseQueue, hostId), gxx, nvcc, gpus, ncu, valgrind, nsysWorks: false, nsysProbed: false };
 }
 
 /** `-arch=sm_XY` for the first GPU, when the task's flags do not already choose one. */
@@ -121,6 +124,7 @@ export function describeHost(c: HostCapabilities): string {
     `nvcc: ${c.nvcc ? 'present' : 'missing'}`,
     `GPUs: ${gpus}`,
     `ncu: ${c.ncu ?? 'missing'}`,
+    `valgrind (C++ tier 1): ${c.valgrind ?? 'missing'}`,
     `nsys: ${c.nsysProbed === false ? 'probed when a task asks for it' : c.nsysWorks ? 'works' : (c.nsysWhy ?? 'missing or cannot write reports')}`,
   ].join('; ');
 }

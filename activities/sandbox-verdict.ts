@@ -39,6 +39,8 @@ export interface DriverContext {
   keepChars: number;
   onTick?: () => void;
   signal?: AbortSignal;
+  /** Further folders the candidate's step sees read-only (a profiler installed outside /usr). */
+  readOnly?: readonly string[];
 }
 
 /** Answers are at most this big in total: a candidate that floods stdout is stopped, not buffered. */
@@ -191,7 +193,7 @@ export async function runChecked(
       timeoutMs: ctx.timeoutS * 1000,
       keepChars: ctx.keepChars,
       env: ctx.sandbox ? {} : undefined,
-      sandbox: box(ctx, runFolder, gpu, mode),
+      sandbox: box(ctx, runFolder, gpu, mode, ctx.readOnly ? [...ctx.readOnly] : undefined),
       limits,
       onTick: ctx.onTick,
       signal: ctx.signal,

@@ -70,8 +70,12 @@ export function sandboxPath(cudaRoots: readonly string[]): string {
   return [...cudaRoots.map((r) => `${r}/bin`), '/usr/local/bin', '/usr/bin', '/bin'].join(':');
 }
 
-/** /etc files compilers and the dynamic loader read; each bound only when it exists on the host. */
-const ETC_FILES = ['/etc/ld.so.cache', '/etc/ld.so.conf', '/etc/ld.so.conf.d', '/etc/alternatives', '/etc/localtime', '/etc/nsswitch.conf'];
+/**
+ * /etc files compilers and the dynamic loader read; each bound only when it exists on the host.
+ * Debian's nvidia-cuda-toolkit links its nvcc.profile to /etc/nvcc.profile: without it nvcc finds
+ * neither its own tools nor the g++ it supports.
+ */
+const ETC_FILES = ['/etc/ld.so.cache', '/etc/ld.so.conf', '/etc/ld.so.conf.d', '/etc/alternatives', '/etc/localtime', '/etc/nsswitch.conf', '/etc/nvcc.profile'];
 
 /** Where CUDA installs live (the toolkit's `bin/nvcc`, libraries, headers); only existing ones are bound. */
 export function cudaInstallRoots(): string[] {

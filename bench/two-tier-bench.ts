@@ -25,21 +25,29 @@ import { loadModelScripts } from '../scripted-model-server/scripts';
 import { startScriptedModelServer } from '../scripted-model-server/server';
 import type { OptimizationSummary, TaskResult } from '../contracts/task-messages';
 import { createReplayHostActivities } from './two-tier-replay';
-import { BENCH_MODEL, missingForTwoTier, readRecording, TWO_TIER_SCRIPT as SCRIPT, TWO_TIER_TASK as TASK } from './two-tier-recording';
+import { BENCH_MODEL, missingForCppTwoTier, missingForTwoTier, readRecording, twoTierExample } from './two-tier-recording';
+import { loadTask } from '../runtime/load-task';
+import type { ResolvedTask } from '../policy/schemas/task-schema';
+import type { ExtractedFile } from '../policy/parsers/extract-code';
 
-/** Why this machine cannot run the benchmark live, or null when it can. */
-export async function missingForBenchmark(): Promise<string | null> {
-  const missing = missingForTwoTier(await detectHost('bench-probe'));
+/** The example the benchmark runs unless told otherwise (the CUDA one, as recorded on the H200). */
+export const DEFAULT_TWO_TIER_TASK = 'matmul-tiled';
+
+/** Why this machine cannot run the benchmark of `taskId` live, or null when it can. */
+export async function missingForBenchmark(taskId = DEFAULT_TWO_TIER_TASK): Promise<string | null> {
+  const task = loadTask(twoTierExample(taskId).task);
+  const host = await detectHost('bench-probe');
+  const missing = task.language === 'cpp' ? missingForCppTwoTier(host) : missingForTwoTier(host);
   return missing.length ? missing.join(', ') : null;
 }
 
-function benchConfig(twoTier: boolean, iterations: number): KisystemConfig {
+function benchConfig(twoTier: boolean, iterations: number, task: Pick<ResolvedTask, 'domain'>): KisystemConfig {
   return parseConfig('(bench-two-tier)', {
     enable_two_tier_profiling: twoTier,
     target_score: 100,
     max_optimization_iterations: iterations,
     stoploss_per_model: 20,
-    routing: { 'CUDA/Kernel': [BENCH_MODEL] },
+    routing: { [task.domain]: [BENCH_MODEL] },
     llm: { provider: 'ollama' },
   });
 }
@@ -48,7 +56,7 @@ function ms(value: number): string {
   return `${(value / 1000).toFixed(2)} s`;
 }
 
-function describe(label: string, opt: OptimizationSummary): string[] {
+export function describe(label: string, opt: OptimizationSummary): string[] {
   const lines = [`${label}: ${opt.iterations.length} iterations, stop: ${opt.stopReason}${opt.fellBack ? `; profiler: ${opt.fellBack}` : ''}`];
   lines.push('  iter  tier  rule                 score   time (ms)  outcome');
   for (const it of opt.iterations) {
@@ -73,10 +81,10 @@ export function regressionsOf(alwaysFull: OptimizationSummary, threshold: number
   return out;
 }
 
-async function runTask(settings: Settings, config: KisystemConfig, label: string): Promise<TaskResult> {
+async function runTask(settings: Settings, config: KisystemConfig, label: string, taskFile: string): Promise<TaskResult> {
   const client = await connectClient(settings);
-  const { tasks } = loadTasks([TASK], (line) => console.log(line));
-  if (tasks.length !== 1) throw new Error(`cannot load ${TASK}`);
+  const { tasks } = loadTasks([taskFile], (line) => console.log(line));
+  if (tasks.length !== 1) throw new Error(`cannot load ${taskFile}`);
   const submitted = await submitTask(client, settings, config, tasks[0]!);
   console.log(`${label}: started ${submitted.workflowId}`);
   const results = await followTasks(client, [submitted.workflowId], (line) => console.log(`  ${line}`));
@@ -89,18 +97,34 @@ async function runTask(settings: Settings, config: KisystemConfig, label: string
 type RunMode = (label: string, config: KisystemConfig) => Promise<TaskResult>;
 
 /** Both runs, through the stack that `withStack` sets up (live processes or the replay). */
-async function runBoth(iterations: number, withStack: (run: (mode: RunMode) => Promise<void>) => Promise<void>, log: (line: string) => void): Promise<{ twoTier: TaskResult; full: TaskResult }> {
-  const out: TaskResult[] = [];
+export type BenchMode = 'two-tier' | 'always-full';
+
+async function runBoth(iterations: number, task: ResolvedTask, modes: readonly BenchMode[], withStack: (run: (mode: RunMode) => Promise<void>) => Promise<void>, log: (line: string) => void): Promise<Partial<Record<BenchMode, TaskResult>>> {
+  const out: Partial<Record<BenchMode, TaskResult>> = {};
   await withStack(async (runOne) => {
-    for (const [label, twoTier] of [
-      ['two-tier', true],
-      ['always full', false],
-    ] as const) {
-      log(`${label}: enable_two_tier_profiling ${twoTier}`);
-      out.push(await runOne(label, benchConfig(twoTier, iterations)));
+    for (const mode of modes) {
+      const twoTier = mode === 'two-tier';
+      log(`${mode}: enable_two_tier_profiling ${twoTier}`);
+      out[mode] = await runOne(twoTier ? 'two-tier' : 'always full', benchConfig(twoTier, iterations, task));
     }
   });
-  return { twoTier: out[0]!, full: out[1]! };
+  return out;
+}
+
+/** One run of the benchmark as `--only` writes it, for `--judge` to put two of them together. */
+export interface BenchRunFile {
+  mode: BenchMode;
+  optimization: OptimizationSummary;
+  finalCode: ExtractedFile[] | null;
+  threshold: number;
+}
+
+/** Both runs of separate processes (`--only`) as one result. */
+export function combineRuns(a: BenchRunFile, b: BenchRunFile): TwoTierBenchmarkResult {
+  const twoTier = [a, b].find((r) => r.mode === 'two-tier');
+  const full = [a, b].find((r) => r.mode === 'always-full');
+  if (!twoTier || !full) throw new Error('--judge needs one two-tier and one always-full run');
+  return { twoTier: twoTier.optimization, full: full.optimization, threshold: twoTier.threshold, finalCode: { twoTier: twoTier.finalCode, full: full.finalCode } };
 }
 
 /** A database of its own for the benchmark's learning history (no earlier runs bias the start model); dropped after. */
@@ -124,14 +148,14 @@ function benchSettings(dataDir: string, port: number): Settings {
 }
 
 /** Live: the whole stack on this GPU host (workers as processes, real nvcc, harness and ncu). */
-async function live(settings: Settings, scriptedUrl: string, databaseUrl: string): Promise<(run: (mode: RunMode) => Promise<void>) => Promise<void>> {
+async function live(settings: Settings, scriptedUrl: string, databaseUrl: string, taskFile: string): Promise<(run: (mode: RunMode) => Promise<void>) => Promise<void>> {
   return async (body) => {
     process.env.DATABASE_URL = databaseUrl; // startStack prepares the history at DATABASE_URL
     await body(async (label, config) => {
       writeFileSync(settings.configPath, JSON.stringify(config, null, 2));
       const stack = await startStack({ settings, workerEnv: { OLLAMA_HOST: scriptedUrl, KISYSTEM_CONFIG: settings.configPath, DATABASE_URL: databaseUrl }, log: (line) => console.log(line) });
       try {
-        return await runTask(settings, config, label);
+        return await runTask(settings, config, label, taskFile);
       } finally {
         await stack.stop();
       }
@@ -140,7 +164,7 @@ async function live(settings: Settings, scriptedUrl: string, databaseUrl: string
 }
 
 /** Replay: a dev server and in-process workers; the host activities serve the recording. */
-function replay(settings: Settings, scriptedUrl: string, recordingPath: string, databaseUrl: string): (run: (mode: RunMode) => Promise<void>) => Promise<void> {
+function replay(settings: Settings, scriptedUrl: string, recordingPath: string, databaseUrl: string, taskFile: string): (run: (mode: RunMode) => Promise<void>) => Promise<void> {
   const recording = readRecording(recordingPath);
   return async (body) => {
     const port = Number(settings.temporalAddress.split(':').pop());
@@ -164,7 +188,7 @@ function replay(settings: Settings, scriptedUrl: string, recordingPath: string, 
     const running = workers.map((w) => w.run());
     console.log(`replaying ${recording.kernels.length} kernels recorded ${recording.recordedAt} on ${recording.host.hostId} (${recording.host.gpus.map((g) => g.name).join(', ') || 'no GPU'}; ncu ${recording.host.ncu ?? 'missing'})`);
     try {
-      await body((label, config) => runTask(settings, config, label));
+      await body((label, config) => runTask(settings, config, label, taskFile));
     } finally {
       workers.forEach((w) => w.shutdown());
       await Promise.all(running.map((r) => r.catch(() => undefined)));
@@ -177,6 +201,10 @@ function replay(settings: Settings, scriptedUrl: string, recordingPath: string, 
 
 export interface TwoTierBenchmarkOptions {
   iterations: number;
+  /** The example to optimize (`examples/<task>/optimization/two-tier-script.yaml`); default matmul-tiled. */
+  task?: string;
+  /** Run one mode only (two processes can then run at once, under the same load); default both, one after the other. */
+  only?: BenchMode;
   /** A recording of scripts/gpu/record-two-tier.ts to replay; live on this GPU host when absent. */
   replay?: string;
   /** The learning history of the runs (created, and dropped afterwards); default: a new database beside DATABASE_URL's. */
@@ -189,6 +217,8 @@ export interface TwoTierBenchmarkResult {
   twoTier: OptimizationSummary;
   full: OptimizationSummary;
   threshold: number;
+  /** Each run's final code (its best candidate). */
+  finalCode?: { twoTier: ExtractedFile[] | null; full: ExtractedFile[] | null };
 }
 
 /** Runs the task twice (two-tier, always full) and returns both optimization summaries. */
@@ -199,12 +229,23 @@ export async function runTwoTierBenchmark(options: TwoTierBenchmarkOptions): Pro
   const settings = benchSettings(dataDir, await freePort(64000)); // the Web UI at port + 1000
   const databaseUrl = options.databaseUrl ?? benchDatabaseUrl();
   await ensureDatabase(databaseUrl);
-  const scripted = await startScriptedModelServer({ scripts: loadModelScripts([SCRIPT]), log: () => undefined });
-  log(`scripted model server (tests and demo only, not a model) at ${scripted.url}, playing ${BENCH_MODEL} from ${SCRIPT}`);
+  const example = twoTierExample(options.task ?? DEFAULT_TWO_TIER_TASK);
+  const task = loadTask(example.task);
+  const scripted = await startScriptedModelServer({ scripts: loadModelScripts([example.script]), log: () => undefined });
+  log(`scripted model server (tests and demo only, not a model) at ${scripted.url}, playing ${BENCH_MODEL} from ${example.script}`);
   try {
-    const stack = options.replay ? replay(settings, scripted.url, options.replay, databaseUrl) : await live(settings, scripted.url, databaseUrl);
-    const { twoTier, full } = await runBoth(options.iterations, stack, log);
-    return { twoTier: twoTier.optimization!, full: full.optimization!, threshold: benchConfig(true, options.iterations).two_tier_profiling.score_change_threshold };
+    const stack = options.replay ? replay(settings, scripted.url, options.replay, databaseUrl, example.task) : await live(settings, scripted.url, databaseUrl, example.task);
+    const runs = await runBoth(options.iterations, task, options.only ? [options.only] : ['two-tier', 'always-full'], stack, log);
+    const twoTier = runs['two-tier'];
+    const full = runs['always-full'];
+    // With --only, the run that did not happen is an empty summary; the caller writes the one that did.
+    const none = (): OptimizationSummary => ({ iterations: [], bestScore: 0, bestIteration: 0, bestTimeMs: 0, profileMsTier0: 0, profileMsTier1: 0, stopReason: 'not run', fellBack: null, escalations: [] });
+    return {
+      twoTier: twoTier?.optimization ?? none(),
+      full: full?.optimization ?? none(),
+      threshold: benchConfig(true, options.iterations, task).two_tier_profiling.score_change_threshold,
+      finalCode: { twoTier: twoTier?.finalCode ?? null, full: full?.finalCode ?? null },
+    };
   } finally {
     await scripted.close();
     await dropDatabase(databaseUrl).catch(() => undefined);
@@ -221,6 +262,8 @@ export interface TwoTierVerdict {
   regressions: number[];
   missed: number[];
   wrongRejected: { twoTier: boolean; full: boolean };
+  /** Both runs ended with the same best code (null: the result does not carry it, as in older replays). */
+  sameFinalCode: boolean | null;
   met: boolean;
 }
 
@@ -232,7 +275,9 @@ export function judge(r: TwoTierBenchmarkResult): TwoTierVerdict {
   const missed = regressions.filter((k) => r.twoTier.iterations.find((i) => i.iteration === k)?.tier !== 1);
   const rejectedWrong = (opt: OptimizationSummary) => opt.iterations.some((i) => i.rejectedAs === 'LOGIC');
   const wrongRejected = { twoTier: rejectedWrong(r.twoTier), full: rejectedWrong(r.full) };
-  const met = saving >= 0.6 && regressions.length > 0 && missed.length === 0 && wrongRejected.twoTier && wrongRejected.full;
+  const code = (files: ExtractedFile[] | null | undefined) => JSON.stringify((files ?? []).map((f) => [f.path, f.content]));
+  const sameFinalCode = r.finalCode ? code(r.finalCode.twoTier) === code(r.finalCode.full) && r.twoTier.bestIteration === r.full.bestIteration : null;
+  const met = saving >= 0.6 && regressions.length > 0 && missed.length === 0 && wrongRejected.twoTier && wrongRejected.full && sameFinalCode !== false;
   return {
     totalTwoTierMs,
     totalFullMs,
@@ -242,8 +287,15 @@ export function judge(r: TwoTierBenchmarkResult): TwoTierVerdict {
     regressions,
     missed,
     wrongRejected,
+    sameFinalCode,
     met,
   };
+}
+
+/** The iterations rejected before any time counted (a failing test or a failing benchmark run), with their category. */
+function rejections(opt: OptimizationSummary): string {
+  const list = opt.iterations.filter((i) => i.tier === null && i.rejectedAs).map((i) => `iteration ${i.iteration} (${i.rejectedAs})`);
+  return list.length ? list.join(', ') : 'none';
 }
 
 export function report(r: TwoTierBenchmarkResult, v: TwoTierVerdict): string[] {
@@ -256,6 +308,8 @@ export function report(r: TwoTierBenchmarkResult, v: TwoTierVerdict): string[] {
     `regressions larger than ${r.threshold} points (always-full scores): ${v.regressions.length ? v.regressions.map((k) => `iteration ${k}`).join(', ') : 'none'}; ` +
       `caught by a full profile in the two-tier run: ${v.regressions.length - v.missed.length} of ${v.regressions.length}${v.missed.length ? ` (missed: ${v.missed.join(', ')})` : ''}`,
     `incorrect kernel rejected (LOGIC): two-tier ${v.wrongRejected.twoTier ? 'yes' : 'NO'}, always full ${v.wrongRejected.full ? 'yes' : 'NO'}`,
+    `rejected without a time: two-tier ${rejections(r.twoTier)}; always full ${rejections(r.full)}`,
+    `final code: ${v.sameFinalCode === null ? 'not compared (the result does not carry it)' : v.sameFinalCode ? `the same in both runs (iteration ${r.twoTier.bestIteration})` : `DIFFERENT (two-tier: iteration ${r.twoTier.bestIteration}, always full: iteration ${r.full.bestIteration})`}`,
     `targets ${v.met ? 'met' : 'NOT met'}${v.regressions.length === 0 ? ' (no regression larger than the threshold was measured: the sequence did not test that)' : ''}`,
   ];
 }

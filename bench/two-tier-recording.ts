@@ -20,6 +20,11 @@ export const BENCH_MODEL = 'kisystem-bench-coder';
 export const TWO_TIER_SCRIPT = join(PROJECT_ROOT, 'examples/matmul-tiled/optimization/two-tier-script.yaml');
 export const TWO_TIER_TASK = join(PROJECT_ROOT, 'examples/matmul-tiled/task.yaml');
 
+/** An example built for the benchmark: its task file and its scripted sequence (`optimization/two-tier-script.yaml`). */
+export function twoTierExample(taskId: string): { task: string; script: string } {
+  return { task: join(PROJECT_ROOT, 'examples', taskId, 'task.yaml'), script: join(PROJECT_ROOT, 'examples', taskId, 'optimization', 'two-tier-script.yaml') };
+}
+
 /** How a recording and its replay recognise a candidate: sha256 of its solution file. */
 export function solutionSha256(content: string): string {
   return createHash('sha256').update(content).digest('hex');
@@ -28,6 +33,11 @@ export function solutionSha256(content: string): string {
 /** What the two-tier benchmark needs on a GPU host, as "no ..." reasons (empty: nothing missing). */
 export function missingForTwoTier(c: Pick<HostCapabilities, 'gpus' | 'nvcc' | 'ncu'>): string[] {
   return [c.gpus.length ? '' : 'no NVIDIA GPU', c.nvcc ? '' : 'no nvcc', c.ncu ? '' : 'no ncu (Nsight Compute)'].filter(Boolean);
+}
+
+/** What the benchmark of a C++ task needs on the host: g++ and valgrind (cachegrind). */
+export function missingForCppTwoTier(c: Pick<HostCapabilities, 'gxx' | 'valgrind'>): string[] {
+  return [c.gxx ? '' : 'no g++', c.valgrind ? '' : 'no valgrind (cachegrind)'].filter(Boolean);
 }
 
 export interface ScriptedKernel {

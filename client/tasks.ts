@@ -9,6 +9,7 @@ import { giveUpUpdate, stateQuery, submitSolutionUpdate, type TaskResult, type T
 import { CURRENT_MODEL, DOMAIN, ESCALATIONS, STATUS, TASK_ID } from '../contracts/search-attributes';
 import type { taskWorkflow } from '../workflows/task-workflow';
 import { causeMessage, describeRun, describeWaiting, isConnectionError, noting, OutageNotice } from './follow';
+import { optimizationLines } from './optimization-lines';
 
 export interface Submitted {
   task: ResolvedTask;
@@ -90,6 +91,7 @@ export async function printStatus(client: Client, settings: Settings, workflowId
     const w = state.waiting;
     if (w) log(`  ${describeWaiting(w)}; next try ${w.nextTry}`);
     for (const run of state.runs) log(`  ${describeRun(run)}`);
+    if (state.optimization) for (const line of optimizationLines(state.optimization)) log(line);
     if (state.fallback) log(`  waiting for a person since ${state.fallback.waitingSince}: ${state.fallback.reason}`);
     return;
   }
@@ -103,6 +105,7 @@ export async function printStatus(client: Client, settings: Settings, workflowId
     log(`result: ${result.status} - ${result.message}`);
     log(`escalation path: ${result.escalationPath.join(' -> ')}`);
     for (const run of result.runs) log(`  ${describeRun(run)}`);
+    if (result.optimization) for (const line of optimizationLines(result.optimization)) log(line);
     for (const file of result.finalCode ?? []) log(`--- ${file.path}\n${file.content}`);
   }
 }

@@ -1,15 +1,21 @@
 /** The profiling activities' inputs and results (tier 1 microbenchmark, tier 2 full profile). */
+import type { CachegrindSummary } from '../policy/parsers/cachegrind-report';
 import type { NcuSummary } from '../policy/parsers/ncu-report';
 
 export type ProfilerRequest = 'auto' | 'ncu' | 'nsys';
+
+/** The task's language: which profiler runs tier 1, and whether the run sees the GPU. */
+export type BenchmarkLanguage = 'cpp' | 'cuda';
 
 export interface MicrobenchmarkInput {
   runFolder: string;
   command: string[];
   timeoutS: number;
   keepChars: number;
-  /** KISYSTEM_SEED for the benchmark's inputs. */
+  /** The seed of the benchmark's inputs (the checker's frames, or KISYSTEM_SEED without a checker). */
   seed: number;
+  /** Absent in inputs scheduled before C++ tasks were profiled: 'cuda'. */
+  language?: BenchmarkLanguage;
 }
 
 export interface MicrobenchmarkResult {
@@ -37,14 +43,23 @@ export interface FullProfileInput {
   tool: ProfilerRequest;
   timeoutS: number;
   keepChars: number;
+  /** The iteration's benchmark seed: the profiled run gets the same frames as the timed one. Absent in older inputs: 0. */
+  seed?: number;
+  /** Absent in inputs scheduled before C++ tasks were profiled: 'cuda'. */
+  language?: BenchmarkLanguage;
+  /** The solution file (C++: its functions are the kernel cachegrind scores). */
+  solutionFile?: string;
+  /** C++: the baseline kernel's instructions (policy/rules/two-tier.ts `cachegrindScore`); absent at the baseline itself. */
+  baselineInstructions?: number | null;
 }
 
-export interface FullProfileResult {
-  tool: 'ncu';
-  summary: NcuSummary;
+/** What a full profile found: Nsight Compute's summary of a CUDA kernel, or cachegrind's of a C++ one. */
+export type ProfileFacts = { tool: 'ncu'; summary: NcuSummary } | { tool: 'cachegrind'; summary: CachegrindSummary };
+
+export type FullProfileResult = ProfileFacts & {
   score: number;
-  /** Wall time of the whole activity (profile + import). */
+  /** Wall time of the whole activity (profile + reading the report). */
   durationMs: number;
   /** Why another tool than the one asked for ran (null when none). */
   fellBack: string | null;
-}
+};

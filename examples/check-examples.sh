@@ -24,7 +24,7 @@ TEST_TIMEOUT=${TEST_TIMEOUT:-120}
 command -v node >/dev/null || { echo "check-examples: node is needed to read task.yaml" >&2; exit 2; }
 
 # Prints the task as shell assignments (after validating it with policy/schemas/task-schema.ts when the
-# project's node_modules are installed).
+# project's node_modules are installed; without them it says "schema not checked").
 read_task() {
   ROOT="$root" node - "$1" <<'JS'
 const fs = require('fs');
@@ -36,22 +36,23 @@ const raw = parse(fs.readFileSync(file, 'utf8'));
 let task = raw;
 let domain = raw.domain ? `${raw.domain} (given)` : '(not given)';
 try {
-  // Load the real schema: transpile the TypeScript policy modules on the fly.
+  // Load the real schema: transpile the project's TypeScript modules on the fly (relative imports
+  // resolved from the importing module's folder, packages from node_modules).
   const ts = require(path.join(root, 'node_modules', 'typescript'));
   const cache = {};
-  const load = (name) => {
-    if (cache[name]) return cache[name].exports;
-    const src = fs.readFileSync(path.join(root, 'policy', name + '.ts'), 'utf8');
+  const load = (file) => {
+    if (cache[file]) return cache[file].exports;
+    const src = fs.readFileSync(file + '.ts', 'utf8');
     const js = ts.transpileModule(src, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2020 } }).outputText;
     const mod = { exports: {} };
-    cache[name] = mod;
-    const req = (spec) => spec.startsWith('./') ? load(spec.slice(2)) : require(path.join(root, 'node_modules', spec));
+    cache[file] = mod;
+    const req = (spec) => spec.startsWith('.') ? load(path.resolve(path.dirname(file), spec)) : require(path.join(root, 'node_modules', spec));
     new Function('require', 'module', 'exports', js)(req, mod, mod.exports);
     return mod.exports;
   };
-  const schema = load('task-schema');
+  const schema = load(path.join(root, 'policy', 'schemas', 'task-schema'));
   task = schema.parseTaskFile(file, raw);
-  const domains = load('domains');
+  const domains = load(path.join(root, 'policy', 'rules', 'domains'));
   if (!task.domain) {
     const inferred = domains.inferDomain(task.language, `${task.title}\n${task.goal}`);
     domain = `${inferred.domain} (${inferred.reason})`;

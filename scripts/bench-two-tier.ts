@@ -2,6 +2,10 @@
  * Benchmark of two-tier profiling (issue 4), on a machine with an NVIDIA GPU, nvcc and Nsight Compute.
  *
  *   npm run build && node dist/scripts/bench-two-tier.js [--iterations 10] [--keep]       live, on a GPU host
+ *   npm run build && node dist/scripts/bench-two-tier.js --task transpose-blocked --iterations 13
+ *                                                        live, a C++ task (g++ and valgrind, no GPU)
+ *   ... --only two-tier --out a.json & ... --only always-full --out b.json; ... --judge a.json b.json
+ *                                                        the two runs at once (under the same load), judged together
  *   npm run build && node dist/scripts/bench-two-tier.js --replay <recording.json>        anywhere
  *
  * Live: everything below runs on the GPU host. Replay: a GPU machine without Temporal or Postgres (like
@@ -37,21 +41,53 @@
  */
 import { parseArgs } from 'node:util';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { judge, missingForBenchmark, report, runTwoTierBenchmark } from '../bench/two-tier-bench';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { combineRuns, DEFAULT_TWO_TIER_TASK, describe, judge, missingForBenchmark, report, runTwoTierBenchmark, type BenchMode, type BenchRunFile } from '../bench/two-tier-bench';
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { iterations: { type: 'string', default: '10' }, keep: { type: 'boolean', default: false }, replay: { type: 'string' } } });
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: {
+      iterations: { type: 'string', default: '10' },
+      keep: { type: 'boolean', default: false },
+      replay: { type: 'string' },
+      task: { type: 'string', default: DEFAULT_TWO_TIER_TASK },
+      only: { type: 'string' },
+      out: { type: 'string' },
+      judge: { type: 'boolean', default: false },
+    },
+  });
+  if (values.judge) {
+    // Two runs of separate processes (--only two-tier / --only always-full --out <file>) judged together.
+    if (positionals.length !== 2) throw new Error('--judge needs the two files written by --only ... --out <file>');
+    const [a, b] = positionals.map((f) => JSON.parse(readFileSync(f, 'utf8')) as BenchRunFile);
+    const result = combineRuns(a!, b!);
+    const verdict = judge(result);
+    console.log(report(result, verdict).join('\n'));
+    return verdict.met ? 0 : 1;
+  }
+  if (values.only !== undefined && values.only !== 'two-tier' && values.only !== 'always-full') throw new Error(`--only must be two-tier or always-full, got ${values.only}`);
+  const only = values.only as BenchMode | undefined;
+  if (only && !values.out) throw new Error('--only needs --out <file> (judge two of them with --judge <file> <file>)');
   const iterations = Number(values.iterations);
   if (!Number.isInteger(iterations) || iterations < 1) throw new Error(`--iterations must be an integer >= 1, got ${values.iterations}`);
   if (!values.replay) {
-    const missing = await missingForBenchmark();
+    const missing = await missingForBenchmark(values.task);
     if (missing) {
-      console.log(`bench-two-tier: this machine cannot run the benchmark live: ${missing}. Nothing was measured. Run it on a host with an NVIDIA GPU, nvcc and Nsight Compute, or record there (scripts/gpu/record-two-tier.ts) and replay here with --replay.`);
+      console.log(`bench-two-tier: this machine cannot run the benchmark of ${values.task} live: ${missing}. Nothing was measured. A CUDA task needs a host with an NVIDIA GPU, nvcc and Nsight Compute (or record there with scripts/gpu/record-two-tier.ts and replay here with --replay); a C++ task needs g++ and valgrind.`);
       return 2;
     }
   }
   Runtime.install({ logger: new DefaultLogger('WARN') });
-  const result = await runTwoTierBenchmark({ iterations, replay: values.replay, keepDataDir: values.keep });
+  const result = await runTwoTierBenchmark({ iterations, task: values.task, replay: values.replay, keepDataDir: values.keep, only });
+  if (only) {
+    const optimization = only === 'two-tier' ? result.twoTier : result.full;
+    const finalCode = (only === 'two-tier' ? result.finalCode?.twoTier : result.finalCode?.full) ?? null;
+    writeFileSync(values.out!, JSON.stringify({ mode: only, optimization, finalCode, threshold: result.threshold } satisfies BenchRunFile, null, 2));
+    console.log(describe(only, optimization).join('\n'));
+    console.log(`written to ${values.out}; judge with --judge <two-tier file> <always-full file>`);
+    return 0;
+  }
   const verdict = judge(result);
   console.log('');
   console.log(report(result, verdict).join('\n'));

@@ -45,10 +45,25 @@ export function testInputFor(task: ResolvedTask, config: KisystemConfig, runFold
 
 type Benchmark = NonNullable<ResolvedTask['benchmark']>;
 
-export function microbenchmarkInputFor(benchmark: Benchmark, config: KisystemConfig, runFolder: string, seed: number): MicrobenchmarkInput {
-  return { runFolder, command: benchmark.command, timeoutS: config.timeouts.profile, keepChars: config.output_keep_chars, seed };
+export function microbenchmarkInputFor(task: ResolvedTask, benchmark: Benchmark, config: KisystemConfig, runFolder: string, seed: number): MicrobenchmarkInput {
+  return { runFolder, command: benchmark.command, timeoutS: config.timeouts.profile, keepChars: config.output_keep_chars, seed, language: task.language };
 }
 
-export function fullProfileInputFor(benchmark: Benchmark, config: KisystemConfig, runFolder: string): FullProfileInput {
-  return { runFolder, command: benchmark.command, kernelRegex: benchmark.kernel_regex ?? null, tool: config.profiler, timeoutS: config.timeouts.profile, keepChars: config.output_keep_chars };
+/**
+ * The full profile of an iteration runs the benchmark of the same seed: the same frames as its timed
+ * run. `baselineInstructions`: a C++ task's yardstick after its baseline profile (cachegrindScore).
+ */
+export function fullProfileInputFor(task: ResolvedTask, benchmark: Benchmark, config: KisystemConfig, runFolder: string, seed: number, baselineInstructions: number | null = null): FullProfileInput {
+  return {
+    runFolder,
+    command: benchmark.command,
+    kernelRegex: benchmark.kernel_regex ?? null,
+    tool: config.profiler,
+    timeoutS: config.timeouts.profile,
+    keepChars: config.output_keep_chars,
+    seed,
+    language: task.language,
+    solutionFile: task.solution_file,
+    baselineInstructions,
+  };
 }

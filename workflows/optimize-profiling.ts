@@ -60,12 +60,10 @@ export function profilingFor(ctx: CandidateContext, benchmark: NonNullable<Resol
     retry: { maximumAttempts: 10, initialInterval: '1 second', maximumInterval: '30 seconds' },
   });
   return {
-    microbenchmark: (hostQueue: string, runFolder: string, iteration: number): Promise<MicrobenchmarkResult> =>
-      profiler(hostQueue).microbenchmark.executeWithOptions({ summary: `iteration ${iteration}: tier 0 microbenchmark` }, [
-        microbenchmarkInputFor(benchmark, config, runFolder, Math.floor(Math.random() * 2 ** 31)),
-      ]),
-    fullProfile: (hostQueue: string, runFolder: string, summary: string): Promise<FullProfileResult> =>
-      profiler(hostQueue).fullProfile.executeWithOptions({ summary }, [fullProfileInputFor(benchmark, config, runFolder)]),
+    microbenchmark: (hostQueue: string, runFolder: string, iteration: number, seed: number): Promise<MicrobenchmarkResult> =>
+      profiler(hostQueue).microbenchmark.executeWithOptions({ summary: `iteration ${iteration}: tier 0 microbenchmark` }, [microbenchmarkInputFor(task, benchmark, config, runFolder, seed)]),
+    fullProfile: (hostQueue: string, runFolder: string, summary: string, seed: number, baselineInstructions: number | null): Promise<FullProfileResult> =>
+      profiler(hostQueue).fullProfile.executeWithOptions({ summary }, [fullProfileInputFor(task, benchmark, config, runFolder, seed, baselineInstructions)]),
     storeProfile: (entry: ProfiledIteration, bench: MicrobenchmarkResult, profile: FullProfileResult | null, scoreChange: number | null) =>
       profileHistory.recordProfile.executeWithOptions({ summary: `store profile: ${entry.summary}` }, [
         {

@@ -25,10 +25,9 @@
  * summary ("iteration 3: tier 1, score +6 > 5"), and each iteration's recordRun summary starts with it.
  * Deterministic: all I/O is in activities.
  */
-import type { FullProfileResult, MicrobenchmarkResult, FailedBenchmarkRun } from '../contracts/profile-types';
+import type { FullProfileResult, MicrobenchmarkResult, FailedBenchmarkRun, ProfileFacts } from '../contracts/profile-types';
 import { categorize, categorizePerformance } from '../policy/parsers/categorizer';
 import type { ExtractedFile } from '../policy/parsers/extract-code';
-import type { NcuSummary } from '../policy/parsers/ncu-report';
 import { buildOptimizePrompt } from '../policy/prompts/optimize-prompt';
 import type { Categorization } from '../policy/run-types';
 import { afterFailure, currentModel, type EscalationState } from '../policy/rules/stop-loss';
@@ -59,6 +58,11 @@ export interface OptimizeEnd {
   bestFiles: ExtractedFile[];
 }
 
+/** An iteration's benchmark seed (the workflow's deterministic random): its timed and its profiled run get the same frames. */
+function benchmarkSeed(): number {
+  return Math.floor(Math.random() * 2 ** 31);
+}
+
 function round1(value: number): number {
   return Math.round(value * 10) / 10;
 }
@@ -75,7 +79,12 @@ interface LastFull {
   iteration: number;
   score: number;
   timeMs: number;
-  summary: NcuSummary;
+  facts: ProfileFacts;
+}
+
+/** A full profile's facts without its figures of time and score. */
+function factsOf(profile: FullProfileResult): ProfileFacts {
+  return profile.tool === 'cachegrind' ? { tool: 'cachegrind', summary: profile.summary } : { tool: 'ncu', summary: profile.summary };
 }
 
 type Measured =
@@ -83,183 +92,236 @@ type Measured =
   | { kind: 'benchmark-failed'; run: FailedBenchmarkRun }
   | { kind: 'stop'; reason: string };
 
+/** What the phase keeps from one iteration to the next: one value, handed to each step. */
+interface PhaseState {
+  escalation: EscalationState;
+  summary: OptimizationSummary;
+  history: TierHistoryEntry[];
+  iteration: number;
+  attemptNo: number;
+  best: Best | null;
+  lastFull: LastFull | null;
+  lastFailure: { iteration: number; categorization: Categorization; output: string } | null;
+  /** A C++ task's yardstick from its baseline profile (cachegrindScore); null for CUDA. */
+  baselineInstructions: number | null;
+}
+
+/** What stays the same through the phase: its input, its profiling activities and the tier settings. */
+interface Phase {
+  input: OptimizeInput;
+  profiling: ReturnType<typeof profilingFor>;
+  tierSettings: { threshold: number; maxTier0Streak: number; enabled: boolean };
+}
+
+/** A candidate that was not kept: its categorization, the run to record and its row of the table. */
+interface Rejection {
+  failure: Categorization;
+  run: RunToRecord;
+  entry: OptimizationIteration;
+}
+
+function initialState(input: OptimizeInput): PhaseState {
+  return {
+    escalation: input.escalation,
+    summary: { iterations: [], bestScore: 0, bestIteration: 0, bestTimeMs: 0, profileMsTier0: 0, profileMsTier1: 0, stopReason: '', fellBack: null, escalations: [] },
+    history: [],
+    iteration: 0,
+    attemptNo: input.passing.attemptNo,
+    best: null,
+    lastFull: null,
+    lastFailure: null,
+    baselineInstructions: null,
+  };
+}
+
+function finish(phase: Phase, state: PhaseState, reason: string): OptimizeEnd {
+  state.summary.stopReason = reason;
+  phase.input.update(state.summary, state.escalation);
+  return { summary: state.summary, bestFiles: state.best?.files ?? phase.input.passing.files };
+}
+
+function publishBest(state: PhaseState, best: Best): void {
+  state.best = best;
+  state.summary.bestScore = best.score;
+  state.summary.bestIteration = best.iteration;
+  state.summary.bestTimeMs = best.timeMs;
+}
+
+/** Iteration 0: the passing candidate, timed and fully profiled. Returns why the phase stops, or null. */
+async function profileBaseline(phase: Phase, state: PhaseState): Promise<string | null> {
+  const { passing } = phase.input;
+  const { summary, history } = state;
+  try {
+    const seed = benchmarkSeed();
+    const bench = await phase.profiling.microbenchmark(passing.hostQueue, passing.runFolder, 0, seed);
+    summary.profileMsTier0 += bench.durationMs;
+    const decision = decideTier({ iteration: 0, currentScore: null, history, ...phase.tierSettings });
+    const profile = await phase.profiling.fullProfile(passing.hostQueue, passing.runFolder, decision.summary, seed, null);
+    if (profile.tool === 'cachegrind') state.baselineInstructions = profile.summary.instructions;
+    summary.profileMsTier1 += profile.durationMs;
+    summary.fellBack = profile.fellBack;
+    history.push({ iteration: 0, tier: 1, score: profile.score });
+    state.best = { iteration: 0, attemptNo: passing.attemptNo, files: passing.files, timeMs: bench.medianMs, score: profile.score };
+    const entry = { iteration: 0, attemptNo: passing.attemptNo, model: passing.model, tier: 1 as const, rule: decision.rule, summary: decision.summary, score: profile.score, timeMs: bench.medianMs, accepted: true };
+    summary.iterations.push({ ...entry, rejectedAs: null });
+    await phase.profiling.storeProfile(entry, bench, profile, null);
+    state.lastFull = { iteration: 0, score: profile.score, timeMs: bench.medianMs, facts: factsOf(profile) };
+    return null;
+  } catch (error) {
+    const stopper = profileStopper(error);
+    if (stopper) return `the baseline could not be profiled: ${stopper}`;
+    throw error;
+  }
+}
+
+/** Tier 0 of a correct candidate, then tier 1 when decideTier says so. */
+async function measure(phase: Phase, state: PhaseState, candidate: PassedAttempt, lastFull: LastFull): Promise<Measured> {
+  const { summary, iteration } = state;
+  try {
+    const seed = benchmarkSeed();
+    const bench = await phase.profiling.microbenchmark(candidate.hostQueue, candidate.runFolder, iteration, seed);
+    summary.profileMsTier0 += bench.durationMs;
+    const estimate = estimateScoreFromTime(lastFull.score, lastFull.timeMs, bench.medianMs);
+    const decision = decideTier({ iteration, currentScore: estimate, history: state.history, ...phase.tierSettings });
+    if (decision.tier === 0) return { kind: 'measured', bench, estimate, profile: null, decision };
+    const profile = await phase.profiling.fullProfile(candidate.hostQueue, candidate.runFolder, decision.summary, seed, state.baselineInstructions);
+    summary.profileMsTier1 += profile.durationMs;
+    summary.fellBack = profile.fellBack ?? summary.fellBack;
+    return { kind: 'measured', bench, estimate, profile, decision };
+  } catch (error) {
+    const run = failedBenchmark(error);
+    if (run) return { kind: 'benchmark-failed', run };
+    const stopper = profileStopper(error);
+    if (stopper) return { kind: 'stop', reason: stopper };
+    throw error;
+  }
+}
+
+function rejectedEntry(state: PhaseState, model: string, c: Categorization, why: string): OptimizationIteration {
+  const { iteration, attemptNo } = state;
+  return { iteration, attemptNo, model, tier: null, rule: null, summary: `iteration ${iteration}: rejected (${why}), not profiled`, score: null, timeMs: null, accepted: false, rejectedAs: c.errorType };
+}
+
+/**
+ * A measured candidate: kept when faster than the best (returns null), else its rejection as a
+ * PERFORMANCE failure. Either way its profile is stored and the tier history grows.
+ */
+async function judgeMeasured(phase: Phase, state: PhaseState, outcome: PassedAttempt, model: string, measured: Extract<Measured, { kind: 'measured' }>): Promise<Rejection | null> {
+  const { iteration, attemptNo, history } = state;
+  const current = state.best!;
+  const { bench, estimate, profile, decision } = measured;
+  const score = profile ? profile.score : estimate;
+  const previousScore = history.at(-1)?.score ?? null;
+  history.push({ iteration, tier: decision.tier, score });
+  if (profile) state.lastFull = { iteration, score, timeMs: bench.medianMs, facts: factsOf(profile) };
+  const accepted = bench.medianMs < current.timeMs;
+  const figures = `score ${round1(score)}, ${Number(bench.medianMs.toPrecision(4))} ms`;
+  const stored = { iteration, attemptNo, model, tier: decision.tier, rule: decision.rule, summary: decision.summary, score, timeMs: bench.medianMs, accepted };
+  const scoreChange = previousScore === null ? null : score - previousScore;
+  if (accepted) {
+    publishBest(state, { iteration, attemptNo, files: outcome.files, timeMs: bench.medianMs, score });
+    state.escalation = { ...state.escalation, failuresOfCurrent: 0 };
+    await phase.input.recorder.record({ ...runOf(outcome, 'model'), output: `${figures}\n${bench.output}` }, null, { note: `${decision.summary} · ${figures}, new best`, phase: 'PROFILE' });
+    await phase.profiling.storeProfile(stored, bench, profile, scoreChange);
+    state.summary.iterations.push({ ...stored, rejectedAs: null });
+    state.lastFailure = null;
+    phase.input.update(state.summary, state.escalation);
+    return null;
+  }
+  let failure = categorizePerformance({ score, target: phase.input.ctx.config.target_score, previousScore: current.score });
+  if (failure.rule !== 'score-regression') {
+    failure = { ...failure, rule: 'time-regression', firstErrorLine: `${Number(bench.medianMs.toPrecision(4))} ms, not faster than the best ${Number(current.timeMs.toPrecision(4))} ms (iteration ${current.iteration})` };
+  }
+  const run = { ...runOf(outcome, 'model'), categorization: failure, output: `${figures} (best: ${Number(current.timeMs.toPrecision(4))} ms)\n${bench.output}` };
+  const entry = { ...stored, summary: `${decision.summary} · ${figures}, slower than the best`, rejectedAs: 'PERFORMANCE' as const };
+  await phase.profiling.storeProfile({ ...stored, summary: entry.summary }, bench, profile, scoreChange);
+  return { failure, run, entry };
+}
+
+/** A rejected candidate: recorded with the stop-loss decision it leads to. Returns why the phase stops, or null. */
+async function applyRejection(phase: Phase, state: PhaseState, rejection: Rejection): Promise<string | null> {
+  const { failure, run, entry } = rejection;
+  state.summary.iterations.push(entry);
+  const next = afterFailure(state.escalation, failure, phase.input.ctx.config.stoploss_per_model);
+  await phase.input.recorder.record(run, next.decision, { note: entry.summary });
+  state.escalation = next.state;
+  state.lastFailure = { iteration: state.iteration, categorization: failure, output: run.output };
+  if (next.decision.kind === 'escalate') {
+    state.summary.escalations.push({ afterAttempt: state.attemptNo, from: next.decision.from, to: next.decision.to, rule: next.decision.rule, reason: next.decision.reason });
+  }
+  phase.input.update(state.summary, state.escalation);
+  return next.decision.kind === 'fallback' ? `stop-loss: ${next.decision.reason}` : null;
+}
+
+/** One iteration after the baseline: a new candidate from the current model, tested, measured, kept or rejected. Returns why the phase stops, or null. */
+async function runIteration(phase: Phase, state: PhaseState): Promise<string | null> {
+  const { task } = phase.input.ctx;
+  const current = state.best!;
+  const lastFull = state.lastFull!;
+  const model = currentModel(state.escalation);
+  state.attemptNo++;
+  const messages = buildOptimizePrompt({
+    task,
+    bestCode: current.files.find((f) => f.path === task.solution_file)?.content ?? current.files[0]?.content ?? '',
+    best: { iteration: current.iteration, timeMs: current.timeMs, score: current.score },
+    targetScore: phase.input.ctx.config.target_score,
+    profile: { iteration: lastFull.iteration, score: lastFull.score, ...lastFull.facts },
+    lastFailure: state.lastFailure,
+  });
+  const outcome = await phase.input.attempts.generated(state.attemptNo, model, messages);
+  if (!isPassed(outcome)) {
+    const failure = outcome.categorization;
+    return applyRejection(phase, state, { failure, run: runOf(outcome, 'model'), entry: rejectedEntry(state, model, failure, `${failure.errorType} in ${failure.phase}`) });
+  }
+  const measured = await measure(phase, state, outcome, lastFull);
+  if (measured.kind === 'stop') {
+    await phase.input.recorder.record(runOf(outcome, 'model'), null, { note: `iteration ${state.iteration}: profiling failed, phase ends`, phase: 'PROFILE' });
+    return `iteration ${state.iteration} could not be profiled: ${measured.reason}`;
+  }
+  if (measured.kind === 'benchmark-failed') {
+    // The candidate passed its tests but its benchmark run failed: rejected like a failing test.
+    const run = measured.run;
+    const failure = categorize({ phase: 'PROFILE', ...run, solutionFile: task.solution_file, harnessFiles: task.harnessFiles.map((f) => f.path) });
+    return applyRejection(phase, state, { failure, run: { ...runOf(outcome, 'model'), categorization: failure, output: run.output }, entry: rejectedEntry(state, model, failure, `${failure.errorType}: the benchmark program failed`) });
+  }
+  const rejection = await judgeMeasured(phase, state, outcome, model, measured);
+  return rejection ? applyRejection(phase, state, rejection) : null;
+}
+
+/** The baseline, then iterations until the target, the iteration limit, a stop-loss fallback or a profiling stop. */
+async function runPhase(phase: Phase, state: PhaseState): Promise<string> {
+  const { config } = phase.input.ctx;
+  const stop = await profileBaseline(phase, state);
+  if (stop) return stop;
+  if (state.best === null) return 'no baseline';
+  publishBest(state, state.best);
+  phase.input.update(state.summary, state.escalation);
+  for (state.iteration = 1; ; state.iteration++) {
+    const best = state.best!;
+    if (best.score >= config.target_score) return `target score ${config.target_score} reached (${round1(best.score)})`;
+    if (state.iteration > config.max_optimization_iterations) return `${config.max_optimization_iterations} optimization iterations used`;
+    const ended = await runIteration(phase, state);
+    if (ended) return ended;
+  }
+}
+
 /**
  * Runs the phase. An infrastructure fault (an activity past its retries, a model server down past
  * the outage budget) ends the phase keeping the best correct code, with the reason; a
  * cancellation propagates.
  */
 export async function optimizePhase(input: OptimizeInput): Promise<OptimizeEnd> {
-  const { ctx, passing, recorder } = input;
-  const { task, config } = ctx;
-  const tierSettings = {
-    threshold: config.two_tier_profiling.score_change_threshold,
-    maxTier0Streak: config.two_tier_profiling.max_tier0_streak,
-    enabled: config.enable_two_tier_profiling,
+  const { config } = input.ctx;
+  const phase: Phase = {
+    input,
+    profiling: profilingFor(input.ctx, input.benchmark),
+    tierSettings: { threshold: config.two_tier_profiling.score_change_threshold, maxTier0Streak: config.two_tier_profiling.max_tier0_streak, enabled: config.enable_two_tier_profiling },
   };
-  const profiling = profilingFor(ctx, input.benchmark);
-
-  let escalation = input.escalation;
-  const iterations: OptimizationIteration[] = [];
-  const history: TierHistoryEntry[] = [];
-  const summary: OptimizationSummary = {
-    iterations,
-    bestScore: 0,
-    bestIteration: 0,
-    bestTimeMs: 0,
-    profileMsTier0: 0,
-    profileMsTier1: 0,
-    stopReason: '',
-    fellBack: null,
-    escalations: [],
-  };
-  let best: Best | null = null;
-  let iteration = 0;
-  const finish = (reason: string): OptimizeEnd => {
-    summary.stopReason = reason;
-    input.update(summary, escalation);
-    return { summary, bestFiles: best?.files ?? passing.files };
-  };
-
-  /** Iteration 0: the passing candidate, timed and fully profiled. */
-  async function baseline(): Promise<LastFull | string> {
-    try {
-      const bench = await profiling.microbenchmark(passing.hostQueue, passing.runFolder, 0);
-      summary.profileMsTier0 += bench.durationMs;
-      const decision = decideTier({ iteration: 0, currentScore: null, history, ...tierSettings });
-      const profile = await profiling.fullProfile(passing.hostQueue, passing.runFolder, decision.summary);
-      summary.profileMsTier1 += profile.durationMs;
-      summary.fellBack = profile.fellBack;
-      history.push({ iteration: 0, tier: 1, score: profile.score });
-      best = { iteration: 0, attemptNo: passing.attemptNo, files: passing.files, timeMs: bench.medianMs, score: profile.score };
-      const entry = { iteration: 0, attemptNo: passing.attemptNo, model: passing.model, tier: 1 as const, rule: decision.rule, summary: decision.summary, score: profile.score, timeMs: bench.medianMs, accepted: true };
-      iterations.push({ ...entry, rejectedAs: null });
-      await profiling.storeProfile(entry, bench, profile, null);
-      return { iteration: 0, score: profile.score, timeMs: bench.medianMs, summary: profile.summary };
-    } catch (error) {
-      const stopper = profileStopper(error);
-      if (stopper) return `the baseline could not be profiled: ${stopper}`;
-      throw error;
-    }
-  }
-
-  /** Tier 0 of a correct candidate, then tier 1 when decideTier says so. */
-  async function measure(candidate: PassedAttempt, lastFull: LastFull): Promise<Measured> {
-    try {
-      const bench = await profiling.microbenchmark(candidate.hostQueue, candidate.runFolder, iteration);
-      summary.profileMsTier0 += bench.durationMs;
-      const estimate = estimateScoreFromTime(lastFull.score, lastFull.timeMs, bench.medianMs);
-      const decision = decideTier({ iteration, currentScore: estimate, history, ...tierSettings });
-      if (decision.tier === 0) return { kind: 'measured', bench, estimate, profile: null, decision };
-      const profile = await profiling.fullProfile(candidate.hostQueue, candidate.runFolder, decision.summary);
-      summary.profileMsTier1 += profile.durationMs;
-      summary.fellBack = profile.fellBack ?? summary.fellBack;
-      return { kind: 'measured', bench, estimate, profile, decision };
-    } catch (error) {
-      const run = failedBenchmark(error);
-      if (run) return { kind: 'benchmark-failed', run };
-      const stopper = profileStopper(error);
-      if (stopper) return { kind: 'stop', reason: stopper };
-      throw error;
-    }
-  }
-
-  async function iterate(): Promise<OptimizeEnd> {
-    const first = await baseline();
-    if (typeof first === 'string' || best === null) return finish(typeof first === 'string' ? first : 'no baseline');
-    let lastFull: LastFull = first;
-    let current: Best = best;
-    summary.bestScore = current.score;
-    summary.bestIteration = 0;
-    summary.bestTimeMs = current.timeMs;
-    input.update(summary, escalation);
-
-    let attemptNo = passing.attemptNo;
-    let lastFailure: { iteration: number; categorization: Categorization; output: string } | null = null;
-    for (iteration = 1; ; iteration++) {
-      if (current.score >= config.target_score) return finish(`target score ${config.target_score} reached (${round1(current.score)})`);
-      if (iteration > config.max_optimization_iterations) return finish(`${config.max_optimization_iterations} optimization iterations used`);
-      const model = currentModel(escalation);
-      attemptNo++;
-      const messages = buildOptimizePrompt({
-        task,
-        bestCode: current.files.find((f) => f.path === task.solution_file)?.content ?? current.files[0]?.content ?? '',
-        best: { iteration: current.iteration, timeMs: current.timeMs, score: current.score },
-        targetScore: config.target_score,
-        profile: { iteration: lastFull.iteration, score: lastFull.score, summary: lastFull.summary },
-        lastFailure,
-      });
-      const outcome = await input.attempts.generated(attemptNo, model, messages);
-
-      const rejected = (c: Categorization, why: string): OptimizationIteration => ({
-        iteration, attemptNo, model, tier: null, rule: null, summary: `iteration ${iteration}: rejected (${why}), not profiled`, score: null, timeMs: null, accepted: false, rejectedAs: c.errorType,
-      });
-      let failure: Categorization;
-      let failedRun: RunToRecord;
-      let entry: OptimizationIteration;
-      if (!isPassed(outcome)) {
-        failure = outcome.categorization;
-        failedRun = runOf(outcome, 'model');
-        entry = rejected(failure, `${failure.errorType} in ${failure.phase}`);
-      } else {
-        const measured = await measure(outcome, lastFull);
-        if (measured.kind === 'stop') {
-          await recorder.record(runOf(outcome, 'model'), null, { note: `iteration ${iteration}: profiling failed, phase ends`, phase: 'PROFILE' });
-          return finish(`iteration ${iteration} could not be profiled: ${measured.reason}`);
-        }
-        if (measured.kind === 'benchmark-failed') {
-          // The candidate passed its tests but its benchmark run failed: rejected like a failing test.
-          const run = measured.run;
-          failure = categorize({ phase: 'PROFILE', ...run, solutionFile: task.solution_file, harnessFiles: task.harnessFiles.map((f) => f.path) });
-          failedRun = { ...runOf(outcome, 'model'), categorization: failure, output: run.output };
-          entry = rejected(failure, `${failure.errorType}: the benchmark program failed`);
-        } else {
-          const { bench, estimate, profile, decision } = measured;
-          const score = profile ? profile.score : estimate;
-          const previousScore = history.at(-1)?.score ?? null;
-          history.push({ iteration, tier: decision.tier, score });
-          if (profile) lastFull = { iteration, score, timeMs: bench.medianMs, summary: profile.summary };
-          const accepted = bench.medianMs < current.timeMs;
-          const figures = `score ${round1(score)}, ${Number(bench.medianMs.toPrecision(4))} ms`;
-          const stored = { iteration, attemptNo, model, tier: decision.tier, rule: decision.rule, summary: decision.summary, score, timeMs: bench.medianMs, accepted };
-          if (accepted) {
-            current = best = { iteration, attemptNo, files: outcome.files, timeMs: bench.medianMs, score };
-            escalation = { ...escalation, failuresOfCurrent: 0 };
-            await recorder.record({ ...runOf(outcome, 'model'), output: `${figures}\n${bench.output}` }, null, { note: `${decision.summary} · ${figures}, new best`, phase: 'PROFILE' });
-            await profiling.storeProfile(stored, bench, profile, previousScore === null ? null : score - previousScore);
-            iterations.push({ ...stored, rejectedAs: null });
-            summary.bestScore = current.score;
-            summary.bestIteration = current.iteration;
-            summary.bestTimeMs = current.timeMs;
-            lastFailure = null;
-            input.update(summary, escalation);
-            continue;
-          }
-          failure = categorizePerformance({ score, target: config.target_score, previousScore: current.score });
-          if (failure.rule !== 'score-regression') {
-            failure = { ...failure, rule: 'time-regression', firstErrorLine: `${Number(bench.medianMs.toPrecision(4))} ms, not faster than the best ${Number(current.timeMs.toPrecision(4))} ms (iteration ${current.iteration})` };
-          }
-          failedRun = { ...runOf(outcome, 'model'), categorization: failure, output: `${figures} (best: ${Number(current.timeMs.toPrecision(4))} ms)\n${bench.output}` };
-          entry = { ...stored, summary: `${decision.summary} · ${figures}, slower than the best`, rejectedAs: 'PERFORMANCE' };
-          await profiling.storeProfile({ ...stored, summary: entry.summary }, bench, profile, previousScore === null ? null : score - previousScore);
-        }
-      }
-      iterations.push(entry);
-      const next = afterFailure(escalation, failure, config.stoploss_per_model);
-      await recorder.record(failedRun, next.decision, { note: entry.summary });
-      escalation = next.state;
-      lastFailure = { iteration, categorization: failure, output: failedRun.output };
-      if (next.decision.kind === 'escalate') {
-        summary.escalations.push({ afterAttempt: attemptNo, from: next.decision.from, to: next.decision.to, rule: next.decision.rule, reason: next.decision.reason });
-      }
-      input.update(summary, escalation);
-      if (next.decision.kind === 'fallback') return finish(`stop-loss: ${next.decision.reason}`);
-    }
-  }
-
+  const state = initialState(input);
   try {
-    return await iterate();
+    return finish(phase, state, await runPhase(phase, state));
   } catch (error) {
     rethrowCancellation(error);
-    return finish(faultReason(error, iteration === 0 ? 'the baseline' : `iteration ${iteration}`));
+    return finish(phase, state, faultReason(error, state.iteration === 0 ? 'the baseline' : `iteration ${state.iteration}`));
   }
 }

@@ -1,19 +1,21 @@
 /**
- * The prompt of one optimization iteration (issue 4): the best correct code so far, and feedback
- * from the last full profile as figures (speed-of-light, bottleneck, occupancy, the profiler's top
- * rules with their estimated speedups), not a raw log. Pure: no I/O.
+ * The prompt of one optimization iteration: the best correct code so far, and feedback from the last
+ * full profile as figures, not a raw log: for CUDA Nsight Compute's (speed-of-light, bottleneck,
+ * occupancy, the profiler's top rules with their estimated speedups), for C++ cachegrind's (where
+ * the estimated cycles go, miss and mispredict rates, the hot functions and source lines). Pure: no I/O.
  */
+import type { CachegrindSummary } from '../parsers/cachegrind-report';
 import type { NcuSummary } from '../parsers/ncu-report';
 import { codeFence, interfaceLines, LANGUAGE_NAME, taskHeaderLines, type ChatMessage } from './prompt';
 import type { Categorization } from '../run-types';
 import type { ResolvedTask } from '../schemas/task-schema';
 
-export interface OptimizeFeedback {
+/** The last full profile: Nsight Compute's summary (CUDA; `tool` absent or 'ncu') or cachegrind's (C++). */
+export type OptimizeFeedback = {
   /** The iteration whose full profile this is. */
   iteration: number;
   score: number;
-  summary: NcuSummary;
-}
+} & ({ tool?: 'ncu'; summary: NcuSummary } | { tool: 'cachegrind'; summary: CachegrindSummary });
 
 export interface OptimizePromptInput {
   task: ResolvedTask;
@@ -35,8 +37,35 @@ function ms(value: number): string {
   return `${Number(value.toPrecision(4))} ms`;
 }
 
+function count(value: number): string {
+  return value >= 1e9 ? `${Number((value / 1e9).toPrecision(3))} G` : value >= 1e6 ? `${Number((value / 1e6).toPrecision(3))} M` : String(Math.round(value));
+}
+
+/** Cachegrind's profile of a C++ kernel as a few lines of figures. */
+function cachegrindFeedbackLines(iteration: number, score: number, s: CachegrindSummary): string[] {
+  const scope = s.scope === 'kernel' ? `functions ${s.functions.slice(0, 3).join(', ')}` : 'the whole program (no kernel function found)';
+  const split = s.cyclesSplitPct;
+  const lines = [
+    `Full profile of iteration ${iteration} (cachegrind, simulated caches ${s.caches.map((c) => c.replace(/ cache:.*?(\d+) B.*$/, ' $1 B')).join(', ')}; ${scope}):`,
+    `- score: ${Math.round(score * 10) / 10} of 100 (the baseline's instructions over this kernel's estimated cycles)`,
+    `- instructions: ${count(s.instructions)}; estimated cycles: ${count(s.estimatedCycles)} (instructions ${pct(split.instructions)}, L1 misses ${pct(split.l1Misses)}, LL misses ${pct(split.llMisses)}, mispredicted branches ${pct(split.mispredicts)})`,
+    `- D1 miss rate: ${pct(s.d1MissRatePct)} of data references; LL miss rate: ${pct(s.llMissRatePct)}; branch mispredictions: ${pct(s.mispredictRatePct)}`,
+    `- bottleneck: ${s.bottleneck}`,
+  ];
+  if (s.hotFunctions.length) {
+    lines.push('- hot functions (share of estimated cycles):');
+    for (const f of s.hotFunctions) lines.push(`  - ${f.name}: ${pct(f.cyclesPct)}, ${count(f.instructions)} instructions, D1 miss rate ${pct(f.d1MissRatePct)}, ${count(f.llMisses)} LL misses, ${count(f.mispredicts)} mispredictions`);
+  }
+  if (s.hotLines.length) {
+    lines.push('- hot source lines:');
+    for (const l of s.hotLines) lines.push(`  - ${l.where} (${l.fn}): ${pct(l.cyclesPct)}, ${count(l.d1Misses)} D1 misses, ${count(l.llMisses)} LL misses, ${count(l.mispredicts)} mispredictions`);
+  }
+  return lines;
+}
+
 /** The profile as a few lines of figures. */
 export function profileFeedbackLines(p: OptimizeFeedback): string[] {
+  if (p.tool === 'cachegrind') return cachegrindFeedbackLines(p.iteration, p.score, p.summary);
   const s = p.summary;
   const lines = [
     `Full profile of iteration ${p.iteration} (Nsight Compute, kernel ${s.kernelName}, ${s.launches} launch(es)):`,

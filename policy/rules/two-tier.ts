@@ -150,3 +150,19 @@ export function fullProfileScore(m: { smThroughputPct: number; memoryThroughputP
   }
   return Math.min(100, Math.max(0, m.smThroughputPct, m.memoryThroughputPct));
 }
+
+/**
+ * Tier-1 score of a C++ kernel from its cachegrind profile (policy/parsers/cachegrind-report.ts):
+ * 100 x the baseline kernel's instructions / this kernel's estimated cycles, clamped to 0..100. At
+ * the baseline itself it is the share of the estimated cycles spent executing instructions rather
+ * than waiting on cache misses and mispredicted branches; afterwards it grows in proportion to the
+ * cut in estimated cycles, so that, like the time, it never rewards doing the same work with more
+ * cycles, and a candidate that does less work to the same end scores higher (the speed-of-light of
+ * a GPU kernel has the same property). 100: the kernel costs no more cycles than the baseline had
+ * instructions.
+ */
+export function cachegrindScore(m: { estimatedCycles: number }, baselineInstructions: number): number {
+  if (!Number.isFinite(m.estimatedCycles) || m.estimatedCycles <= 0) throw new RangeError(`estimated cycles must be a positive number, got ${m.estimatedCycles}`);
+  if (!Number.isFinite(baselineInstructions) || baselineInstructions <= 0) throw new RangeError(`the baseline's instructions must be a positive number, got ${baselineInstructions}`);
+  return Math.min(100, Math.max(0, (100 * baselineInstructions) / m.estimatedCycles));
+}

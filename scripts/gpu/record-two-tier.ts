@@ -75,8 +75,8 @@ async function main(): Promise<number> {
       console.log(`${label}: test failed (${entry.categorization.errorType}: ${entry.categorization.firstErrorLine})`);
       continue;
     }
-    entry.microbenchmark = await runAsActivity('microbenchmark', () => profile.microbenchmark(microbenchmarkInputFor(task.benchmark!, config, build.runFolder, seed))).catch(errorOf);
-    entry.fullProfile = await runAsActivity('fullProfile', () => profile.fullProfile(fullProfileInputFor(task.benchmark!, config, build.runFolder))).catch(errorOf);
+    entry.microbenchmark = await runAsActivity('microbenchmark', () => profile.microbenchmark(microbenchmarkInputFor(task, task.benchmark!, config, build.runFolder, seed))).catch(errorOf);
+    entry.fullProfile = await runAsActivity('fullProfile', () => profile.fullProfile(fullProfileInputFor(task, task.benchmark!, config, build.runFolder, seed))).catch(errorOf);
     const bench = 'medianMs' in entry.microbenchmark ? `${entry.microbenchmark.medianMs.toFixed(4)} ms in ${entry.microbenchmark.durationMs} ms` : `ERROR ${entry.microbenchmark.error}`;
     const full = 'score' in entry.fullProfile ? `score ${entry.fullProfile.score.toFixed(1)} in ${entry.fullProfile.durationMs} ms` : `ERROR ${entry.fullProfile.error}`;
     console.log(`${label}: passed; tier 0 ${bench}; tier 1 ${full}`);

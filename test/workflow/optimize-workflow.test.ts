@@ -98,7 +98,7 @@ describe('optimization phase', () => {
     expect(prompt).toContain('OK ms=1 sol=75');
     expect(run.state.optimization).toEqual(o);
     // Every profiled iteration is stored with its tier, decision and measured durations.
-    expect(run.scripted.profiles.map((p) => [p.iteration, p.tier, p.rule, p.microbenchMs, p.fullProfileMs, p.profile?.kernelName ?? null])).toEqual([
+    expect(run.scripted.profiles.map((p) => [p.iteration, p.tier, p.rule, p.microbenchMs, p.fullProfileMs, (p.profile && 'kernelName' in p.profile ? p.profile.kernelName : null)])).toEqual([
       [0, 1, 'baseline', 1000, 20000, 'k'],
       [1, 0, 'no-trigger', 1000, 0, null],
       [2, 0, 'no-trigger', 1000, 0, null],
