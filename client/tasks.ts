@@ -22,7 +22,7 @@ export function loadTasks(paths: string[], log: (line: string) => void): { tasks
   let refused = 0;
   for (const path of paths) {
     try {
-      tasks.push(loadTask(path));
+      tasks.push(loadTask(path, log));
     } catch (error) {
       refused++;
       log(`refused: ${(error as Error).message}`);

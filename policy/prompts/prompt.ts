@@ -1,6 +1,7 @@
 /** The messages sent to a model: the goal, the harness interface, and after a failure what went wrong. */
 import type { Categorization } from '../run-types';
 import type { ResolvedTask } from '../schemas/task-schema';
+import { isCheckerFile } from '../schemas/task-wiring';
 
 export interface ChatMessage {
   role: 'system' | 'user' | 'assistant';
@@ -29,10 +30,10 @@ export function taskHeaderLines(task: ResolvedTask): string[] {
   return [`Task id: ${task.id}`, `Title: ${task.title}`, `Domain: ${task.domain}`, '', '## Goal', task.goal.trim()];
 }
 
-/** The interface files, shown as given and not to be changed. */
+/** The interface files, shown as given and not to be changed; never the trusted checker (it holds the reference). */
 export function interfaceLines(task: ResolvedTask): string[] {
   const fence = codeFence(task);
-  return task.interfaceFiles.flatMap((file) => ['', `## Interface: ${file.path} (given, do not change)`, '```' + fence, file.content.trimEnd(), '```']);
+  return task.interfaceFiles.filter((file) => !isCheckerFile(file.path)).flatMap((file) => ['', `## Interface: ${file.path} (given, do not change)`, '```' + fence, file.content.trimEnd(), '```']);
 }
 
 /** Builds the chat messages for one generation. */
