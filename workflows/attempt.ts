@@ -4,7 +4,7 @@
  * (passed or not). Infrastructure faults throw; a cancellation propagates.
  */
 import { ApplicationFailure, patched } from '@temporalio/workflow';
-import { categorize, testPassed } from '../policy/parsers/categorizer';
+import { categorize, isTaskFault, testPassed } from '../policy/parsers/categorizer';
 import { extractFiles, type ExtractedFile } from '../policy/parsers/extract-code';
 import { categorizeReply } from '../policy/parsers/generation-failure';
 import type { ChatMessage } from '../policy/prompts/prompt';
@@ -13,6 +13,7 @@ import { buildAndTest, type CandidateContext } from './candidate';
 import { generateWaitingOutOutages } from './model-server-wait';
 import type { TaskActivities } from './task-activities';
 import type { TaskStateStore } from './task-state';
+import { taskBroken } from './task-fault';
 
 interface AttemptFacts {
   attemptNo: number;
@@ -99,6 +100,8 @@ export class TaskAttempts {
     const b = run.build;
     if (run.stage === 'build') {
       const categorization = categorize({ phase: 'BUILD', exitCode: b.exitCode, signal: b.signal, timedOut: b.timedOut, output: b.output, solutionFile: task.solution_file, harnessFiles, limitKill: b.limitKill });
+      // Only the answer is charged: a build the task's own files break ends the task, no run recorded.
+      if (isTaskFault(categorization) && patched('kisystem-task-fault')) taskBroken(categorization, facts.model, facts.attemptNo);
       return { ...facts, kind: 'build_failed', categorization, files, output: b.output, buildMs: b.durationMs, host: b.host, sandbox: b.sandbox ?? null };
     }
     const t = run.test;

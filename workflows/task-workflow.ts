@@ -23,6 +23,7 @@ import { STATUS } from '../contracts/search-attributes';
 import { decideTaskStart, recordTaskStart } from './start-decision';
 import { taskActivities } from './task-activities';
 import { TaskStateStore } from './task-state';
+import { refuseMiswiredTask } from './task-fault';
 
 export async function taskWorkflow(input: TaskWorkflowInput): Promise<TaskResult> {
   try {
@@ -53,6 +54,8 @@ async function runTask(input: TaskWorkflowInput): Promise<TaskResult> {
   const { task, config } = input;
   const info = workflowInfo();
   const ctx: CandidateContext = { task, config, queues: input.queues, workflowId: info.workflowId, workflowRunId: info.runId };
+  // A task started other than by `submit` or `queue add` had its wiring checked by no one: before anything runs.
+  if (patched('kisystem-task-wiring')) refuseMiswiredTask(task);
   const { llm, learning, meta } = taskActivities(config, input.queues);
 
   // Start decision: the Meta-Supervisor's snapshot in, the start model out.
