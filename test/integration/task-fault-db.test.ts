@@ -9,18 +9,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
-import { Worker } from '@temporalio/worker';
-import { createHostActivities } from '../../activities/build-test';
-import { createLearningActivities } from '../../activities/learning';
-import { createMetaActivities } from '../../activities/meta';
-import type { TaskResult, TaskWorkflowInput } from '../../contracts/task-messages';
+import type { TaskResult } from '../../contracts/task-messages';
 import { runsOfWorkflow } from '../../db/runs-repository';
 import type { ResolvedTask } from '../../policy/schemas/task-schema';
-import { createScriptedActivities, fence } from '../helpers/scripted-activities';
-import { TWICE_CHECKER, TWICE_HARNESS } from '../helpers/sandboxed-host';
-import { uniqueName, workflowBundle } from '../helpers/temporal-env';
+import { runRealTask, twiceTask } from '../helpers/real-task-run';
+import { TWICE_CHECKER } from '../helpers/sandboxed-host';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database';
-import { useTestServer, workflowTestConfig } from '../helpers/workflow-test-env';
+import { useTestServer } from '../helpers/workflow-test-env';
 
 jest.setTimeout(180_000);
 
@@ -37,45 +32,8 @@ afterAll(async () => {
   if (workRoot) rmSync(workRoot, { recursive: true, force: true });
 });
 
-const TWICE = 'int twice(int x) { return 2 * x; }\n';
-
-const task: ResolvedTask = {
-  id: 'twice',
-  title: 'Twice',
-  domain: 'C++/System',
-  domainReason: 'given in the task file',
-  language: 'cpp',
-  goal: 'Write twice.cpp: int twice(int x) returns 2 * x.',
-  solution_file: 'twice.cpp',
-  harnessFiles: [
-    { path: 'harness.cpp', content: TWICE_HARNESS },
-    { path: 'checker.cpp', content: TWICE_CHECKER },
-  ],
-  interfaceFiles: [],
-  build: { flags: ['-std=c++17', '-O1'], output: 'candidate' },
-  test: { command: ['./candidate'] },
-  sourcePath: '/tasks/twice/task.yaml',
-};
-
-/** Runs one task to its end with the real host, learning and meta activities and a scripted model. */
-async function runTask(t: ResolvedTask): Promise<{ outcome: TaskResult | Error; workflowId: string; generated: number }> {
-  const taskQueue = uniqueName('task-fault');
-  const scripted = createScriptedActivities({ replies: { 'deepseek-coder-v2:16b': [fence(TWICE)] }, hostQueue: taskQueue });
-  const host = createHostActivities({ workRoot, capabilities: { hostId: 'task-fault-host', hostQueue: taskQueue, gxx: 'g++', nvcc: null, gpus: [], ncu: null, nsysWorks: false } });
-  const worker = await Worker.create({
-    connection: env().nativeConnection,
-    taskQueue,
-    workflowBundle: await workflowBundle(),
-    activities: { generateCode: scripted.activities.generateCode, ...createLearningActivities({ db: testDb.db }), ...createMetaActivities({ db: testDb.db }), ...host },
-  });
-  const workflowId = uniqueName(t.id);
-  const input: TaskWorkflowInput = { task: t, config: workflowTestConfig({ timeouts: { manual_fallback: 1, heartbeat: 10 } }), queues: { gpu: taskQueue, cuda: taskQueue } };
-  const outcome = await worker.runUntil(async () => {
-    const handle = await env().client.workflow.start('taskWorkflow', { taskQueue, workflowId, args: [input] });
-    return (handle.result() as Promise<TaskResult>).catch((e: Error) => e);
-  });
-  return { outcome, workflowId, generated: scripted.generated.length };
-}
+const task = twiceTask;
+const runTask = (t: ResolvedTask) => runRealTask(env(), testDb.db, workRoot, t);
 
 function taskBroken(outcome: TaskResult | Error): string {
   expect(outcome).toBeInstanceOf(WorkflowFailedError);
