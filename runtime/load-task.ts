@@ -52,7 +52,8 @@ export function loadTask(taskPath: string, warn: (line: string) => void = () => 
   const file = parseTaskFile(taskPath, value);
   const folder = dirname(resolve(taskPath));
   const harnessFiles = readHarnessFiles(taskPath, folder, file.harness.files);
-  const folderFiles = [...new Set([...topLevelFiles(folder), ...harnessFiles.map((f) => f.path)])];
+  const reference = file.reference_answer === undefined ? undefined : readHarnessFiles(taskPath, folder, [file.reference_answer])[0];
+  const folderFiles = [...new Set([...topLevelFiles(folder), ...harnessFiles.map((f) => f.path), ...(reference ? [reference.path] : [])])];
   const report = checkTaskWiring(wiringOfFile(file, new Map(harnessFiles.map((f) => [f.path, f.content]))), folderFiles);
   if (report.errors.length > 0) {
     throw new TaskFileError(`the task's files are not wired right\n${report.errors.map((p) => formatWiringProblem(taskPath, p)).join('\n')}`);
@@ -60,6 +61,14 @@ export function loadTask(taskPath: string, warn: (line: string) => void = () => 
   for (const w of report.warnings) warn(`WARNING ${formatWiringProblem(taskPath, w)}`);
   const interfaceFiles = harnessFiles.filter((f) => file.harness.interface.includes(f.path));
   const inferred = file.domain ? { domain: file.domain, reason: 'given in the task file' } : inferDomain(file.language, `${file.title}\n${file.goal}`);
-  const { harness: _harness, domain: _domain, ...rest } = file;
-  return { ...rest, domain: inferred.domain, domainReason: inferred.reason, harnessFiles, interfaceFiles, sourcePath: resolve(taskPath) };
+  const { harness: _harness, domain: _domain, reference_answer: _reference, ...rest } = file;
+  return {
+    ...rest,
+    domain: inferred.domain,
+    domainReason: inferred.reason,
+    harnessFiles,
+    interfaceFiles,
+    ...(reference ? { referenceAnswer: reference.content } : {}),
+    sourcePath: resolve(taskPath),
+  };
 }

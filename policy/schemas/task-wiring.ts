@@ -44,6 +44,8 @@ export interface TaskWiring {
   build: { sources?: readonly string[]; output: string };
   test: { command: readonly string[] };
   benchmark?: { command: readonly string[] };
+  /** The known-good answer's path (never a harness file: the model must not see it). */
+  reference_answer?: string;
   /** Text of each harness file that could be read (a missing one has none). */
   contents: ReadonlyMap<string, string>;
 }
@@ -64,8 +66,8 @@ export interface WiringReport {
 }
 
 /** The wiring of a parsed task file and the harness files read for it. */
-export function wiringOfFile(file: Pick<TaskFile, 'solution_file' | 'harness' | 'build' | 'test' | 'benchmark'>, contents: ReadonlyMap<string, string>): TaskWiring {
-  return { solution_file: file.solution_file, harness: file.harness, build: file.build, test: file.test, benchmark: file.benchmark, contents };
+export function wiringOfFile(file: Pick<TaskFile, 'solution_file' | 'harness' | 'build' | 'test' | 'benchmark' | 'reference_answer'>, contents: ReadonlyMap<string, string>): TaskWiring {
+  return { solution_file: file.solution_file, harness: file.harness, build: file.build, test: file.test, benchmark: file.benchmark, reference_answer: file.reference_answer, contents };
 }
 
 /** The wiring of a task as a workflow carries it (its harness files are its whole folder). */
@@ -186,6 +188,12 @@ export function checkTaskWiring(task: TaskWiring, folderFiles: readonly string[]
     for (const path of folderFiles) {
       if (isCheckerFile(path)) error('harness.files', path, 'is in the task folder but not listed in harness.files: the task would run without its checker');
     }
+  }
+
+  const reference = task.reference_answer;
+  if (reference !== undefined) {
+    if (!present.has(reference)) error('reference_answer', reference, 'no such file in the task folder');
+    if (listed.has(reference) || isCheckerFile(reference)) error('reference_answer', reference, 'is a harness or checker file: the reference answer must stay out of the harness (the model would see or build it)');
   }
 
   const programs: Array<[string, readonly string[] | undefined]> = [

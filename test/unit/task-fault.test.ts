@@ -57,3 +57,22 @@ describe('task faults in the build', () => {
     expect(isTaskFault(c)).toBe(false);
   });
 });
+
+describe('the verdict line the model reads', () => {
+  const long = `KISYSTEM_VERDICT: FAIL case 3: biquad_process(fs=48000, fc=1000, q=0.7071) block split ${'[64, 128, 7, 301] '.repeat(12)}: out[517] = 0.412345678, expected 0.398765432 (tolerance 1e-5 relative)`;
+
+  it('is shown whole when it fits the limit, with its "expected ..." part', () => {
+    const line = 'KISYSTEM_VERDICT: FAIL case 1: lowpass_coeffs(fs=48000, fc=1000, q=0.7071): b0 = 0.004277569313, expected 0.003916126661';
+    const c = categorize({ phase: 'TEST', exitCode: 1, signal: null, timedOut: false, output: `[verdict of the task's trusted checker]\n${line}`, solutionFile: 'biquad.cpp', harnessFiles: ['harness.cpp'] });
+    expect(c.firstErrorLine).toBe(line);
+    expect(c.hint).toContain('b0 = 0.004277569313, expected 0.003916126661');
+  });
+
+  it('loses its middle, never its end, past the limit', () => {
+    const c = categorize({ phase: 'TEST', exitCode: 1, signal: null, timedOut: false, output: long, solutionFile: 'biquad.cpp', harnessFiles: ['harness.cpp'] });
+    expect(c.firstErrorLine.length).toBeLessThanOrEqual(300);
+    expect(c.firstErrorLine).toMatch(/^KISYSTEM_VERDICT: FAIL case 3: biquad_process/);
+    expect(c.firstErrorLine).toMatch(/expected 0\.398765432 \(tolerance 1e-5 relative\)$/);
+    expect(c.hint).toContain('expected 0.398765432');
+  });
+});
