@@ -24,6 +24,7 @@ import { decideTaskStart, recordTaskStart } from './start-decision';
 import { taskActivities } from './task-activities';
 import { TaskStateStore } from './task-state';
 import { refuseMiswiredTask } from './task-fault';
+import { checkReferenceAnswer } from './reference-check';
 
 export async function taskWorkflow(input: TaskWorkflowInput): Promise<TaskResult> {
   try {
@@ -75,6 +76,8 @@ async function runTask(input: TaskWorkflowInput): Promise<TaskResult> {
   setHandler(submitSolutionUpdate, (solution) => inbox.submit(solution), { validator: (solution) => inbox.validateSolution(solution) });
   setHandler(giveUpUpdate, (reason) => inbox.giveUp(reason), { validator: (_reason: string) => inbox.validateGiveUp() });
   store.publish();
+  // A known-good answer the task's own checker fails would fail every model: found before any is asked.
+  if (task.referenceAnswer !== undefined && patched('kisystem-reference-answer')) await checkReferenceAnswer(ctx);
   await recordTaskStart(meta, task, ctx, decided);
 
   const attempts = new TaskAttempts(ctx, llm, store);

@@ -72,3 +72,19 @@ describe('a task-side failure charges no model', () => {
     expect(await runsOfWorkflow(testDb.db, run.workflowId)).toEqual([]);
   });
 });
+
+describe('the reference answer runs once before any model is asked', () => {
+  it('a checker that fails the reference answer: TaskBroken, no model asked, no run recorded', async () => {
+    const run = await runTask({ ...task, referenceAnswer: 'int twice(int x) { return 2 * x + (x % 3 == 1); }\n' });
+    expect(taskBroken(run.outcome)).toMatch(/reference_answer fails the task's own checker: KISYSTEM_VERDICT: FAIL case \d+: twice\(\d+\) returned \d+/);
+    expect(run.generated).toBe(0);
+    expect(await runsOfWorkflow(testDb.db, run.workflowId)).toEqual([]);
+  });
+
+  it('a reference answer that passes: the models are asked as usual, and only their runs are recorded', async () => {
+    const run = await runTask({ ...task, referenceAnswer: 'int twice(int x) { return x << 1; }\n' });
+    expect(run.outcome).toMatchObject({ status: 'succeeded' });
+    expect(run.generated).toBe(1);
+    expect((await runsOfWorkflow(testDb.db, run.workflowId)).map((r) => [r.attempt_no, r.model])).toEqual([[1, 'deepseek-coder-v2:16b']]);
+  });
+});
