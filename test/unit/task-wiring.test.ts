@@ -10,6 +10,7 @@ import fc from 'fast-check';
 import { checkTaskWiring, isCheckerFile, wiringOfFile, wiringOfTask, type TaskWiring } from '../../policy/schemas/task-wiring';
 import { TaskFileError } from '../../policy/schemas/task-schema';
 import { loadTask } from '../../runtime/load-task';
+import { checkQueueItem } from '../../workflows/queue-item-check';
 
 const CHECKER = '#include "kisystem_io.h"\nvoid kio_cases(const std::string&, std::mt19937_64&, std::vector<std::vector<char>>&) {}\nKISYSTEM_CHECKER_MAIN("k", 1, 2)\n';
 const HARNESS = '#include "biquad.h"\n#include "kisystem_io.h"\nint main() { return 0; }\n';
@@ -284,5 +285,20 @@ describe('loadTask (submit and queue add)', () => {
     const fromTask = wiringOfTask(task);
     const fromFile = wiringOfFile({ solution_file: task.solution_file, harness: { files: ['harness.cpp', 'biquad.h', 'checker.cpp'], interface: ['biquad.h'] }, build: task.build, test: task.test }, fromTask.contents);
     expect(fromTask.harness).toEqual(fromFile.harness);
+  });
+});
+
+describe('the queue\'s item check (a task handed to the queue another way than queue add)', () => {
+  const task = {
+    id: 'dsp', title: 'DC blocker', goal: 'Write biquad.cpp.', language: 'cpp', domain: 'Audio/DSP', domainReason: 'given', solution_file: 'biquad.cpp',
+    harnessFiles: [{ path: 'harness.cpp', content: HARNESS }, { path: 'biquad.h', content: HEADER }, { path: 'checker.cpp', content: CHECKER }],
+    interfaceFiles: [{ path: 'biquad.h', content: HEADER }],
+    build: { flags: [], output: 'candidate' }, test: { command: ['./candidate'] }, sourcePath: '/t/task.yaml',
+  };
+
+  it('accepts a well-wired task and refuses a checker shown as interface, naming the field and the file', () => {
+    expect(checkQueueItem({ task })).toBeNull();
+    const leaky = { ...task, interfaceFiles: [...task.interfaceFiles, task.harnessFiles[2]] };
+    expect(checkQueueItem({ task: leaky })).toMatch(/^task: harness\.interface: checker\.cpp: is the trusted checker/);
   });
 });
