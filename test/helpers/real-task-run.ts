@@ -2,6 +2,9 @@
  * One task workflow to its end on a real Temporal dev server with the real host (g++, unsandboxed
  * here), learning and meta activities on a real Postgres database; only the model is scripted.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import type { Kysely } from 'kysely';
@@ -15,7 +18,8 @@ import type { ResolvedTask } from '../../policy/schemas/task-schema';
 import { createScriptedActivities, fence } from './scripted-activities';
 import { TWICE_CHECKER, TWICE_HARNESS } from './sandboxed-host';
 import { uniqueName, workflowBundle } from './temporal-env';
-import { workflowTestConfig } from './workflow-test-env';
+import { createTestDatabase, type TestDatabase } from './test-database';
+import { useTestServer, workflowTestConfig } from './workflow-test-env';
 
 /** The answer every scripted model gives to the twice task. */
 export const TWICE = 'int twice(int x) { return 2 * x; }\n';
@@ -72,4 +76,21 @@ export async function runRealTask(
     return (handle.result() as Promise<TaskResult>).catch((e: Error) => e);
   });
   return { outcome, workflowId, generated: scripted.generated.length };
+}
+
+/** A test file's world: a dev server, a database and a run-folder root of its own, removed after the file; `run` runs one task in it. */
+export function useRealTaskWorld(name: string) {
+  const env = useTestServer();
+  let testDb: TestDatabase | undefined;
+  let workRoot: string | undefined;
+  beforeAll(async () => {
+    testDb = await createTestDatabase(`kisystem_${name.replace(/-/g, '_')}`);
+    workRoot = mkdtempSync(join(tmpdir(), `kisystem-${name}-`));
+  });
+  afterAll(async () => {
+    await testDb?.drop();
+    if (workRoot) rmSync(workRoot, { recursive: true, force: true });
+  });
+  const db = () => testDb!.db;
+  return { db, run: (task: ResolvedTask, config?: KisystemConfig) => runRealTask(env(), db(), workRoot!, task, config) };
 }
