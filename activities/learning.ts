@@ -32,6 +32,8 @@ export function createLearningActivities(deps: { db: Kysely<Database> }) {
       duration_ms: Math.round(run.llmMs + run.buildMs + run.testMs),
       host: run.host,
       sandbox: run.sandbox ?? null,
+      verdict_source: run.verdictSource ?? null,
+      in_learning: run.inLearning ?? true,
       code: run.code,
       output: run.output,
       started_at: run.startedAt,

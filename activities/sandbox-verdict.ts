@@ -19,10 +19,10 @@ import { handOverFolder } from './sandbox-folder';
 import { PROTOCOL_HEADER, PROTOCOL_HEADER_NAME } from './sandbox-protocol-header';
 import { runProcess, type ProcessResult, type ResourceLimits, type SandboxRuntime } from './run-process';
 
-/** A harness file that belongs to the trusted checker: top-level `checker*.cpp|cc|h|hpp`. */
-export function isCheckerFile(path: string): boolean {
-  return /^checker[^/]*\.(cpp|cc|cxx|h|hh|hpp)$/.test(path);
-}
+import { isCheckerFile } from '../policy/schemas/task-wiring';
+
+/** The one rule of which harness file is the trusted checker lives with the task's wiring check. */
+export { isCheckerFile };
 
 export function trustedFolder(runFolder: string): string {
   return `${runFolder.replace(/\/+$/, '')}.trusted`;

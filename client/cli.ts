@@ -31,6 +31,11 @@ usage: kisystem <command> [options]
   demo [--exit]               run the example tasks against the scripted model server and print the results
   submit <task files...> [--wait]
                               start one workflow per task file; --wait follows them run by run
+  check-task <task file> [--answer <file>]... [--keep]
+                              a task author's test: wiring checked, each answer (default: the task's
+                              reference_answer) built and tested by the worker's own activities in its sandbox,
+                              and what the model would be shown; exit 0 passed, 1 answer failed, 2 refused,
+                              3 the task's own fault, 4 cannot run here (docs/task-authors.md)
   status <workflow id>        state of a task (live), or its result
   list [--query <filter>]     task workflows, e.g. --query "KisystemModel = 'deepseek-r1:32b'"
   resolve <workflow id> --file <code> [--author <name>] | --give-up [reason]
@@ -124,6 +129,12 @@ async function main(argv: string[]): Promise<number> {
         return failed > 0 || refused > 0 ? 1 : 0;
       }
       return refused > 0 ? 1 : 0;
+    }
+    case 'check-task': {
+      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { answer: { type: 'string', multiple: true, default: [] }, keep: { type: 'boolean', default: false } } });
+      if (positionals.length !== 1) throw new UsageError('check-task needs exactly one task file');
+      const { checkTask } = await import('./check-task');
+      return checkTask({ taskPath: positionals[0]!, answers: values.answer ?? [], config: loadConfig(settings.configPath), keep: values.keep ?? false, out: log });
     }
     case 'doctor': {
       const { values } = parseArgs({ args: rest, options: { fix: { type: 'boolean', default: false }, json: { type: 'boolean', default: false } } });

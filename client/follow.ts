@@ -12,7 +12,10 @@ export function describeRun(run: RunSummary): string {
         ? `  => manual fallback (${run.decision.rule})`
         : '  => retry'
     : '';
-  return `#${run.attemptNo} ${run.model}: ${result.slice(0, 160)}${then}`;
+  // A verdict the answer printed itself can be forged: said on every run of such a task.
+  const source = run.verdictSource === 'self-reported' ? '  [verdict self-reported]' : '';
+  // The first error line is whole (the categorizer keeps it within its limit, "expected ..." included).
+  return `#${run.attemptNo} ${run.model}: ${result}${then}${source}`;
 }
 
 /** The task's state, or null: not started yet, no worker to answer (a query waits for one), or no server. */

@@ -6,6 +6,7 @@ import { domainPeriods, startMoves } from '../db/learning-pays';
 import type { Database } from '../db/tables';
 import { queueStats } from '../db/queue-repository';
 import { profileStats } from '../db/profiles-repository';
+import { verdictCounts } from '../db/verdict-stats';
 import type { KisystemConfig } from '../policy/schemas/config-schema';
 import { explainPriority, nextPriorities, recommendModelBias } from '../policy/rules/meta-supervisor';
 import { num, pct, table } from './format-table';
@@ -59,7 +60,7 @@ export async function showExplain(db: Kysely<Database>, config: KisystemConfig, 
 }
 
 export async function showStats(db: Kysely<Database>, config: KisystemConfig, json: boolean, out: Out): Promise<void> {
-  const [domains, models, escalations, periods, moves, queues, profiling] = await Promise.all([
+  const [domains, models, escalations, periods, moves, queues, profiling, verdicts] = await Promise.all([
     domainAggregates(db),
     modelAggregates(db, new Date(), config.meta_supervisor.aging_days),
     escalationStats(db),
@@ -67,11 +68,13 @@ export async function showStats(db: Kysely<Database>, config: KisystemConfig, js
     startMoves(db),
     queueStats(db),
     profileStats(db),
+    verdictCounts(db),
   ]);
   const stats = {
     domains: domains.map((d) => ({ domain: d.domain, runs: d.runs, success_rate: d.runs ? d.successes / d.runs : 0, avg_time_s: d.meanDurationSeconds })),
     models: models.map((m) => ({ domain: m.domain, model: m.model, runs: m.runs, success_rate: m.runs ? m.successes / m.runs : 0, weighted_success_rate: m.weightSum ? m.weightedSuccesses / m.weightSum : 0 })),
     escalations: escalations.map((e) => ({ domain: e.domain, escalations: e.escalations, stoploss_triggers: e.stoplossTriggers })),
+    verdicts: verdicts.map((v) => ({ domain: v.domain, model: v.model, checker: v.checker, self_reported: v.selfReported, left_out_of_learning: v.leftOut, unknown: v.unknown })),
     learning_pays: periods.map((p) => ({ domain: p.domain, period: p.period, tasks: p.tasks, mean_machine_s: p.meanMachineSeconds, recovered_rate: p.recovered })),
     start_moves: moves.map((m) => ({
       start_rule: m.startRule, starts: m.starts, moved: m.moved, moved_solved: m.movedSolved, moved_solved_rate: m.moved ? m.movedSolved / m.moved : null,
@@ -88,6 +91,10 @@ export async function showStats(db: Kysely<Database>, config: KisystemConfig, js
   out(table(['domain', 'runs', 'success rate', 'avg time (s)'], stats.domains.map((d) => [d.domain, d.runs, pct(d.success_rate), d.avg_time_s.toFixed(1)])));
   out('\nPer domain and model');
   out(table(['domain', 'model', 'runs', 'success rate', 'weighted (aged)'], stats.models.map((m) => [m.domain, m.model, m.runs, pct(m.success_rate), pct(m.weighted_success_rate)])));
+  if (stats.verdicts.some((v) => v.self_reported > 0 || v.unknown > 0)) {
+    out('\nVerdict sources of the model runs (checker: judged by the task\'s trusted checker; self-reported: the answer\'s own line, which it can forge; left out: not counted above)');
+    out(table(['domain', 'model', 'checker', 'self-reported', 'left out', 'unknown (older runs)'], stats.verdicts.map((v) => [v.domain, v.model, v.checker, v.self_reported, v.left_out_of_learning, v.unknown])));
+  }
   out('\nEscalations');
   out(table(['domain', 'escalations', 'stop-loss triggers'], stats.escalations.map((e) => [e.domain, e.escalations, e.stoploss_triggers])));
   if (stats.learning_pays.length > 0) {

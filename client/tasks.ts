@@ -23,7 +23,7 @@ export function loadTasks(paths: string[], log: (line: string) => void): { tasks
   let refused = 0;
   for (const path of paths) {
     try {
-      tasks.push(loadTask(path));
+      tasks.push(loadTask(path, log));
     } catch (error) {
       refused++;
       log(`refused: ${(error as Error).message}`);
@@ -88,6 +88,7 @@ export async function printStatus(client: Client, settings: Settings, workflowId
       return;
     }
     log(`task ${state.taskId} [${state.domain}] status ${state.status}${state.step ? ` (${state.step})` : ''}, model ${state.currentModel}, chain ${state.chain.join(' -> ')}`);
+    if (state.verdictSource) log(`  verdicts: ${state.verdictSource === 'checker' ? "the task's trusted checker" : 'SELF-REPORTED by the answer (no checker: forgeable, left out of the learning unless learning.include_self_reported)'}`);
     const w = state.waiting;
     if (w) log(`  ${describeWaiting(w)}; next try ${w.nextTry}`);
     for (const run of state.runs) log(`  ${describeRun(run)}`);

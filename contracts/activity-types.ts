@@ -118,6 +118,10 @@ export interface RecordRunInput {
   host: string | null;
   /** The sandbox the run's build and test ran in: 'bubblewrap', 'none' (unsandboxed), null when nothing was built (issue 10). */
   sandbox?: string | null;
+  /** Where the verdict came from: the task's checker, or the candidate's own line (a task without a checker). Absent from older workflows. */
+  verdictSource?: 'checker' | 'self-reported';
+  /** false: the learning leaves this run out (a self-reported verdict, config learning.include_self_reported false). Absent: counted. */
+  inLearning?: boolean;
   code: string | null;
   output: string | null;
 }

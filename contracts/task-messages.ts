@@ -52,6 +52,8 @@ export interface RunSummary {
   testMs: number;
   /** The sandbox the run's build and test ran in: 'bubblewrap', 'none' (unsandboxed); null when nothing was built (issue 10). */
   sandbox?: string | null;
+  /** Where the verdict came from: 'checker' (trusted) or 'self-reported' (the candidate's own line, forgeable). */
+  verdictSource?: 'checker' | 'self-reported';
 }
 
 /** One iteration of the optimization phase (issue 4). */
@@ -145,6 +147,8 @@ export interface TaskState {
   step: TaskStep | null;
   /** Set while the workflow waits for the model server. */
   waiting: ModelServerWait | null;
+  /** Where the task's verdicts come from: its trusted checker, or the candidate's own (forgeable) line. Absent in older tasks. */
+  verdictSource?: 'checker' | 'self-reported';
 }
 
 export interface TaskResult {

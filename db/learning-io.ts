@@ -68,7 +68,7 @@ export async function importLearningFile(db: Kysely<Database>, path: string): Pr
   return report;
 }
 
-/** Writes every run (optionally of one domain) as JSON Lines, in the order they were recorded; returns the count. */
+/** Writes every run the learning counts (optionally of one domain) as JSON Lines, in the order they were recorded; returns the count. */
 export async function exportLearningFile(db: Kysely<Database>, out: Writable | string, domain?: string): Promise<number> {
   const stream: Writable = typeof out === 'string' ? createWriteStream(out, 'utf8') : out;
   let count = 0;
@@ -81,6 +81,8 @@ export async function exportLearningFile(db: Kysely<Database>, out: Writable | s
         'recoverable', 'rule', 'first_error_line', 'hint', 'decision', 'decision_kind', 'decision_rule', 'llm_ms', 'build_ms', 'test_ms', 'duration_ms', 'host', 'started_at', 'finished_at',
       ])
       .where('id', '>', lastId)
+      // A run the learning leaves out (a forgeable, self-reported verdict) is not shared as learning either.
+      .where('in_learning', '=', true)
       .orderBy('id')
       .limit(BATCH);
     if (domain) query = query.where('domain', '=', domain);

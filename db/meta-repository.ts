@@ -91,8 +91,8 @@ export async function biasHitRate(db: Kysely<Database>): Promise<BiasHitRate> {
   return { recommended: Number(r.recommended), used: Number(r.used), right: Number(r.right) };
 }
 
-/** SQL condition: run `r` is a model-phase run (by the model, before its workflow run's first success). */
-const MODEL_PHASE = sql`r.source = 'model' and not exists (
+/** SQL condition: run `r` is a model-phase run (by the model, before its workflow run's first success) the learning counts. */
+const MODEL_PHASE = sql`r.source = 'model' and r.in_learning and not exists (
   select 1 from runs o where o.workflow_run_id = r.workflow_run_id and o.outcome = 'success' and o.attempt_no < r.attempt_no)`;
 
 /**

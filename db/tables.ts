@@ -36,6 +36,10 @@ export interface RunsTable {
   host: string | null;
   /** The sandbox the run's build and test ran in ('bubblewrap', 'none' = unsandboxed); null for older rows and runs without a build (issue 10). */
   sandbox: ColumnType<string | null, string | null | undefined, never>;
+  /** 'checker' (the task's trusted checker judged) or 'self-reported' (the candidate's own, forgeable verdict); null for older rows. */
+  verdict_source: ColumnType<'checker' | 'self-reported' | null, 'checker' | 'self-reported' | null | undefined, never>;
+  /** false: the learning leaves the run out (a self-reported verdict, unless the config counts them). */
+  in_learning: ColumnType<boolean, boolean | undefined, never>;
   code: string | null;
   output: string | null;
   started_at: ColumnType<Date, Date | string, never>;

@@ -102,7 +102,7 @@ note() { echo "$1"; }
 run_once() {
   local dir=$1 seed=$2
   if [ "${#T_CHECKER[@]}" -gt 0 ]; then
-    # The verdict comes from the task's checker (README "Harness format"), never from the candidate.
+    # The verdict comes from the task's checker (docs/task-authors.md), never from the candidate.
     (cd "$dir" && timeout -k 5 "$TEST_TIMEOUT" node "$here/run-checked.js" "$dir.trusted/checker" "$seed" -- "${T_TEST[@]}" >stdout.txt 2>stderr.txt)
   else
     (cd "$dir" && KISYSTEM_SEED=$seed timeout -k 5 "$TEST_TIMEOUT" "${T_TEST[@]}" >stdout.txt 2>stderr.txt)

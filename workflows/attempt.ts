@@ -4,7 +4,7 @@
  * (passed or not). Infrastructure faults throw; a cancellation propagates.
  */
 import { ApplicationFailure, patched } from '@temporalio/workflow';
-import { categorize, testPassed } from '../policy/parsers/categorizer';
+import { judgeBuild, judgeTest } from '../policy/parsers/answer-verdict';
 import { extractFiles, type ExtractedFile } from '../policy/parsers/extract-code';
 import { categorizeReply } from '../policy/parsers/generation-failure';
 import type { ChatMessage } from '../policy/prompts/prompt';
@@ -13,6 +13,7 @@ import { buildAndTest, type CandidateContext } from './candidate';
 import { generateWaitingOutOutages } from './model-server-wait';
 import type { TaskActivities } from './task-activities';
 import type { TaskStateStore } from './task-state';
+import { taskBroken } from './task-fault';
 
 interface AttemptFacts {
   attemptNo: number;
@@ -95,16 +96,17 @@ export class TaskAttempts {
       if (patched('kisystem-status-testing')) this.store.beginStep(step);
     };
     const run = await buildAndTest(this.ctx, facts.attemptNo, files, seed, `#${facts.attemptNo} ${facts.model}`, onStep);
-    const harnessFiles = task.harnessFiles.map((f) => f.path);
     const b = run.build;
     if (run.stage === 'build') {
-      const categorization = categorize({ phase: 'BUILD', exitCode: b.exitCode, signal: b.signal, timedOut: b.timedOut, output: b.output, solutionFile: task.solution_file, harnessFiles, limitKill: b.limitKill });
-      return { ...facts, kind: 'build_failed', categorization, files, output: b.output, buildMs: b.durationMs, host: b.host, sandbox: b.sandbox ?? null };
+      const verdict = judgeBuild(task, b);
+      // Only the answer is charged: a build the task's own files break ends the task, no run recorded.
+      if (verdict.kind === 'task-fault' && patched('kisystem-task-fault')) taskBroken(verdict.categorization, facts.model, facts.attemptNo);
+      return { ...facts, kind: 'build_failed', categorization: verdict.categorization, files, output: b.output, buildMs: b.durationMs, host: b.host, sandbox: b.sandbox ?? null };
     }
     const t = run.test;
     const onHost = { files, output: t.output, buildMs: b.durationMs, testMs: t.durationMs, host: t.host, runFolder: b.runFolder, hostQueue: run.hostQueue, sandbox: t.sandbox ?? null };
-    if (testPassed(t)) return { ...facts, ...onHost, kind: 'tested', passed: true, categorization: null };
-    const categorization = categorize({ phase: 'TEST', exitCode: t.exitCode, signal: t.signal, timedOut: t.timedOut, output: t.output, solutionFile: task.solution_file, harnessFiles, limitKill: t.limitKill });
-    return { ...facts, ...onHost, kind: 'tested', passed: false, categorization };
+    const verdict = judgeTest(task, t);
+    if (verdict.kind === 'passed') return { ...facts, ...onHost, kind: 'tested', passed: true, categorization: null };
+    return { ...facts, ...onHost, kind: 'tested', passed: false, categorization: verdict.categorization };
   }
 }

@@ -19,6 +19,9 @@ export function renderDetails(state: TaskState): string {
     `**Chain** (${state.chainReason}): ${chain}${state.currentModel === 'manual' ? ' → **manual**' : ''}`,
     `**Start decision** (${state.start.rule}): ${state.start.summary}${state.start.complexityMatched.length ? ` · complexity rules: ${state.start.complexityMatched.join(', ')}` : ''}`,
   ];
+  if (state.verdictSource === 'self-reported') {
+    lines.push('', '⚠️ **No checker: the verdicts are self-reported.** This task has no checker* file, so each answer prints its own verdict and can forge a pass; its runs are left out of the learning unless the config sets learning.include_self_reported.');
+  }
   if (state.priority) lines.push(`**Domain priority** (Meta-Supervisor): ${state.priority.score.toFixed(3)} from ${state.priority.runs} runs, success rate ${state.priority.successRate.toFixed(2)}`);
   if (state.waiting) {
     const w = state.waiting;
@@ -33,7 +36,7 @@ export function renderDetails(state: TaskState): string {
     for (const run of state.runs) {
       const c = run.categorization;
       const then = run.decision ? `${run.decision.kind}${run.decision.kind === 'escalate' ? ` → ${run.decision.to}` : ''}` : '';
-      lines.push(`| ${run.attemptNo} | ${run.model} | ${run.outcome === 'success' ? '✅ passed' : `❌ ${run.phase}`}${run.sandbox === 'none' ? ' ⚠️ unsandboxed' : ''} | ${c ? `${c.errorType} (sev ${c.severity})` : ''} | ${cell(c?.firstErrorLine ?? '')} | ${cell(then)} |`);
+      lines.push(`| ${run.attemptNo} | ${run.model} | ${run.outcome === 'success' ? '✅ passed' : `❌ ${run.phase}`}${run.sandbox === 'none' ? ' ⚠️ unsandboxed' : ''}${run.verdictSource === 'self-reported' ? ' ⚠️ self-reported' : ''} | ${c ? `${c.errorType} (sev ${c.severity})` : ''} | ${cell(c?.firstErrorLine ?? '')} | ${cell(then)} |`);
     }
   }
   if (state.optimization) {

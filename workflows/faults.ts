@@ -4,6 +4,7 @@
  * never counted against a model, the task fails with a readable reason.
  */
 import { ActivityFailure, ApplicationFailure, CancellationScope, CancelledFailure, isCancellation } from '@temporalio/workflow';
+import { TASK_BROKEN } from './task-fault';
 
 /**
  * Rethrows a cancellation. Also when the task was cancelled but the activity reported something
@@ -26,9 +27,23 @@ export function faultReason(error: unknown, during: string): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** Ends the task: a cancellation as such, an activity failure as an InfrastructureFault, anything else unchanged. */
+/** What the host activities report when the task's checker does not build or cannot judge: the task's fault. */
+const CHECKER_FAULTS: ReadonlySet<string> = new Set(['CheckerBuildFailed', 'CheckerBroken']);
+
+/**
+ * Ends the task: a cancellation as such, a broken checker as the task's fault (TaskBroken), an
+ * activity failure as an InfrastructureFault, anything else unchanged. None is charged to a model.
+ */
 export function infrastructureFault(error: unknown, during: string): never {
   rethrowCancellation(error);
+  if (error instanceof ActivityFailure && error.cause instanceof ApplicationFailure && CHECKER_FAULTS.has(error.cause.type ?? '')) {
+    throw ApplicationFailure.create({
+      type: TASK_BROKEN,
+      message: `the task is broken, not the answer (${during} is not counted against any model): ${error.cause.type}: ${error.cause.message}`,
+      nonRetryable: true,
+      cause: error,
+    });
+  }
   if (error instanceof ActivityFailure) {
     throw ApplicationFailure.create({ type: 'InfrastructureFault', message: faultReason(error, during), nonRetryable: true, cause: error });
   }

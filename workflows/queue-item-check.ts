@@ -2,6 +2,7 @@
 import { isDomain } from '../policy/rules/domains';
 import { TASK_ID_PATTERN } from '../policy/task-id';
 import type { ResolvedTask } from '../policy/schemas/task-schema';
+import { checkTaskWiring, formatWiringProblem, wiringOfTask } from '../policy/schemas/task-wiring';
 import type { QueueItemInput, StoredTaskRef } from '../contracts/queue-messages';
 
 function isText(value: unknown): value is string {
@@ -34,6 +35,8 @@ export function checkQueueItem(item: unknown): string | null {
   if (!isFileList(t.interfaceFiles)) return 'task.interfaceFiles: must be a list of { path, content }';
   if (!t.build || typeof t.build !== 'object' || !Array.isArray(t.build.flags) || typeof t.build.output !== 'string') return 'task.build: must have flags and output';
   if (!t.test || typeof t.test !== 'object' || !Array.isArray(t.test.command) || t.test.command.length === 0) return 'task.test.command: must be a non-empty list';
+  const wiring = checkTaskWiring(wiringOfTask(t as ResolvedTask), (t.harnessFiles as ResolvedTask['harnessFiles']).map((f) => f.path)).errors[0];
+  if (wiring) return formatWiringProblem('task', wiring);
   return checkPriority(priority, 'priority') ?? checkPriority(t.priority, 'task.priority');
 }
 

@@ -7,6 +7,7 @@ import type { CandidateContext } from './candidate';
 import type { RunSummary } from '../contracts/task-messages';
 import type { TaskActivities } from './task-activities';
 import type { TaskStateStore } from './task-state';
+import { verdictSourceOf } from '../policy/schemas/task-wiring';
 
 /** A run as it is recorded: an attempt's facts with the verdict that counts (null: a success). */
 export interface RunToRecord {
@@ -69,8 +70,12 @@ export class RunRecorder {
 
   /** `extra` (optimization runs): a note before the verdict in the activity summary, and the phase of a success. */
   async record(run: RunToRecord, decision: StopLossDecision | null, extra?: { note?: string; phase?: string }): Promise<RunSummary> {
-    const { task } = this.ctx;
+    const { task, config } = this.ctx;
     const c = run.categorization;
+    // A task without a checker: the answer printed its own verdict, which it can forge.
+    const verdictSource = verdictSourceOf(task);
+    // Configs frozen into tasks before the key existed have no `learning` section.
+    const inLearning = verdictSource === 'checker' || config.learning?.include_self_reported === true;
     const summary: RunSummary = {
       attemptNo: run.attemptNo,
       model: run.model,
@@ -84,6 +89,7 @@ export class RunRecorder {
       buildMs: run.buildMs,
       testMs: run.testMs,
       sandbox: run.sandbox,
+      verdictSource,
     };
     // The decision goes before the error line, so that a narrow timeline still shows it.
     const verdict = c ? `${c.phase} ${c.errorType} sev ${c.severity}` : 'passed';
@@ -118,6 +124,8 @@ export class RunRecorder {
         finishedAt: new Date().toISOString(),
         host: run.host,
         sandbox: run.sandbox,
+        verdictSource,
+        inLearning,
         code: run.files.map((f) => (run.files.length > 1 ? `// file: ${f.path}\n${f.content}` : f.content)).join('\n') || null,
         output: run.output || null,
       },

@@ -13,6 +13,7 @@ import type { StartDecision } from '../policy/rules/hybrid-decision';
 import type { ResolvedTask } from '../policy/schemas/task-schema';
 import { currentModel, type EscalationState } from '../policy/rules/stop-loss';
 import { renderDetails } from './details';
+import { verdictSourceOf } from '../policy/schemas/task-wiring';
 import type { EscalationEvent, ModelServerWait, OptimizationSummary, RunSummary, TaskResult, TaskState, TaskStatus, TaskStep } from '../contracts/task-messages';
 import { CURRENT_MODEL, DOMAIN, ESCALATIONS, STATUS, TASK_ID } from '../contracts/search-attributes';
 
@@ -54,6 +55,7 @@ export class TaskStateStore {
       optimization: null,
       fallback: null,
       waiting: null,
+      verdictSource: verdictSourceOf(init.task),
     };
   }
 

@@ -23,6 +23,8 @@ import { STATUS } from '../contracts/search-attributes';
 import { decideTaskStart, recordTaskStart } from './start-decision';
 import { taskActivities } from './task-activities';
 import { TaskStateStore } from './task-state';
+import { refuseMiswiredTask } from './task-fault';
+import { checkReferenceAnswer } from './reference-check';
 
 export async function taskWorkflow(input: TaskWorkflowInput): Promise<TaskResult> {
   try {
@@ -53,6 +55,8 @@ async function runTask(input: TaskWorkflowInput): Promise<TaskResult> {
   const { task, config } = input;
   const info = workflowInfo();
   const ctx: CandidateContext = { task, config, queues: input.queues, workflowId: info.workflowId, workflowRunId: info.runId };
+  // A task started other than by `submit` or `queue add` had its wiring checked by no one: before anything runs.
+  if (patched('kisystem-task-wiring')) refuseMiswiredTask(task);
   const { llm, learning, meta } = taskActivities(config, input.queues);
 
   // Start decision: the Meta-Supervisor's snapshot in, the start model out.
@@ -72,6 +76,8 @@ async function runTask(input: TaskWorkflowInput): Promise<TaskResult> {
   setHandler(submitSolutionUpdate, (solution) => inbox.submit(solution), { validator: (solution) => inbox.validateSolution(solution) });
   setHandler(giveUpUpdate, (reason) => inbox.giveUp(reason), { validator: (_reason: string) => inbox.validateGiveUp() });
   store.publish();
+  // A known-good answer the task's own checker fails would fail every model: found before any is asked.
+  if (task.referenceAnswer !== undefined && patched('kisystem-reference-answer')) await checkReferenceAnswer(ctx);
   await recordTaskStart(meta, task, ctx, decided);
 
   const attempts = new TaskAttempts(ctx, llm, store);

@@ -11,6 +11,7 @@ import * as runSandbox from './2026-11-29T1000-run-sandbox';
 import * as modelPhaseLearning from './2026-11-29T1100-model-phase-learning';
 import * as decisionColumns from './2026-11-29T1300-decision-columns';
 import * as queueTaskBodies from './2026-11-29T1300-queue-task-bodies';
+import * as runVerdictSource from './2026-12-03T1900-run-verdict-source';
 
 export const migrationProvider: MigrationProvider = {
   async getMigrations(): Promise<Record<string, Migration>> {
@@ -23,6 +24,7 @@ export const migrationProvider: MigrationProvider = {
       '2026-11-29T1100-model-phase-learning': modelPhaseLearning,
       '2026-11-29T1300-decision-columns': decisionColumns,
       '2026-11-29T1300-queue-task-bodies': queueTaskBodies,
+      '2026-12-03T1900-run-verdict-source': runVerdictSource,
     };
   },
 };

@@ -1,4 +1,4 @@
-// Trusted checker of the kisystem example task "biquad-filter" (README "Harness format"): makes the
+// Trusted checker of the kisystem example task "biquad-filter" (docs/task-authors.md): makes the
 // inputs from a seed the candidate never sees, holds the reference, and judges the candidate's answers.
 // It is built without the solution and runs outside the candidate's sandbox.
 //

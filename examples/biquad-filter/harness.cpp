@@ -1,4 +1,4 @@
-// Candidate side of the kisystem example task "biquad-filter" (README "Harness format"): answers each
+// Candidate side of the kisystem example task "biquad-filter" (docs/task-authors.md): answers each
 // input frame with what the solution computes. It never judges: the trusted checker (checker.cpp,
 // built without the solution, run outside this program's sandbox) makes the inputs and the verdict.
 // Frame layouts: see checker.cpp.

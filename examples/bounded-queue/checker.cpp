@@ -1,4 +1,4 @@
-// Trusted checker of the kisystem example task "bounded-queue" (README "Harness format"): draws each
+// Trusted checker of the kisystem example task "bounded-queue" (docs/task-authors.md): draws each
 // phase's scenario from a seed the candidate never sees, and judges what the candidate program
 // (harness.cpp + the solution) observed against the contract in bounded_queue_contract.h. Built
 // without the solution; runs outside the candidate's sandbox. Phases: see harness.cpp.

@@ -1,4 +1,4 @@
-// Candidate side of the kisystem example task "bounded-queue" (README "Harness format").
+// Candidate side of the kisystem example task "bounded-queue" (docs/task-authors.md).
 //
 // Runs the candidate's BoundedQueue<T> (bounded_queue.h) through the scenarios the trusted checker
 // (checker.cpp: built without the solution, run outside this program's sandbox) sends, one input

@@ -1,4 +1,4 @@
-// Trusted checker of the kisystem example task "matmul-tiled" (README "Harness format"). Built
+// Trusted checker of the kisystem example task "matmul-tiled" (docs/task-authors.md). Built
 // without the solution (host C++ only); runs outside the candidate's sandbox; the seed never
 // reaches the candidate. Frames: see harness.cu.
 //

@@ -1,4 +1,4 @@
-// Candidate side of the kisystem example task "matmul-tiled" (README "Harness format").
+// Candidate side of the kisystem example task "matmul-tiled" (docs/task-authors.md).
 //
 // For each input frame from the trusted checker (checker.cpp: built without the solution, run
 // outside this program's sandbox) it copies A and B (each with a guard region behind it) to the
@@ -37,7 +37,7 @@ static void cuda_check(cudaError_t err, const char* what, const char* file, int 
 
 int main(int argc, char** argv) {
   if (argc > 2 || (argc == 2 && std::strcmp(argv[1], "--bench") != 0)) {
-    std::fprintf(stderr, "usage: %s [--bench]  (reads input frames on stdin; README \"Harness format\")\n", argv[0]);
+    std::fprintf(stderr, "usage: %s [--bench]  (reads input frames on stdin; docs/task-authors.md)\n", argv[0]);
     return 2;
   }
   kio::Candidate io;

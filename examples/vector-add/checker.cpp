@@ -1,4 +1,4 @@
-// Trusted checker of the kisystem example task "vector-add" (README "Harness format"): draws sizes
+// Trusted checker of the kisystem example task "vector-add" (docs/task-authors.md): draws sizes
 // and inputs from a seed the candidate never sees and compares every element of the candidate's
 // output with a CPU reference. Each buffer has a guard region behind its n elements; the output's
 // guard must still hold the sentinel the harness wrote before the call (a write past c[n-1]).

@@ -1,4 +1,4 @@
-// Candidate side of the kisystem example task "vector-add" (README "Harness format").
+// Candidate side of the kisystem example task "vector-add" (docs/task-authors.md).
 //
 // For each input frame from the trusted checker (checker.cpp: built without the solution, run
 // outside this program's sandbox) it copies a and b to the GPU, fills the output with a sentinel,

@@ -1,6 +1,7 @@
 /** The messages sent to a model: the goal, the harness interface, and after a failure what went wrong. */
 import type { Categorization } from '../run-types';
 import type { ResolvedTask } from '../schemas/task-schema';
+import { isCheckerFile } from '../schemas/task-wiring';
 
 export interface ChatMessage {
   role: 'system' | 'user' | 'assistant';
@@ -29,10 +30,26 @@ export function taskHeaderLines(task: ResolvedTask): string[] {
   return [`Task id: ${task.id}`, `Title: ${task.title}`, `Domain: ${task.domain}`, '', '## Goal', task.goal.trim()];
 }
 
-/** The interface files, shown as given and not to be changed. */
+/** The interface files, shown as given and not to be changed; never the trusted checker (it holds the reference). */
 export function interfaceLines(task: ResolvedTask): string[] {
   const fence = codeFence(task);
-  return task.interfaceFiles.flatMap((file) => ['', `## Interface: ${file.path} (given, do not change)`, '```' + fence, file.content.trimEnd(), '```']);
+  return task.interfaceFiles.filter((file) => !isCheckerFile(file.path)).flatMap((file) => ['', `## Interface: ${file.path} (given, do not change)`, '```' + fence, file.content.trimEnd(), '```']);
+}
+
+/** What the model is told about its failed answer: the verdict, the hint, its code and the output (`kisystem check-task` prints the same). */
+export function previousFailureLines(task: ResolvedTask, previous: PreviousFailure): string[] {
+  const fence = codeFence(task);
+  const c = previous.categorization;
+  const parts = [
+    '',
+    `## Your previous attempt failed (${c.errorType} in ${c.phase}, severity ${c.severity})`,
+    `First error: ${c.firstErrorLine || '(none)'}`,
+    `Hint: ${c.hint}`,
+  ];
+  if (previous.code.trim()) parts.push('', 'Previous code:', '```' + fence, previous.code.trimEnd(), '```');
+  if (previous.output.trim()) parts.push('', 'Output:', '```text', previous.output.trimEnd(), '```');
+  parts.push('', `Fix the problem and answer with the complete corrected ${task.solution_file}.`);
+  return parts;
 }
 
 /** Builds the chat messages for one generation. */
@@ -44,18 +61,7 @@ export function buildPrompt(task: ResolvedTask, previous?: PreviousFailure): Cha
     'Do not change the interface files; do not write a main() unless the goal asks for one.',
   ].join('\n');
   const parts = [...taskHeaderLines(task), '', `## File to write: ${task.solution_file}`, ...interfaceLines(task)];
-  if (previous) {
-    const c = previous.categorization;
-    parts.push(
-      '',
-      `## Your previous attempt failed (${c.errorType} in ${c.phase}, severity ${c.severity})`,
-      `First error: ${c.firstErrorLine || '(none)'}`,
-      `Hint: ${c.hint}`,
-    );
-    if (previous.code.trim()) parts.push('', 'Previous code:', '```' + fence, previous.code.trimEnd(), '```');
-    if (previous.output.trim()) parts.push('', 'Output:', '```text', previous.output.trimEnd(), '```');
-    parts.push('', `Fix the problem and answer with the complete corrected ${task.solution_file}.`);
-  }
+  if (previous) parts.push(...previousFailureLines(task, previous));
   return [
     { role: 'system', content: system },
     { role: 'user', content: parts.join('\n') },

@@ -251,6 +251,17 @@ export const configSchema = z
       .strict()
       .default({ enabled: true, prior_mean: 0.5, prior_strength: 2 }),
     // --- end start rule ---
+    /** What the learning history counts. */
+    learning: z
+      .object({
+        /**
+         * Count runs of tasks without a checker (their verdict is the candidate's own line, which an
+         * answer can forge) in the learning. Their runs are recorded and marked either way.
+         */
+        include_self_reported: z.boolean().default(false),
+      })
+      .strict()
+      .default({ include_self_reported: false }),
   })
   .strict();
 

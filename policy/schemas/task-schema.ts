@@ -56,6 +56,12 @@ export const taskFileSchema = z
       })
       .strict()
       .default({ command: ['./candidate'] }),
+    /**
+     * A known-good answer (path relative to the task file, never shown to a model): `kisystem
+     * check-task` runs it, and a task runs it once on a host before any model is asked, so a checker
+     * that fails it stops the task instead of charging the models.
+     */
+    reference_answer: relativeFileName.optional(),
     /** 0..100; used by the queue. */
     priority: z.number().min(0).max(100).optional(),
     /**
@@ -88,12 +94,14 @@ export interface TaskFileContent {
 }
 
 /** A validated task with its harness contents and its (possibly inferred) domain. */
-export interface ResolvedTask extends Omit<TaskFile, 'domain' | 'harness'> {
+export interface ResolvedTask extends Omit<TaskFile, 'domain' | 'harness' | 'reference_answer'> {
   domain: Domain;
   /** Why the domain is what it is ("given in the task file" or the inference rule). */
   domainReason: string;
   harnessFiles: TaskFileContent[];
   interfaceFiles: TaskFileContent[];
+  /** The reference answer's text (task field reference_answer), written as the solution file; never in a prompt. */
+  referenceAnswer?: string;
   /** Where the task came from, for people (the task file's path). */
   sourcePath: string;
 }

@@ -6,7 +6,7 @@ import { PROJECT_ROOT } from '../../runtime/settings';
 const run = (args: string[]) => spawnSync(process.execPath, [join(PROJECT_ROOT, 'bin/kisystem'), ...args], { encoding: 'utf8', env: { ...process.env, TEMPORAL_ADDRESS: '127.0.0.1:1' } });
 
 it.each([
-  ['up'], ['doctor'], ['demo'], ['submit'], ['status'], ['list'], ['resolve'], ['cancel'],
+  ['up'], ['doctor'], ['demo'], ['submit'], ['check-task'], ['status'], ['list'], ['resolve'], ['cancel'],
   ['queue'], ['queue', 'add'], ['queue', 'show'], ['queue', 'cancel'], ['queue', 'reprioritize'], ['queue', 'pause'], ['queue', 'resume'],
   ['priorities'], ['bias'], ['explain'], ['stats'], ['learning'], ['learning', 'import'], ['learning', 'export'], ['migrate'], ['worker'], ['worker', 'gpu'],
 ])('kisystem %s ... --help', (...command: string[]) => {

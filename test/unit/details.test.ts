@@ -27,3 +27,12 @@ it('keeps the task id and the domain line whole for a title with [brackets]', ()
   expect(heading).toBe('### Fix \\[brackets\\]\\(http://x\\) in \\*parser\\* (`my-task`)');
   expect(status).toMatch(/^\*\*Status:\*\* generating · \*\*Domain:\*\* C\+\+\/System/);
 });
+
+it('warns loudly about a task without a checker and marks its self-reported runs; a checked task gets no warning', () => {
+  const run = { attemptNo: 1, model: 'a:1b', source: 'model', outcome: 'success', phase: 'TEST', categorization: null, decision: null, host: 'h', llmMs: 1, buildMs: 1, testMs: 1, sandbox: 'bubblewrap' };
+  const old = renderDetails({ ...state('Old'), verdictSource: 'self-reported', runs: [{ ...run, verdictSource: 'self-reported' }] } as TaskState);
+  expect(old).toContain('⚠️ **No checker: the verdicts are self-reported.**');
+  expect(old).toMatch(/\| 1 \| a:1b \| ✅ passed ⚠️ self-reported \|/);
+  const checked = renderDetails({ ...state('New'), verdictSource: 'checker', runs: [{ ...run, verdictSource: 'checker' }] } as TaskState);
+  expect(checked).not.toContain('self-reported');
+});

@@ -156,12 +156,11 @@ describe('task workflow', () => {
     expect(run.outcome).toMatchObject({ status: 'exhausted', winningModel: null });
   });
 
-  it('goes to the fallback at once on a non-recoverable error (the harness itself does not compile)', async () => {
+  it('ends the task as the task\'s fault when its own harness does not compile, charging no model', async () => {
     const run = await runTask(cppTask, { replies: { 'deepseek-coder-v2:16b': [fence('HARNESS_BROKEN')] } }, workflowTestConfig({ timeouts: { manual_fallback: 1, heartbeat: 10 } }));
-    const result = run.outcome as TaskResult;
-    expect(result.status).toBe('exhausted');
-    expect(result.runs).toHaveLength(1);
-    expect(result.runs[0]!.decision).toMatchObject({ kind: 'fallback', rule: 'non-recoverable' });
+    expect(run.outcome).toBeInstanceOf(WorkflowFailedError);
+    expect((run.outcome as WorkflowFailedError).cause).toMatchObject({ type: 'TaskBroken', message: expect.stringContaining('the task is broken, not the answer') });
+    expect(run.scripted.recorded).toHaveLength(0);
   });
 
   it('retries infrastructure faults without counting them against the model', async () => {

@@ -71,6 +71,62 @@ export const harnessErrors: Rule = (ctx) => {
   });
 };
 
+/** A source file named on the compiler's command line that is not there (g++, cc1plus, nvcc). */
+const MISSING_SOURCE = /^(?:\S*(?:g\+\+|c\+\+|cc1plus|gcc|clang\+\+)(?:-[\d.]+)?: (?:fatal )?error: (.+?): No such file or directory|nvcc fatal\s*: Could not open input file '?([^']+?)'?)$/;
+
+/**
+ * A translation unit the build names is missing. The model writes only the solution file, which is
+ * always there, so a missing source is the task's wiring (a build.sources entry, a harness file that
+ * was never copied): no model can fix it.
+ */
+export const harnessFileMissing: Rule = (ctx) => {
+  for (const line of ctx.lines) {
+    const m = MISSING_SOURCE.exec(line);
+    const file = m ? (m[1] ?? m[2] ?? '').trim() : '';
+    if (!m || basename(file) === basename(ctx.outcome.solutionFile)) continue;
+    return finish(ctx, {
+      errorType: 'COMPILATION',
+      severity: 5,
+      rule: 'harness-file-missing',
+      recoverable: false,
+      hint: `The task's build names ${clip(file, 120)}, which is not in the run folder (build.sources or harness.files of the task). No model can fix this; the task needs a person.`,
+      line,
+    });
+  }
+  return null;
+};
+
+/** Object files named in a linker line (`x.cpp:(.text+0x0)`), without their folders. */
+function linkedFiles(line: string): string[] {
+  return [...line.matchAll(/([A-Za-z0-9_.\-/]+\.(?:cpp|cc|cxx|cu|c)):\(/g)].map((m) => basename(m[1]!));
+}
+
+/**
+ * Two harness files that define the same symbol (two main()s: a checker that is not named
+ * checker* and so was compiled into the candidate). The solution is not involved, so no model can fix it.
+ */
+export const harnessLink: Rule = (ctx) => {
+  const solution = basename(ctx.outcome.solutionFile);
+  // A header solution is compiled inside the harness files: a symbol it defines twice shows up as theirs.
+  if (isHeader(solution)) return null;
+  const harness = new Set(ctx.outcome.harnessFiles.map(basename));
+  for (const line of ctx.lines) {
+    if (!MULTIPLE_DEFINITION.test(line)) continue;
+    const files = linkedFiles(line);
+    if (files.length < 2 || !files.every((f) => harness.has(f) && f !== solution)) continue;
+    const symbol = MULTIPLE_DEFINITION.exec(line)![1] ?? '';
+    return finish(ctx, {
+      errorType: 'COMPILATION',
+      severity: 5,
+      rule: 'harness-link',
+      recoverable: false,
+      hint: `The task's own harness files ${[...new Set(files)].join(' and ')} both define \`${clip(symbol, 100)}\` (a checker not named checker* is compiled into the candidate). No model can fix this; the task needs a person.`,
+      line,
+    });
+  }
+  return null;
+};
+
 /** A `#include` the toolchain cannot find. */
 export const missingHeader: Rule = (ctx) => {
   const primary = primaryError(ctx);
@@ -202,6 +258,8 @@ export const BUILD_RULES: readonly Rule[] = [
   buildTimeout,
   buildKilled,
   harnessErrors,
+  harnessFileMissing,
+  harnessLink,
   missingHeader,
   templateInstantiation,
   compileError,

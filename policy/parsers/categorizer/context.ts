@@ -114,7 +114,7 @@ export function lastVerdict(lines: readonly string[]): { verdict: 'PASS' | 'FAIL
     const at = line.indexOf(VERDICT_MARKER);
     if (at < 0) continue;
     const m = /^\s*(PASS|FAIL)\b(.*)$/.exec(line.slice(at + VERDICT_MARKER.length));
-    if (m) return { verdict: m[1] as 'PASS' | 'FAIL', line: clip(line), reason: (m[2] ?? '').trim() };
+    if (m) return { verdict: m[1] as 'PASS' | 'FAIL', line: clipMiddle(line), reason: (m[2] ?? '').trim() };
   }
   return null;
 }
@@ -167,6 +167,17 @@ export function formatProfileScore(n: number): string {
 export function clip(text: string, max: number = MAX_LINE_LENGTH): string {
   const t = String(text ?? '').trim();
   return t.length <= max ? t : `${t.slice(0, max - 1).trimEnd()}…`;
+}
+
+/**
+ * Cuts a verdict line in the middle when it is longer than `max`: the head says which case and
+ * what was computed, the tail what was expected, and the model needs both.
+ */
+export function clipMiddle(text: string, max: number = MAX_LINE_LENGTH): string {
+  const t = String(text ?? '').trim();
+  if (t.length <= max) return t;
+  const tail = Math.floor((max - 1) * 0.45);
+  return `${t.slice(0, max - 1 - tail).trimEnd()}…${t.slice(t.length - tail).trimStart()}`;
 }
 
 export function finish(ctx: Context, f: Finding): Categorization {

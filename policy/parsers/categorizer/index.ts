@@ -47,6 +47,18 @@ export function categorize(outcome: ProcessOutcome): Categorization {
   });
 }
 
+/** The rules that blame the task's own files (harness, build wiring), never the answer. */
+export const TASK_FAULT_RULES: ReadonlySet<string> = new Set(['harness-broken', 'harness-file-missing', 'harness-link']);
+
+/**
+ * Whether a failed run is the task's fault rather than the answer's: the task stops with the reason
+ * and no run is charged to the model (a checker that does not build or cannot judge is reported by
+ * the host activities as a failure of its own, never categorized).
+ */
+export function isTaskFault(c: Categorization): boolean {
+  return TASK_FAULT_RULES.has(c.rule);
+}
+
 /**
  * Reads the harness verdict. The last well-formed `KISYSTEM_VERDICT: PASS|FAIL ...` line wins, so a
  * verdict the program printed early is overridden by the harness's final one.

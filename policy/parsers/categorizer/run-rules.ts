@@ -1,6 +1,6 @@
 /** The categorizer's TEST and PROFILE rules, tried in order; the first match wins. */
 import type { Categorization, Severity } from '../../run-types';
-import { type Rule, VERDICT_MARKER, signalRuleName, lastVerdict, signalLine, lastMeaningfulLine, where, exitText, clip, finish } from './context';
+import { type Rule, VERDICT_MARKER, signalRuleName, lastVerdict, signalLine, lastMeaningfulLine, where, exitText, clip, clipMiddle, finish } from './context';
 import { CUDA_ERRORS, CUDA_ERROR_NAME } from './cuda-errors';
 import { sanitizerReport } from './sanitizer-rules';
 
@@ -9,7 +9,8 @@ import { sanitizerReport } from './sanitizer-rules';
  * `reason` is what was wrong; `line` the output line that says so (defaults to the reason).
  */
 export function categorizeWrongResult(reason: string, phase: 'TEST' | 'PROFILE' = 'TEST', line?: string): Categorization {
-  const why = clip(reason) || 'the results do not match the reference';
+  // The whole verdict reaches the model; a line past the limit loses its middle, never its "expected ...".
+  const why = clipMiddle(reason) || 'the results do not match the reference';
   return {
     errorType: 'LOGIC',
     phase,
@@ -17,9 +18,9 @@ export function categorizeWrongResult(reason: string, phase: 'TEST' | 'PROFILE' 
     recoverable: true,
     rule: 'verdict-fail',
     hint:
-      `The harness reported wrong results: ${clip(why, 200)}. ` +
+      `The harness reported wrong results: ${why}. ` +
       'Recheck the algorithm against the task (indexing, boundary elements, accumulator type, every element written).',
-    firstErrorLine: clip(line ?? why),
+    firstErrorLine: clipMiddle(line ?? why),
   };
 }
 
