@@ -8,6 +8,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { HEARTBEAT_THROTTLE } from './heartbeat-throttle';
 import { HostSerial, hostConcurrency } from './host-serial';
 import { workerLogger } from './quiet-logger';
 import { createHostActivities } from '../activities/build-test';
@@ -58,7 +59,7 @@ export async function runGpuWorker(): Promise<void> {
   const serial = concurrency.serial ? new HostSerial() : null;
   const hostSteps = { buildCandidate: host.buildCandidate, testCandidate: host.testCandidate, microbenchmark: profile.microbenchmark, fullProfile: profile.fullProfile };
   const connection = await NativeConnection.connect({ address: settings.temporalAddress });
-  const common = { connection, namespace: settings.namespace, shutdownGraceTime: '10 seconds' } as const;
+  const common = { connection, namespace: settings.namespace, shutdownGraceTime: '10 seconds', ...HEARTBEAT_THROTTLE } as const;
   try {
     const workers = [
       await Worker.create({
