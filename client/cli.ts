@@ -13,7 +13,8 @@ import { loadConfig } from '../runtime/load-config';
 import { settingsFromEnv } from '../runtime/settings';
 import { connectClient } from './connect';
 import { runDemo } from './demo';
-import { followTasks } from './follow';
+import { endingOf, followTasks } from './follow';
+import { exitCodeOf } from '../contracts/task-ending';
 import { startStack } from './stack';
 import { helpFor, wantsHelp } from './help';
 import { listTasks, loadTasks, printStatus, resolveTask, submitTask } from './tasks';
@@ -30,7 +31,8 @@ usage: kisystem <command> [options]
                               sandbox and disk; says what to do for each problem (--fix registers search attributes)
   demo [--exit]               run the example tasks against the scripted model server and print the results
   submit <task files...> [--wait]
-                              start one workflow per task file; --wait follows them run by run
+                              start one workflow per task file; --wait follows them run by run and exits
+                              0 succeeded, 1 failed, 3 exhausted, 4 given up, 5 cancelled (the worst of several)
   status <workflow id>        state of a task (live), or its result
   list [--query <filter>]     task workflows, e.g. --query "KisystemModel = 'deepseek-r1:32b'"
   resolve <workflow id> --file <code> [--author <name>] | --give-up [reason]
@@ -43,9 +45,9 @@ usage: kisystem <command> [options]
   queue cancel <key|task id> | queue reprioritize <key|task id> <0..100> [--queue name]
                               drop or re-rate a pending task (a running one: kisystem cancel <its workflow id>)
   queue pause | queue resume [--queue name]
+                              stop or restart new starts (running tasks go on)
   queue config --reload [--queue name]
                               the queue takes the current config (optimization_config.json); queue show prints which it uses
-                              stop or restart new starts (running tasks go on)
   priorities [--top N] [--json]
                               Meta-Supervisor: domains by priority P(d), with sr, t, c and R
   bias [--json]               Meta-Supervisor: the model each domain starts with, when one qualifies
@@ -120,8 +122,8 @@ async function main(argv: string[]): Promise<number> {
       }
       if (values.wait) {
         const results = await followTasks(client, ids, log, 1000, settings.temporalAddress);
-        const failed = [...results.values()].filter((r) => r instanceof Error || r.status !== 'succeeded').length;
-        return failed > 0 || refused > 0 ? 1 : 0;
+        // One code per ending (docs/endings.md); a refused task file counts as failed.
+        return exitCodeOf([...[...results.values()].map(endingOf), ...(refused > 0 ? (['failed'] as const) : [])]);
       }
       return refused > 0 ? 1 : 0;
     }

@@ -17,7 +17,9 @@ export type TaskStatus =
   | 'waiting_for_model_server'
   | 'succeeded'
   | 'exhausted'
-  | 'gave_up';
+  | 'gave_up'
+  | 'failed'
+  | 'cancelled';
 
 /** Where the workflow sends its activities (defaults: `kisystem-gpu`). */
 export interface TaskQueues {
@@ -145,6 +147,8 @@ export interface TaskState {
   step: TaskStep | null;
   /** Set while the workflow waits for the model server. */
   waiting: ModelServerWait | null;
+  /** How the task ended, in a sentence (the result's message, or the failure's); absent while it runs. */
+  endMessage?: string;
 }
 
 export interface TaskResult {

@@ -13,8 +13,10 @@
  * `kisystem cancel` (the workflow worker must pick up the cancellation first) is printed and held
  * to 10 s, under half the old delay.
  */
+import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { PROJECT_ROOT } from '../../runtime/settings';
 import { loadModelScripts } from '../../scripted-model-server/scripts';
 import { startLocalStack, type LocalStack } from '../helpers/local-stack';
 import { removeTempDirs, tempDir } from '../helpers/temp-dirs';
@@ -90,10 +92,27 @@ function whenGone(limitMs: number): Promise<number> {
   });
 }
 
-it('kills a running test within 2 s of the cancel request, and the task ends cancelled', async () => {
-  const submitted = await stack.kisystem(['submit', taskFile]);
-  const workflowId = /^runs-until-killed: (\S+)/m.exec(submitted.out)?.[1];
-  if (!workflowId) throw new Error(`no workflow id in:\n${submitted.out}`);
+/** `kisystem submit --wait` as a user runs it: its workflow id as soon as it is printed, its output and exit code at the end. */
+function submitAndWait(): { workflowId: Promise<string>; done: Promise<{ code: number | null; out: string }> } {
+  const child = spawn(process.execPath, [join(PROJECT_ROOT, 'bin/kisystem'), 'submit', taskFile, '--wait'], { env: stack.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let found: (id: string) => void;
+  const workflowId = new Promise<string>((resolve) => (found = resolve));
+  const read = (d: Buffer) => {
+    out += d;
+    const id = /^runs-until-killed: (\S+)/m.exec(out)?.[1];
+    if (id) found(id);
+  };
+  child.stdout!.on('data', read);
+  child.stderr!.on('data', read);
+  const done = new Promise<{ code: number | null; out: string }>((resolve) => child.once('exit', (code) => resolve({ code, out })));
+  void done.then(({ out: all }) => found(`(submit ended without a workflow id:\n${all})`));
+  return { workflowId, done };
+}
+
+it('kills a running test within 2 s of the cancel request, and every surface says cancelled', async () => {
+  const submitted = submitAndWait();
+  const workflowId = await submitted.workflowId;
 
   const waitingSince = Date.now();
   while (candidates().length === 0) {
@@ -121,4 +140,15 @@ it('kills a running test within 2 s of the cancel request, and the task ends can
   expect(fromRequest).toBeLessThan(2000);
   expect(goneAt - cancelReturned).toBeLessThan(10_000);
   expect((await handle.describe()).status.name).toBe('CANCELLED');
+
+  // One word for the ending: submit --wait (exit code 5), status, list.
+  const waited = await submitted.done;
+  expect(waited.out).toMatch(/runs-until-killed-\S+ {2}CANCELLED: /);
+  expect(waited.out).not.toMatch(/FAILED/);
+  expect(waited.code).toBe(5);
+  const status = await stack.kisystem(['status', workflowId]);
+  expect(status.out).toContain(`${workflowId}: cancelled (workflow CANCELLED)`);
+  expect(status.out).toMatch(/^result: cancelled - /m);
+  const list = await stack.kisystem(['list', '--query', `WorkflowId = '${workflowId}'`]);
+  expect(list.out).toMatch(new RegExp(`${workflowId}\\s+cancelled\\s+C\\+\\+/System`));
 });

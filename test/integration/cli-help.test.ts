@@ -25,3 +25,8 @@ it('kisystem help queue shows the queue commands; an unknown command with --help
   expect(unknown.status).toBe(2);
   expect(unknown.stderr).toMatch(/unknown command "frobnicate"/);
 });
+
+it('each line of help stands under its own command: pausing under queue pause | resume, the exit codes under submit', () => {
+  expect(run(['queue', '--help']).stdout).toMatch(/^ {2}queue pause \| queue resume.*\n {20,}stop or restart new starts/m);
+  expect(run(['submit', '--help']).stdout).toMatch(/0 succeeded, 1 failed, 3 exhausted, 4 given up, 5 cancelled/);
+});
