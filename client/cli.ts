@@ -52,7 +52,11 @@ usage: kisystem <command> [options]
                               Meta-Supervisor: domains by priority P(d), with sr, t, c and R
   bias [--json]               Meta-Supervisor: the model each domain starts with, when one qualifies
   explain <domain> [--json]   every factor of a domain's priority
-  stats [--json]              runs and success rates per domain and model, escalations, whether the learning pays
+  stats [--json] [--html [--out file]]
+                              runs and success rates per domain and model, escalations, whether the learning pays;
+                              --html: one offline page with plots (success rate and run time over time, starts, queues)
+  report <workflow id> [--out file]
+                              one offline HTML page of a task: runs, chain and decisions, optimization plots, code diff
   learning import <file.jsonl> | learning export [--out file] [--domain d]
                               bring in or share a learning history (docs/learning-history.md)
   simulate [--history file.jsonl] [--stoploss 1,2,3] [--start-rule guide] [--min-runs N] [--min-rate X] [--fallback S] [--json]
@@ -181,6 +185,13 @@ async function main(argv: string[]): Promise<number> {
     case 'learning':
       return withDatabase((db) => metaCommand(command, rest, db, loadConfig(settings.configPath)));
     case 'simulate': return (await import('./simulate')).simulateCommand(rest, loadConfig(settings.configPath), log);
+    case 'report': {
+      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { out: { type: 'string' } } });
+      if (!positionals[0]) throw new UsageError('report needs a workflow id');
+      const { writeTaskReport } = await import('./report/write-report');
+      const client = await connectClient(settings);
+      return withDatabase(async (db) => (await writeTaskReport(client, db, settings, positionals[0]!, values.out, log), 0));
+    }
     case 'files': return withDatabase(async (db) => ((await showRunFiles(db, settings, rest[0] ?? '', log)) ? 0 : 1));
     case 'migrate': {
       const db = await prepareDatabase(databaseUrl());
@@ -265,7 +276,7 @@ async function metaCommand(command: string, rest: string[], db: Kysely<Database>
   const { values, positionals } = parseArgs({
     args: rest,
     allowPositionals: true,
-    options: { json: { type: 'boolean', default: false }, top: { type: 'string' }, out: { type: 'string' }, domain: { type: 'string' } },
+    options: { json: { type: 'boolean', default: false }, html: { type: 'boolean', default: false }, top: { type: 'string' }, out: { type: 'string' }, domain: { type: 'string' } },
   });
   switch (command) {
     case 'priorities': {
@@ -281,7 +292,8 @@ async function metaCommand(command: string, rest: string[], db: Kysely<Database>
       if (!positionals[0]) throw new UsageError('explain needs a domain, e.g. kisystem explain CUDA/Kernel');
       return (await showExplain(db, config, positionals[0], values.json, log)) ? 0 : 1;
     case 'stats':
-      await showStats(db, config, values.json, log);
+      if (values.html) await (await import('./report/write-report')).writeLearningReport(db, config, values.out, log);
+      else await showStats(db, config, values.json, log);
       return 0;
     default: {
       const [verb, file] = positionals;
