@@ -39,8 +39,8 @@ function scriptJson(value: unknown): string {
 }
 
 /** A table; cells are text (escaped here). */
-export function htmlTable(head: readonly string[], rows: readonly (readonly (string | number | null)[])[], className = ''): string {
-  if (rows.length === 0) return '<p class="none">none yet</p>';
+export function htmlTable(head: readonly string[], rows: readonly (readonly (string | number | null)[])[], className = '', empty = 'none yet'): string {
+  if (rows.length === 0) return `<p class="none">${html(empty)}</p>`;
   return `<table class="${html(className)}"><thead><tr>${head.map((h) => `<th>${html(h)}</th>`).join('')}</tr></thead><tbody>${rows
     .map((r) => `<tr>${r.map((c) => `<td>${html(c)}</td>`).join('')}</tr>`)
     .join('')}</tbody></table>`;
@@ -70,14 +70,15 @@ const DRAW = `
     var series = [{ label: spec.xLabel }].concat(spec.series.map(function (s) {
       return {
         label: s.label, stroke: s.color, width: s.pointsOnly ? 0 : 2, dash: s.dashed ? [6, 4] : undefined,
-        spanGaps: !s.pointsOnly, points: { show: true, size: s.pointsOnly ? 11 : 6, fill: s.color, stroke: s.color },
+        spanGaps: !s.pointsOnly, points: { show: !s.dashed, size: s.pointsOnly ? 11 : 6, fill: s.color, stroke: s.color },
       };
     }));
     var data = [spec.x].concat(spec.series.map(function (s) { return s.values; }));
     var plot = new uPlot({
       width: 860, height: 320, series: series,
       scales: { x: { time: !!spec.time } },
-      axes: [{ label: spec.xLabel }, { label: spec.yLabel, size: 70 }],
+      // Iterations are whole numbers: no ticks between them.
+      axes: [spec.time ? { label: spec.xLabel } : { label: spec.xLabel, incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000] }, { label: spec.yLabel, size: 70 }],
     }, data, figure);
     window.kisystemCharts.push({ id: spec.id, spec: spec, plot: plot });
   });

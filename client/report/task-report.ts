@@ -113,7 +113,7 @@ export function renderTaskReport(d: TaskReportData): string {
     '<h2>Chain and decisions</h2>',
     chain.length ? `<p>Chain: ${chain.map((m, i) => (i === d.start?.startIndex ? `<b>${html(m)}</b>` : html(m))).join(' → ')}</p>` : '',
     d.start ? `<p>Start decision (${html(d.start.rule)}): ${html(d.start.summary)}</p>` : '',
-    htmlTable(['after run', 'from', 'to', 'rule', 'reason'], d.escalations.map((e) => [e.afterAttempt, e.from, e.to, e.rule, e.reason])),
+    htmlTable(['after run', 'from', 'to', 'rule', 'reason'], d.escalations.map((e) => [e.afterAttempt, e.from, e.to, e.rule, e.reason]), 'escalations', 'no escalation'),
     '<h2>Runs</h2>',
     htmlTable(
       ['run', 'model', 'source', 'result', 'category', 'first error', 'then', 'LLM s', 'build s', 'test s', 'host', 'finished'],

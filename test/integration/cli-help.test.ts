@@ -8,7 +8,7 @@ const run = (args: string[]) => spawnSync(process.execPath, [join(PROJECT_ROOT, 
 it.each([
   ['up'], ['doctor'], ['demo'], ['submit'], ['status'], ['list'], ['resolve'], ['cancel'],
   ['queue'], ['queue', 'add'], ['queue', 'show'], ['queue', 'cancel'], ['queue', 'reprioritize'], ['queue', 'pause'], ['queue', 'resume'],
-  ['priorities'], ['bias'], ['explain'], ['stats'], ['learning'], ['learning', 'import'], ['learning', 'export'], ['migrate'], ['worker'], ['worker', 'gpu'],
+  ['report'], ['priorities'], ['bias'], ['explain'], ['stats'], ['learning'], ['learning', 'import'], ['learning', 'export'], ['migrate'], ['worker'], ['worker', 'gpu'],
 ])('kisystem %s ... --help', (...command: string[]) => {
   for (const flag of ['--help', '-h']) {
     const result = run([...command, flag]);
