@@ -48,7 +48,7 @@ export interface RunProcessOptions {
   sandbox?: SandboxRuntime & { writable: string; readOnly?: readonly string[]; gpu: boolean; name: string };
   /** Takes over stdin and stdout (a trusted driver talking to the program); output then holds stderr only. */
   interact?: (io: { stdin: Writable; stdout: Readable }) => Promise<void>;
-  /** Called every few seconds while the process runs (activity heartbeat). */
+  /** Called every 250 ms while the process runs (activity heartbeat: how a cancellation is learnt). */
   onTick?: () => void;
   /** Aborts the run (activity cancellation): the process group is killed. */
   signal?: AbortSignal;
@@ -100,7 +100,8 @@ export function limitArgs(limits: ResourceLimits, withCgroup: boolean): string[]
   return ['prlimit', ...args, '--'];
 }
 
-const TICK_MS = 5000;
+/** Heartbeat period: the worker sends at most one per HEARTBEAT_THROTTLE (workers/heartbeat-throttle.ts), and a cancellation arrives only with a heartbeat's answer. */
+const TICK_MS = 250;
 /** After the program's main process ended, how long its output may still arrive (a daemon may hold the pipe). */
 const EXIT_GRACE_MS = 300;
 // Output beyond this is dropped while reading (the trimmed copy keeps head and tail anyway).

@@ -13,7 +13,8 @@ import { loadConfig } from '../runtime/load-config';
 import { settingsFromEnv } from '../runtime/settings';
 import { connectClient } from './connect';
 import { runDemo } from './demo';
-import { followTasks } from './follow';
+import { endingOf, followTasks } from './follow';
+import { exitCodeOf } from '../contracts/task-ending';
 import { startStack } from './stack';
 import { helpFor, wantsHelp } from './help';
 import { listTasks, loadTasks, printStatus, resolveTask, submitTask } from './tasks';
@@ -30,7 +31,8 @@ usage: kisystem <command> [options]
                               sandbox and disk; says what to do for each problem (--fix registers search attributes)
   demo [--exit]               run the example tasks against the scripted model server and print the results
   submit <task files...> [--wait]
-                              start one workflow per task file; --wait follows them run by run
+                              start one workflow per task file; --wait follows them run by run and exits
+                              0 succeeded, 1 failed, 3 exhausted, 4 given up, 5 cancelled (the worst of several)
   check-task <task file> [--answer <file>]... [--keep]
                               a task author's test: wiring checked, each answer (default: the task's
                               reference_answer) built and tested by the worker's own activities in its sandbox,
@@ -48,14 +50,18 @@ usage: kisystem <command> [options]
   queue cancel <key|task id> | queue reprioritize <key|task id> <0..100> [--queue name]
                               drop or re-rate a pending task (a running one: kisystem cancel <its workflow id>)
   queue pause | queue resume [--queue name]
+                              stop or restart new starts (running tasks go on)
   queue config --reload [--queue name]
                               the queue takes the current config (optimization_config.json); queue show prints which it uses
-                              stop or restart new starts (running tasks go on)
   priorities [--top N] [--json]
                               Meta-Supervisor: domains by priority P(d), with sr, t, c and R
   bias [--json]               Meta-Supervisor: the model each domain starts with, when one qualifies
   explain <domain> [--json]   every factor of a domain's priority
-  stats [--json]              runs and success rates per domain and model, escalations, whether the learning pays
+  stats [--json] [--html [--out file]]
+                              runs and success rates per domain and model, escalations, whether the learning pays;
+                              --html: one offline page with plots (success rate and run time over time, starts, queues)
+  report <workflow id> [--out file]
+                              one offline HTML page of a task: runs, chain and decisions, optimization plots, code diff
   learning import <file.jsonl> | learning export [--out file] [--domain d]
                               bring in or share a learning history (docs/learning-history.md)
   simulate [--history file.jsonl] [--stoploss 1,2,3] [--start-rule guide] [--min-runs N] [--min-rate X] [--fallback S] [--json]
@@ -125,8 +131,8 @@ async function main(argv: string[]): Promise<number> {
       }
       if (values.wait) {
         const results = await followTasks(client, ids, log, 1000, settings.temporalAddress);
-        const failed = [...results.values()].filter((r) => r instanceof Error || r.status !== 'succeeded').length;
-        return failed > 0 || refused > 0 ? 1 : 0;
+        // One code per ending (docs/endings.md); a refused task file counts as failed.
+        return exitCodeOf([...[...results.values()].map(endingOf), ...(refused > 0 ? (['failed'] as const) : [])]);
       }
       return refused > 0 ? 1 : 0;
     }
@@ -190,6 +196,13 @@ async function main(argv: string[]): Promise<number> {
     case 'learning':
       return withDatabase((db) => metaCommand(command, rest, db, loadConfig(settings.configPath)));
     case 'simulate': return (await import('./simulate')).simulateCommand(rest, loadConfig(settings.configPath), log);
+    case 'report': {
+      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { out: { type: 'string' } } });
+      if (!positionals[0]) throw new UsageError('report needs a workflow id');
+      const { writeTaskReport } = await import('./report/write-report');
+      const client = await connectClient(settings);
+      return withDatabase(async (db) => (await writeTaskReport(client, db, settings, positionals[0]!, values.out, log), 0));
+    }
     case 'files': return withDatabase(async (db) => ((await showRunFiles(db, settings, rest[0] ?? '', log)) ? 0 : 1));
     case 'migrate': {
       const db = await prepareDatabase(databaseUrl());
@@ -274,7 +287,7 @@ async function metaCommand(command: string, rest: string[], db: Kysely<Database>
   const { values, positionals } = parseArgs({
     args: rest,
     allowPositionals: true,
-    options: { json: { type: 'boolean', default: false }, top: { type: 'string' }, out: { type: 'string' }, domain: { type: 'string' } },
+    options: { json: { type: 'boolean', default: false }, html: { type: 'boolean', default: false }, top: { type: 'string' }, out: { type: 'string' }, domain: { type: 'string' } },
   });
   switch (command) {
     case 'priorities': {
@@ -290,7 +303,8 @@ async function metaCommand(command: string, rest: string[], db: Kysely<Database>
       if (!positionals[0]) throw new UsageError('explain needs a domain, e.g. kisystem explain CUDA/Kernel');
       return (await showExplain(db, config, positionals[0], values.json, log)) ? 0 : 1;
     case 'stats':
-      await showStats(db, config, values.json, log);
+      if (values.html) await (await import('./report/write-report')).writeLearningReport(db, config, values.out, log);
+      else await showStats(db, config, values.json, log);
       return 0;
     default: {
       const [verb, file] = positionals;

@@ -12,7 +12,8 @@ import { loadModelScripts } from '../scripted-model-server/scripts';
 import { startScriptedModelServer } from '../scripted-model-server/server';
 import type { TaskResult } from '../contracts/task-messages';
 import { connectClient } from './connect';
-import { followTasks, causeMessage } from './follow';
+import { causeMessage, endingOf, followTasks } from './follow';
+import { statusWord } from '../contracts/task-ending';
 import { startStack } from './stack';
 import { loadTasks, submitTask } from './tasks';
 
@@ -76,11 +77,11 @@ export async function runDemo(options: DemoOptions): Promise<boolean> {
       const r = results.get(s.workflowId) as TaskResult | Error;
       if (r instanceof Error) {
         ok = false;
-        log(`  ${s.task.id.padEnd(16)} FAILED  ${causeMessage(r)}`);
+        log(`  ${s.task.id.padEnd(16)} ${statusWord(endingOf(r)).padEnd(9)} ${causeMessage(r)}`);
       } else {
         escalations += r.escalations.length;
         if (r.status !== 'succeeded') ok = false;
-        log(`  ${s.task.id.padEnd(16)} ${r.status.padEnd(9)} by ${String(r.winningModel).padEnd(22)} runs ${r.runs.length}  path ${r.escalationPath.join(' -> ')}`);
+        log(`  ${s.task.id.padEnd(16)} ${statusWord(r.status).padEnd(9)} by ${String(r.winningModel).padEnd(22)} runs ${r.runs.length}  path ${r.escalationPath.join(' -> ')}`);
         log(`  ${''.padEnd(16)} ${r.start.summary} [${r.start.rule}]`);
       }
       log(`  ${''.padEnd(16)} ${workflowUrl(ui, s.workflowId)}`);

@@ -52,12 +52,14 @@ export async function checkTemporal(address: string, namespace: string, mayRegis
       return checks;
     }
     const missing = await missingSearchAttributes(connection, namespace);
+    // The Web UI keeps its list columns in the browser: no server call can add them, so doctor says how.
+    const columns = 'Web UI list: add them under "Configure columns" to tell waiting and given-up tasks apart (docs/endings.md)';
     if (missing.length === 0) {
-      checks.push({ area: 'search attributes', status: 'ok', detail: ALL_SEARCH_ATTRIBUTES.map((k) => k.name).join(', ') });
+      checks.push({ area: 'search attributes', status: 'ok', detail: `${ALL_SEARCH_ATTRIBUTES.map((k) => k.name).join(', ')}; ${columns}` });
     } else if (mayRegister) {
       const searchAttributes = Object.fromEntries(ALL_SEARCH_ATTRIBUTES.filter((k) => missing.includes(k.name)).map((k) => [k.name, INDEXED_TYPE[k.type.toUpperCase()]!]));
       await connection.operatorService.addSearchAttributes({ namespace, searchAttributes });
-      checks.push({ area: 'search attributes', status: 'ok', detail: `registered the missing ones: ${missing.join(', ')}` });
+      checks.push({ area: 'search attributes', status: 'ok', detail: `registered the missing ones: ${missing.join(', ')}; ${columns}` });
     } else {
       checks.push({ area: 'search attributes', status: 'fail', detail: `missing in namespace ${namespace}: ${missing.join(', ')}`, fix: `${registerCommand(namespace, missing)}  (or: kisystem doctor --fix)` });
     }

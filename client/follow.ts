@@ -1,5 +1,6 @@
 /** Following tasks live: each new run and escalation is printed as it happens. */
-import { WorkflowFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { CancelledFailure, WorkflowFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { statusWord, type TaskEnding } from '../contracts/task-ending';
 import { stateQuery, type ModelServerWait, type RunSummary, type TaskResult, type TaskState } from '../contracts/task-messages';
 
 export function describeRun(run: RunSummary): string {
@@ -123,20 +124,29 @@ export async function followTasks(
       try {
         const r: TaskResult = await noting(outage, () => handle.result());
         results.set(id, r);
-        log(`${r.taskId}  ${r.status.toUpperCase()}: ${r.message}`);
+        log(`${r.taskId}  ${statusWord(r.status).toUpperCase()}: ${r.message}`);
       } catch (error) {
         if (isConnectionError(error) && !(error instanceof WorkflowFailedError)) {
           outage.lost(error);
           break;
         }
         results.set(id, error as Error);
-        log(`${id}  FAILED: ${causeMessage(error as Error)}`);
+        log(`${id}  ${statusWord(endingOf(error as Error)).toUpperCase()}: ${causeMessage(error as Error)}`);
       }
       pending.delete(id);
     }
     if (pending.size > 0) await new Promise((r) => setTimeout(r, pollMs));
   }
   return results;
+}
+
+/**
+ * How a followed task ended: its result's status, or for a workflow that did not complete,
+ * cancelled (`kisystem cancel`) or failed (an infrastructure fault, terminated, timed out, not found).
+ */
+export function endingOf(outcome: TaskResult | Error): TaskEnding {
+  if (!(outcome instanceof Error)) return outcome.status;
+  return outcome instanceof WorkflowFailedError && outcome.cause instanceof CancelledFailure ? 'cancelled' : 'failed';
 }
 
 /** The reason a workflow failed: the workflow's own failure message (it names the inner cause). */

@@ -31,6 +31,7 @@ import {
 } from '../contracts/queue-messages';
 import type { queueWorkflow } from '../workflows/queue-workflow';
 import { table } from './format-table';
+import { statusWord } from '../contracts/task-ending';
 import { loadTasks } from './tasks';
 
 type Out = (line: string) => void;
@@ -137,7 +138,7 @@ export function formatQueue(state: QueueStateView): string[] {
   }
   if (state.recent.length) {
     lines.push('', 'Recent');
-    lines.push(table(['key', 'status', 'duration (s)', 'ETA (s)', 'message'], state.recent.slice(0, 10).map((f) => [f.key, f.status, f.durationSeconds === null ? '-' : Math.round(f.durationSeconds), Math.round(f.etaSeconds), f.message.slice(0, 80)])));
+    lines.push(table(['key', 'status', 'duration (s)', 'ETA (s)', 'message'], state.recent.slice(0, 10).map((f) => [f.key, statusWord(f.status), f.durationSeconds === null ? '-' : Math.round(f.durationSeconds), Math.round(f.etaSeconds), f.message.slice(0, 80)])));
   }
   return lines;
 }

@@ -8,6 +8,8 @@ import { cudaQueue, workflowUrl, type Settings } from '../runtime/settings';
 import { giveUpUpdate, stateQuery, submitSolutionUpdate, type TaskResult, type TaskWorkflowInput } from '../contracts/task-messages';
 import { CURRENT_MODEL, DOMAIN, ESCALATIONS, STATUS, TASK_ID } from '../contracts/search-attributes';
 import type { taskWorkflow } from '../workflows/task-workflow';
+import { escapeMarkdown } from '../workflows/details';
+import { endingOf, statusWord, type TaskEnding } from '../contracts/task-ending';
 import { causeMessage, describeRun, describeWaiting, isConnectionError, noting, OutageNotice } from './follow';
 import { optimizationLines } from './optimization-lines';
 
@@ -48,12 +50,13 @@ export async function submitTask(client: Client, settings: Settings, config: Kis
       { key: TASK_ID, value: task.id },
       { key: DOMAIN, value: task.domain },
     ],
-    staticSummary: `${task.title} (${task.domain}, ${task.language})`,
+    // Both are Markdown in the Web UI: the task's own text is shown literally ("[outage]" is no link).
+    staticSummary: `${escapeMarkdown(task.title)} (${task.domain}, ${task.language})`,
     staticDetails: [
       `**Task** \`${task.id}\` from \`${task.sourcePath}\``,
       `**Domain:** ${task.domain} (${task.domainReason}) · **Language:** ${task.language} · **Writes:** \`${task.solution_file}\``,
       '',
-      task.goal.trim(),
+      ...task.goal.trim().split('\n').map(escapeMarkdown),
     ].join('\n'),
   });
   return { task, workflowId, url: workflowUrl(settings, workflowId) };
@@ -79,8 +82,9 @@ export async function printStatus(client: Client, settings: Settings, workflowId
       await new Promise((r) => setTimeout(r, 1000));
     }
   }
-  log(`${workflowId}: ${description.status.name} (${workflowUrl(settings, workflowId)})`);
-  if (description.status.name === 'RUNNING') {
+  const execution = description.status.name;
+  if (execution === 'RUNNING') {
+    log(`${workflowId}: RUNNING (${workflowUrl(settings, workflowId)})`);
     // The state query answers once the start decision is made (a second or so after the start).
     const state = await handle.query(stateQuery).catch(() => null);
     if (!state) {
@@ -96,19 +100,32 @@ export async function printStatus(client: Client, settings: Settings, workflowId
     if (state.fallback) log(`  waiting for a person since ${state.fallback.waitingSince}: ${state.fallback.reason}`);
     return;
   }
-  if (description.status.name === 'FAILED') {
-    const failure = await handle.result().then(() => null, (e: Error) => e);
-    if (failure) log(`reason: ${causeMessage(failure)}`);
+  // Closed: the ending's word first (docs/endings.md), Temporal's own status name beside it.
+  const outcome: TaskResult | Error = execution === 'COMPLETED' ? await handle.result() : await handle.result().then(() => new Error(execution), (e: Error) => e);
+  const ending = execution === 'COMPLETED' ? endingOfResult(outcome) : endingOf(execution, description.typedSearchAttributes.get(STATUS));
+  const word = ending ? statusWord(ending) : execution.toLowerCase();
+  log(`${workflowId}: ${word} (workflow ${execution}) (${workflowUrl(settings, workflowId)})`);
+  if (outcome instanceof Error) {
+    log(`result: ${word} - ${causeMessage(outcome)}`);
     return;
   }
-  if (description.status.name === 'COMPLETED') {
-    const result: TaskResult = await handle.result();
-    log(`result: ${result.status} - ${result.message}`);
-    log(`escalation path: ${result.escalationPath.join(' -> ')}`);
-    for (const run of result.runs) log(`  ${describeRun(run)}`);
-    if (result.optimization) for (const line of optimizationLines(result.optimization)) log(line);
-    for (const file of result.finalCode ?? []) log(`--- ${file.path}\n${file.content}`);
-  }
+  log(`result: ${word} - ${outcome.message}`);
+  log(`escalation path: ${outcome.escalationPath.join(' -> ')}`);
+  for (const run of outcome.runs) log(`  ${describeRun(run)}`);
+  if (outcome.optimization) for (const line of optimizationLines(outcome.optimization)) log(line);
+  for (const file of outcome.finalCode ?? []) log(`--- ${file.path}\n${file.content}`);
+  log(`report with plots: kisystem report ${workflowId}`);
+}
+
+function endingOfResult(outcome: TaskResult | Error): TaskEnding | null {
+  return outcome instanceof Error ? null : outcome.status;
+}
+
+/** A task's status in the list: the ending's word when it is closed, else what it does now ("waiting for model server"). */
+export function listStatus(execution: string, kisystemStatus: string | undefined): string {
+  if (execution === 'RUNNING') return kisystemStatus ? statusWord(kisystemStatus) : 'starting';
+  const ending = endingOf(execution, kisystemStatus);
+  return ending ? statusWord(ending) : execution.toLowerCase();
 }
 
 export async function listTasks(client: Client, settings: Settings, query: string | undefined, log: (line: string) => void): Promise<void> {
@@ -117,9 +134,8 @@ export async function listTasks(client: Client, settings: Settings, query: strin
   for await (const wf of client.workflow.list({ query: filter })) {
     const attrs = wf.typedSearchAttributes;
     const domain = attrs.get(DOMAIN) ?? '';
-    const status = attrs.get(STATUS) ?? '';
     const model = attrs.get(CURRENT_MODEL) ?? '';
-    log(`${wf.workflowId.padEnd(44)} ${wf.status.name.padEnd(10)} ${domain.padEnd(12)} ${status.padEnd(18)} ${model.padEnd(22)} escalations ${attrs.get(ESCALATIONS) ?? 0}`);
+    log(`${wf.workflowId.padEnd(44)} ${listStatus(wf.status.name, attrs.get(STATUS)).padEnd(24)} ${domain.padEnd(12)} ${model.padEnd(22)} escalations ${attrs.get(ESCALATIONS) ?? 0}`);
     if (++count >= 100) break;
   }
   if (count === 0) log(`no task workflows${query ? ` match ${query}` : ''} (namespace ${settings.namespace})`);

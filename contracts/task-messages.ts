@@ -17,7 +17,9 @@ export type TaskStatus =
   | 'waiting_for_model_server'
   | 'succeeded'
   | 'exhausted'
-  | 'gave_up';
+  | 'gave_up'
+  | 'failed'
+  | 'cancelled';
 
 /** Where the workflow sends its activities (defaults: `kisystem-gpu`). */
 export interface TaskQueues {
@@ -149,6 +151,8 @@ export interface TaskState {
   waiting: ModelServerWait | null;
   /** Where the task's verdicts come from: its trusted checker, or the candidate's own (forgeable) line. Absent in older tasks. */
   verdictSource?: 'checker' | 'self-reported';
+  /** How the task ended, in a sentence (the result's message, or the failure's); absent while it runs. */
+  endMessage?: string;
 }
 
 export interface TaskResult {

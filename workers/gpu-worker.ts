@@ -7,9 +7,10 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { HEARTBEAT_THROTTLE } from './heartbeat-throttle';
 import { HostSerial, hostConcurrency } from './host-serial';
-import { workerLogger } from './quiet-logger';
+import { countingLimitKills, installRuntime, KisystemMetrics } from './metrics';
 import { createHostActivities } from '../activities/build-test';
 import { describeHost, detectHost } from '../activities/host-capabilities';
 import { createLlmActivities, llmSettingsFrom, type LlmEndpoint } from '../activities/llm';
@@ -30,10 +31,11 @@ export function llmEndpoint(config: Pick<KisystemConfig, 'llm'>, env: NodeJS.Pro
 }
 
 export async function runGpuWorker(): Promise<void> {
-  // The SDK's own INFO lines (worker state changes) drown the story; KISYSTEM_LOG_LEVEL=INFO brings them back.
-  Runtime.install({ logger: workerLogger() });
   const settings = settingsFromEnv();
   const config = loadConfig(settings.configPath);
+  // The SDK's own INFO lines (worker state changes) drown the story; KISYSTEM_LOG_LEVEL=INFO brings them back.
+  const metricsAt = installRuntime(config, 'gpu');
+  const metrics = new KisystemMetrics();
   const capabilities = await detectHost(settings.gpuQueue);
   const workRoot = settings.workDir ?? join(settings.dataDir, 'runs');
   mkdirSync(workRoot, { recursive: true });
@@ -56,9 +58,9 @@ export async function runGpuWorker(): Promise<void> {
   // enable_async_io off: one LLM call, build, test or profile at a time on this host (one shared slot).
   const concurrency = hostConcurrency(config, settings.maxConcurrentLlm ?? 4);
   const serial = concurrency.serial ? new HostSerial() : null;
-  const hostSteps = { buildCandidate: host.buildCandidate, testCandidate: host.testCandidate, microbenchmark: profile.microbenchmark, fullProfile: profile.fullProfile };
+  const hostSteps = countingLimitKills({ buildCandidate: host.buildCandidate, testCandidate: host.testCandidate, microbenchmark: profile.microbenchmark, fullProfile: profile.fullProfile }, metrics);
   const connection = await NativeConnection.connect({ address: settings.temporalAddress });
-  const common = { connection, namespace: settings.namespace, shutdownGraceTime: '10 seconds' } as const;
+  const common = { connection, namespace: settings.namespace, shutdownGraceTime: '10 seconds', ...HEARTBEAT_THROTTLE } as const;
   try {
     const workers = [
       await Worker.create({
@@ -80,7 +82,7 @@ export async function runGpuWorker(): Promise<void> {
     }
     console.log(`kisystem gpu worker: ${describeHost(capabilities)}`);
     if (serial) console.log('kisystem gpu worker: enable_async_io is off: one LLM call, build, test or profile at a time on this host');
-    console.log(`kisystem gpu worker: queues ${settings.gpuQueue}, ${capabilities.hostQueue}${cudaCapable ? `, ${cudaQueue(settings.gpuQueue)}` : ' (no CUDA tasks here: needs a GPU and nvcc)'}; LLM ${endpoint.provider} at ${endpoint.url}; runs in ${workRoot}`);
+    console.log(`kisystem gpu worker: queues ${settings.gpuQueue}, ${capabilities.hostQueue}${cudaCapable ? `, ${cudaQueue(settings.gpuQueue)}` : ' (no CUDA tasks here: needs a GPU and nvcc)'}; LLM ${endpoint.provider} at ${endpoint.url}; runs in ${workRoot}${metricsAt ? `; metrics at http://${metricsAt}/metrics` : ''}`);
     await Promise.all(workers.map((w) => w.run()));
   } finally {
     await connection.close();

@@ -94,7 +94,7 @@ export class RunRecorder {
     // The decision goes before the error line, so that a narrow timeline still shows it.
     const verdict = c ? `${c.phase} ${c.errorType} sev ${c.severity}` : 'passed';
     const next = decision ? ` => ${shortDecision(decision)}` : '';
-    const line = c?.firstErrorLine ? ` | ${c.firstErrorLine.slice(0, 160)}` : '';
+    const line = c?.firstErrorLine ? ` | ${c.firstErrorLine}` : '';
     const note = extra?.note ? `${extra.note} · ` : '';
     await this.learning.recordRun.executeWithOptions({ summary: `#${run.attemptNo} ${run.model}: ${note}${verdict}${next}${line}` }, [
       {

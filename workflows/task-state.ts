@@ -135,8 +135,18 @@ export class TaskStateStore {
     this.setStatus(back);
   }
 
+  /**
+   * The task ends cancelled or failed: the details say so (no step, no wait). The search attribute
+   * is the caller's to upsert: that command stands behind a patch, the details are no command.
+   */
+  endWithout(status: 'cancelled' | 'failed', message: string): void {
+    Object.assign(this.state, { status, step: null, waiting: null, fallback: null, endMessage: message });
+    setCurrentDetails(renderDetails(this.state));
+  }
+
   /** The task's result; publishes its final status. */
   finish(status: TaskResult['status'], winningModel: string | null, message: string, finalCode: ExtractedFile[] | null): TaskResult {
+    this.state.endMessage = message;
     this.setStatus(status);
     const path: string[] = [];
     for (const run of this.state.runs) if (path[path.length - 1] !== run.model) path.push(run.model);

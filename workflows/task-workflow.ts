@@ -27,14 +27,17 @@ import { refuseMiswiredTask } from './task-fault';
 import { checkReferenceAnswer } from './reference-check';
 
 export async function taskWorkflow(input: TaskWorkflowInput): Promise<TaskResult> {
+  const started: { store: TaskStateStore | null } = { store: null };
   try {
-    const result = await runTask(input);
+    const result = await runTask(input, started);
     await tellQueue(input, result.status, result.message);
     return result;
   } catch (error) {
     const status = isCancellation(error) ? 'cancelled' : 'failed';
+    const message = status === 'cancelled' ? 'cancelled (kisystem cancel)' : error instanceof Error ? error.message : String(error);
     // The list's status says how the task ended (tasks started before this replay without it).
     if (patched('kisystem-final-status')) upsertSearchAttributes([{ key: STATUS, value: status }]);
+    started.store?.endWithout(status, message);
     await tellQueue(input, status, error instanceof Error ? error.message : String(error));
     throw error;
   }
@@ -51,7 +54,7 @@ async function tellQueue(input: TaskWorkflowInput, status: TaskFinishedNotice['s
   );
 }
 
-async function runTask(input: TaskWorkflowInput): Promise<TaskResult> {
+async function runTask(input: TaskWorkflowInput, started: { store: TaskStateStore | null }): Promise<TaskResult> {
   const { task, config } = input;
   const info = workflowInfo();
   const ctx: CandidateContext = { task, config, queues: input.queues, workflowId: info.workflowId, workflowRunId: info.runId };
@@ -71,6 +74,7 @@ async function runTask(input: TaskWorkflowInput): Promise<TaskResult> {
     priority: p ? { score: p.priority_score, runs: p.run_count, successRate: p.success_rate } : null,
     escalation,
   });
+  started.store = store;
   const inbox = new ManualInbox(store);
   setHandler(stateQuery, () => store.state);
   setHandler(submitSolutionUpdate, (solution) => inbox.submit(solution), { validator: (solution) => inbox.validateSolution(solution) });
@@ -117,7 +121,7 @@ async function runTask(input: TaskWorkflowInput): Promise<TaskResult> {
     case 'passed':
       return store.finish('succeeded', 'manual', `code handed in by ${manualEnd.author} passed the tests at run #${manualEnd.attemptNo}`, manualEnd.files);
     case 'gave_up':
-      return store.finish('gave_up', null, `given up: ${manualEnd.reason}`, null);
+      return store.finish('gave_up', null, `a person gave up: ${manualEnd.reason}`, null);
     case 'exhausted':
       return store.finish('exhausted', null, `every model failed (${modelEnd.reason}) and nobody handed in code before the deadline`, null);
   }

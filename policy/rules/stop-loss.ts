@@ -53,7 +53,7 @@ export function afterFailure(
     why = `severity ${failure.severity} >= 4`;
   } else if (failures >= stoplossPerModel) {
     rule = 'stoploss';
-    why = `stop-loss: ${failures} failed runs of ${from}`;
+    why = `${failures} of ${stoplossPerModel} failed runs of ${from}`;
   }
   if (!rule) {
     return {

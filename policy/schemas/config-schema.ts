@@ -235,6 +235,25 @@ export const configSchema = z
       })
       .strict()
       .default({ max_running: 3, priority_refresh_seconds: 300, max_history_events: 10_000, recent_results: 50, ordering: 'cost-aware' }),
+    /**
+     * Prometheus metrics (docs/metrics.md): the SDK's worker metrics and kisystem's, served at
+     * http://<bind_host>:<port>/metrics, one port per worker; null: no endpoint (the default, so that
+     * several workers on one machine never fight over a port nobody asked for).
+     */
+    metrics: z
+      .object({
+        bind_host: z.string().min(1).default('127.0.0.1'),
+        workflow_worker_port: z.number().int().min(1).max(65535).nullable().default(null),
+        gpu_worker_port: z.number().int().min(1).max(65535).nullable().default(null),
+        /** How often the workflow worker counts waiting tasks and the queues' depth (seconds). */
+        poll_seconds: seconds.max(3600).default(15),
+      })
+      .strict()
+      .refine((m) => m.workflow_worker_port === null || m.workflow_worker_port !== m.gpu_worker_port, {
+        path: ['gpu_worker_port'],
+        message: 'must differ from workflow_worker_port (both workers may run on one machine)',
+      })
+      .default({ bind_host: '127.0.0.1', workflow_worker_port: null, gpu_worker_port: null, poll_seconds: 15 }),
     // --- start rule (issue 11) ---
     /** How a task picks its start model: "expected-cost" (lowest expected cost of the whole task) or "guide" (the guide read literally). */
     start_rule: z.enum(['expected-cost', 'guide']).default('expected-cost'),

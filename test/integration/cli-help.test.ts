@@ -8,7 +8,7 @@ const run = (args: string[]) => spawnSync(process.execPath, [join(PROJECT_ROOT, 
 it.each([
   ['up'], ['doctor'], ['demo'], ['submit'], ['check-task'], ['status'], ['list'], ['resolve'], ['cancel'],
   ['queue'], ['queue', 'add'], ['queue', 'show'], ['queue', 'cancel'], ['queue', 'reprioritize'], ['queue', 'pause'], ['queue', 'resume'],
-  ['priorities'], ['bias'], ['explain'], ['stats'], ['learning'], ['learning', 'import'], ['learning', 'export'], ['migrate'], ['worker'], ['worker', 'gpu'],
+  ['report'], ['priorities'], ['bias'], ['explain'], ['stats'], ['learning'], ['learning', 'import'], ['learning', 'export'], ['migrate'], ['worker'], ['worker', 'gpu'],
 ])('kisystem %s ... --help', (...command: string[]) => {
   for (const flag of ['--help', '-h']) {
     const result = run([...command, flag]);
@@ -24,4 +24,9 @@ it('kisystem help queue shows the queue commands; an unknown command with --help
   const unknown = run(['frobnicate', '--help']);
   expect(unknown.status).toBe(2);
   expect(unknown.stderr).toMatch(/unknown command "frobnicate"/);
+});
+
+it('each line of help stands under its own command: pausing under queue pause | resume, the exit codes under submit', () => {
+  expect(run(['queue', '--help']).stdout).toMatch(/^ {2}queue pause \| queue resume.*\n {20,}stop or restart new starts/m);
+  expect(run(['submit', '--help']).stdout).toMatch(/0 succeeded, 1 failed, 3 exhausted, 4 given up, 5 cancelled/);
 });

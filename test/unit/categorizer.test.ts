@@ -14,6 +14,7 @@ import {
   parseVerdict,
   testPassed,
 } from '../../policy/parsers/categorizer';
+import { clip } from '../../policy/parsers/categorizer/context';
 import { ERROR_TYPES, type Categorization, type ProcessOutcome } from '../../policy/run-types';
 
 const FIXTURES = join(__dirname, '..', 'fixtures');
@@ -573,5 +574,20 @@ describe('categorize: properties', () => {
       }),
       { numRuns: 200 },
     );
+  });
+});
+
+describe('a first error line cut to its limit keeps what was expected', () => {
+  it('keeps the head and the "expected ..." part', () => {
+    const line = `FAIL: checksum mismatch after ${'step '.repeat(100)}got 0x1f2e, expected 0x1f2f`;
+    const cut = clip(line, 120);
+    expect(cut.length).toBeLessThanOrEqual(120);
+    expect(cut.startsWith('FAIL: checksum mismatch after step')).toBe(true);
+    expect(cut.endsWith('expected 0x1f2f')).toBe(true);
+    expect(cut).toContain('… ');
+  });
+
+  it('cuts a line without an expected part at its end', () => {
+    expect(clip('a'.repeat(400), 300)).toBe(`${'a'.repeat(299)}…`);
   });
 });

@@ -36,3 +36,34 @@ it('warns loudly about a task without a checker and marks its self-reported runs
   const checked = renderDetails({ ...state('New'), verdictSource: 'checker', runs: [{ ...run, verdictSource: 'checker' }] } as TaskState);
   expect(checked).not.toContain('self-reported');
 });
+
+describe('the story reads whole', () => {
+  const run = (firstErrorLine: string) => ({
+    attemptNo: 1, model: 'a:1b', source: 'model', outcome: 'failure', phase: 'TEST', host: null, llmMs: 1, buildMs: 1, testMs: 1,
+    categorization: { errorType: 'LOGIC', phase: 'TEST', severity: 2, recoverable: true, hint: '', firstErrorLine },
+    decision: { kind: 'escalate', from: 'a:1b', to: 'b:2b', rule: 'stoploss', reason: '2 of 2 failed runs of a:1b -> b:2b' },
+  });
+
+  it('puts Chain and Start decision in paragraphs of their own', () => {
+    const lines = renderDetails(state('t')).split('\n');
+    const chain = lines.findIndex((l) => l.startsWith('**Chain**'));
+    expect(lines[chain + 1]).toBe('');
+    expect(lines[chain + 2]).toMatch(/^\*\*Start decision\*\*/);
+  });
+
+  it('keeps a long first error line whole, escaped, and an escalation reason without its rule twice', () => {
+    const line = `FAIL: mismatch at index 4096 of ${'x'.repeat(200)} [outage]: got 3.25, expected 3.5`;
+    const s = { ...state('t'), runs: [run(line)], escalations: [{ afterAttempt: 2, from: 'a:1b', to: 'b:2b', rule: 'stoploss', reason: '2 of 2 failed runs of a:1b -> b:2b' }] } as TaskState;
+    const text = renderDetails(s);
+    expect(text).toContain(`${'x'.repeat(200)} \\[outage\\]: got 3.25, expected 3.5 |`);
+    expect(text).toContain('- after run 2: a:1b → b:2b (2 of 2 failed runs of a:1b)');
+    expect(text).not.toMatch(/stoploss: stop-loss/);
+  });
+
+  it('says cancelled, not the step it was in, once the task was cancelled', () => {
+    const s = { ...state('t'), status: 'cancelled', step: null, endMessage: 'cancelled (kisystem cancel)' } as TaskState;
+    const [, status, , ended] = renderDetails(s).split('\n');
+    expect(status).toMatch(/^\*\*Status:\*\* cancelled ·/);
+    expect(ended).toBe('**cancelled:** cancelled \\(kisystem cancel\\)');
+  });
+});

@@ -93,6 +93,12 @@ async function cancelAndExpectCancelled(handle: WorkflowHandle): Promise<void> {
   expect(error).toBeInstanceOf(WorkflowFailedError);
   expect((error as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
   expect((await handle.describe()).status.name).toBe('CANCELLED');
+  // Every surface says cancelled: the state, the search attribute and the Web UI's details (no step left).
+  expect(await handle.query(stateQuery)).toMatchObject({ status: 'cancelled', step: null });
+  expect((await handle.describe()).typedSearchAttributes.get(STATUS)).toBe('cancelled');
+  const metadata = await handle.query<{ currentDetails: string }>('__temporal_workflow_metadata');
+  expect(metadata.currentDetails).toMatch(/^\*\*Status:\*\* cancelled ·/m);
+  expect(metadata.currentDetails).not.toMatch(/generating|building|testing|waiting for a person/i);
 }
 
 /** Live (non-zombie) processes whose working directory lies under `root`. */

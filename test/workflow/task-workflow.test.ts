@@ -147,7 +147,7 @@ describe('task workflow', () => {
       await waitFor(async () => (await handle.query(stateQuery)).status === 'waiting_for_person');
       await handle.executeUpdate(giveUpUpdate, { args: ['not worth it'] });
     });
-    expect(run.outcome).toMatchObject({ status: 'gave_up', message: 'given up: not worth it', winningModel: null });
+    expect(run.outcome).toMatchObject({ status: 'gave_up', message: 'a person gave up: not worth it', winningModel: null });
   });
 
   it('ends as exhausted when nobody answers before the fallback deadline', async () => {

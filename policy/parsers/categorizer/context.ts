@@ -163,10 +163,20 @@ export function formatProfileScore(n: number): string {
   return Number.isFinite(n) ? String(Math.round(n * 10) / 10) : String(n);
 }
 
-/** Trims and cuts to `max` characters (the last one an ellipsis when cut). */
+/**
+ * Trims and cuts to `max` characters (an ellipsis where cut). A line that says what was expected
+ * ("got 3, expected 4") keeps that part: the model and a person need it more than the middle.
+ */
 export function clip(text: string, max: number = MAX_LINE_LENGTH): string {
   const t = String(text ?? '').trim();
-  return t.length <= max ? t : `${t.slice(0, max - 1).trimEnd()}…`;
+  if (t.length <= max) return t;
+  const expected = t.search(/\bexpected\b/i);
+  if (expected > 0) {
+    const tail = clip(t.slice(expected), Math.floor(max / 2));
+    const headRoom = max - tail.length - 2;
+    if (expected > headRoom) return `${t.slice(0, headRoom).trimEnd()}… ${tail}`;
+  }
+  return `${t.slice(0, max - 1).trimEnd()}…`;
 }
 
 /**
