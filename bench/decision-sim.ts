@@ -16,6 +16,7 @@ import type { ModelAggregate } from '../policy/rules/meta-supervisor';
 import { recommendModelBias } from '../policy/rules/meta-supervisor';
 import type { ErrorType } from '../policy/run-types';
 import { decideTaskStart, runSecondsOf, type LearnedRunTime } from '../policy/rules/start-rule';
+import { addRun, complexitySlice, NO_RUNS, type AgedCounts, type ModelEvidence } from '../policy/rules/start-evidence';
 import { seededRandom } from './seeded-random';
 
 
@@ -35,6 +36,8 @@ export interface SimTask {
   success: number[][];
   jitter: number[][];
   draws: number[];
+  /** uniforms for a noisy complexity signal: whether this task's complexity is misread, and as which level */
+  misread: [number, number];
 }
 
 /** The hidden world: per-run success chance q of each (domain, model) on a medium task, as a function of the day. */
@@ -49,9 +52,17 @@ export interface World {
   driftDomain?: string;
   /** mean per-run seconds (a world fitted from a history); absent: the guide's table */
   runSeconds?(domain: string, model: string): number;
+  /** exponent of a task's difficulty per model (hardness that hurts some models more); absent: DIFFICULTY_EXPONENT */
+  exponent?(domain: string, model: string, difficulty: Difficulty): number;
+  /** share of tasks whose complexity signal is misread as a level drawn at random (0: the signal follows the difficulty) */
+  complexityNoise?: number;
 }
 
-export type PolicyName = 'fixed-chain' | 'guide' | 'expected-cost' | 'oracle';
+/**
+ * 'oracle' knows each task's hidden chances; 'domain-oracle' knows each (domain, model) chance of a
+ * medium task on that day but not the task's difficulty: what a per-(domain, model) learner can reach.
+ */
+export type PolicyName = 'fixed-chain' | 'guide' | 'expected-cost' | 'domain-oracle' | 'oracle';
 
 export interface TaskOutcome {
   task: SimTask;
@@ -69,6 +80,8 @@ const MAX_ATTEMPTS = 5;
 /** Tasks over `days` days; `resubmitShare` of them are resubmissions (same id, same difficulty) of earlier hard tasks. */
 export function makeTasks(seed: number, opts: { days: number; perDay: Record<string, number>; chains: Record<string, readonly string[]>; resubmitShare?: number; allMedium?: boolean }): SimTask[] {
   const r = seededRandom(seed);
+  // A second stream for what later worlds added, so the tasks and luck of the first worlds stay as they were.
+  const r2 = seededRandom(seed ^ 0x5bd1e995);
   const tasks: SimTask[] = [];
   const hard: SimTask[] = [];
   for (let day = 0; day < opts.days; day++) {
@@ -87,7 +100,7 @@ export function makeTasks(seed: number, opts: { days: number; perDay: Record<str
           difficulty = resubmit.difficulty;
         }
         const grid = () => chain.map(() => Array.from({ length: MAX_ATTEMPTS }, () => r()));
-        const task: SimTask = { id, domain, day: day + r(), difficulty, success: grid(), jitter: grid(), draws: chain.map(() => r()) };
+        const task: SimTask = { id, domain, day: day + r(), difficulty, success: grid(), jitter: grid(), draws: chain.map(() => r()), misread: [r2(), r2()] };
         if (difficulty === 'hard' && !resubmit) hard.push(task);
         tasks.push(task);
       }
@@ -96,13 +109,20 @@ export function makeTasks(seed: number, opts: { days: number; perDay: Record<str
   return tasks.sort((a, b) => a.day - b.day);
 }
 
-/** One policy's learning history, kept as aged sums referenced to day 0 (w = exp((t - now)/tau)). */
+type Slices = { first: AgedCounts; backup: AgedCounts; byComplexity: Map<number, { first: AgedCounts; backup: AgedCounts }> };
+
+/**
+ * One policy's learning history, kept as aged sums referenced to day 0 (w = exp((t - now)/tau)):
+ * per (domain, model) the Meta-Supervisor's aggregate and the start rule's evidence (first runs
+ * and backup runs, by the complexity the task showed).
+ */
 class History {
   private sums = new Map<string, { runs: number; successes: number; ws: number; w: number }>();
+  private slices = new Map<string, Slices>();
   private times = new Map<string, number[]>();
   private lastSubmission = new Map<string, { failures: number; lastError: ErrorType | null }>();
   constructor(private readonly tau: number) {}
-  record(domain: string, model: string, day: number, success: boolean, seconds: number): void {
+  record(domain: string, model: string, day: number, success: boolean, seconds: number, kind: { backup: boolean; complexity: number } | null = null): void {
     const key = `${domain}\u0000${model}`;
     const s = this.sums.get(key) ?? { runs: 0, successes: 0, ws: 0, w: 0 };
     const w = Math.exp(day / this.tau);
@@ -111,6 +131,20 @@ class History {
     s.w += w;
     s.ws += success ? w : 0;
     this.sums.set(key, s);
+    // A run of the team's earlier history does not say whether it was a backup: it counts as a first run.
+    const slices = this.slices.get(key) ?? { first: NO_RUNS, backup: NO_RUNS, byComplexity: new Map() };
+    const backup = kind?.backup ?? false;
+    const band = complexitySlice(kind?.complexity ?? 0.5);
+    const slice = slices.byComplexity.get(band) ?? { first: NO_RUNS, backup: NO_RUNS };
+    if (backup) {
+      slices.backup = addRun(slices.backup, success, w);
+      slice.backup = addRun(slice.backup, success, w);
+    } else {
+      slices.first = addRun(slices.first, success, w);
+      slice.first = addRun(slice.first, success, w);
+    }
+    if (kind) slices.byComplexity.set(band, slice);
+    this.slices.set(key, slices);
     const t = this.times.get(key) ?? [];
     t.push(seconds);
     if (t.length > 100) t.shift();
@@ -132,6 +166,18 @@ class History {
     }
     return out;
   }
+  evidence(domain: string, day: number): ModelEvidence[] {
+    const scale = Math.exp(-day / this.tau);
+    const aged = (c: AgedCounts): AgedCounts => ({ runs: c.runs, weightedSuccesses: c.weightedSuccesses * scale, weightSum: c.weightSum * scale });
+    const out: ModelEvidence[] = [];
+    for (const [key, s] of this.slices) {
+      const [d, model] = key.split('\u0000') as [string, string];
+      if (d !== domain) continue;
+      const byComplexity = [...s.byComplexity].map(([complexity, c]) => ({ complexity, first: aged(c.first), backup: aged(c.backup) }));
+      out.push({ model, first: aged(s.first), backup: aged(s.backup), byComplexity });
+    }
+    return out;
+  }
   runTimes(domain: string): Record<string, LearnedRunTime> {
     const out: Record<string, LearnedRunTime> = {};
     for (const [key, t] of this.times) {
@@ -145,9 +191,19 @@ class History {
   }
 }
 
+const LEVELS: Difficulty[] = ['easy', 'medium', 'hard'];
+
+/** The complexity the guide's rules would see for the task: its difficulty's, or, for a misread task of a noisy world, a level at random. */
+export function seenComplexity(world: World, task: SimTask): number {
+  if (task.domain !== 'CUDA/Kernel' && task.domain !== 'C++/System') return 0.5;
+  const level = task.misread[0] < (world.complexityNoise ?? 0) ? LEVELS[Math.min(2, Math.floor(task.misread[1] * 3))]! : task.difficulty;
+  return COMPLEXITY[level];
+}
+
 /** Per-run chance of a chain model on this task: q^exponent(difficulty). */
 export function taskChance(world: World, task: SimTask, model: string): number {
-  return Math.min(1, Math.max(0, world.chance(task.domain, model, task.day))) ** DIFFICULTY_EXPONENT[task.difficulty];
+  const exponent = world.exponent?.(task.domain, model, task.difficulty) ?? DIFFICULTY_EXPONENT[task.difficulty];
+  return Math.min(1, Math.max(0, world.chance(task.domain, model, task.day))) ** exponent;
 }
 
 /** Mean per-run seconds of a model in a domain in this world: fitted, else the guide's table (jitter averages to 1). */
@@ -155,9 +211,10 @@ function meanRunSeconds(world: World, config: KisystemConfig, domain: string, mo
   return world.runSeconds?.(domain, model) ?? runSecondsOf(model, domain, config.eta, undefined).seconds;
 }
 
-/** The oracle: knows this task's hidden chances; lowest expected cost over all positions. */
-export function oracleStart(world: World, config: KisystemConfig, task: SimTask, chain: readonly string[]): number {
-  const steps = chain.map((m) => ({ chance: taskChance(world, task, m), runSeconds: meanRunSeconds(world, config, task.domain, m) }));
+/** The oracle: knows this task's hidden chances (or, `perTask` false, a medium task's of its domain and day); lowest expected cost over all positions. */
+export function oracleStart(world: World, config: KisystemConfig, task: SimTask, chain: readonly string[], perTask = true): number {
+  const chance = (m: string) => (perTask ? taskChance(world, task, m) : taskChance(world, { ...task, difficulty: 'medium' }, m));
+  const steps = chain.map((m) => ({ chance: chance(m), runSeconds: meanRunSeconds(world, config, task.domain, m) }));
   const costs = expectedCostsByStart(steps, config.stoploss_per_model, config.fallback_cost_seconds);
   let best = 0;
   for (let i = 1; i < chain.length; i++) if (costs[i]! < costs[best]! - 1e-9) best = i;
@@ -183,13 +240,17 @@ export function simulate(world: World, config: KisystemConfig, tasks: readonly S
     const chain = config.routing[task.domain as keyof KisystemConfig['routing']] ?? config.default_route;
     const oracleIndex = oracleStart(world, config, task, chain);
     let startIndex = 0;
+    const complexity = seenComplexity(world, task);
     if (policy === 'oracle') startIndex = oracleIndex;
+    else if (policy === 'domain-oracle') startIndex = oracleStart(world, config, task, chain, false);
     else if (policy === 'guide' || policy === 'expected-cost') {
       const models = history.aggregates(task.domain, task.day);
       const bias = recommendModelBias(models, { [task.domain]: chain }, config.meta_supervisor)[task.domain] ?? null;
-      const complexity = task.domain === 'CUDA/Kernel' || task.domain === 'C++/System' ? COMPLEXITY[task.difficulty] : 0.5;
       const decision = decideTaskStart(
-        { domain: task.domain, domainChain: chain, models, runTimes: history.runTimes(task.domain), bias, complexity: { score: complexity, matched: [] }, failureState: history.failureState(task.id) },
+        {
+          domain: task.domain, domainChain: chain, models, evidence: history.evidence(task.domain, task.day), runTimes: history.runTimes(task.domain), bias,
+          complexity: { score: complexity, matched: [] }, failureState: history.failureState(task.id),
+        },
         { ...config, start_rule: policy },
         task.draws,
       );
@@ -208,7 +269,7 @@ export function simulate(world: World, config: KisystemConfig, tasks: readonly S
         cost += seconds;
         clock += seconds / 86400;
         const ok = task.success[m]![a]! < p;
-        history.record(task.domain, model, clock, ok, seconds);
+        history.record(task.domain, model, clock, ok, seconds, { backup: m > startIndex, complexity });
         if (ok) {
           toSuccess = cost;
           break;

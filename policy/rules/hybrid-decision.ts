@@ -79,8 +79,12 @@ export interface StartPosition {
   runs: number;
   /** aged success rate sum(w·success)/sum(w); null without runs */
   agedRate: number | null;
-  /** posterior mean of the per-run chance */
+  /** runs of this model as a task's start model (a fair sample of its chance); absent in decisions made before the split */
+  firstRuns?: number;
+  /** posterior mean of the per-run chance when the task starts here (first runs, the task's complexity) */
   meanChance: number;
+  /** posterior mean of the per-run chance when the model is reached after earlier models failed the task */
+  backupChance?: number;
   /** the chance drawn from the posterior for this decision (exploration) */
   drawnChance: number;
   /** per-run seconds and where they come from ("history: median of 7 runs", "table: ...") */
@@ -89,7 +93,7 @@ export interface StartPosition {
   /** expected cost of the whole task when starting here, with posterior means / with the drawn chances */
   expectedSeconds: number;
   drawnSeconds: number;
-  /** whether the task may start here (head, or the guide's evidence thresholds met) */
+  /** whether the task may start here (the head, or at least `bias_min_runs` runs) */
   allowed: boolean;
   /** why a position is not allowed, e.g. "3 runs < 5" */
   blockedBy: string | null;

@@ -22,12 +22,13 @@ import type { KisystemConfig } from '../schemas/config-schema';
 import type { ErrorType } from '../run-types';
 import { taskComplexity } from './complexity';
 import { tableEta } from './eta';
-import { expectedCostsByStart, type ChainStep } from './expected-cost';
+import { expectedCostsByStart, expectedRuns, failAll, type ChainStep } from './expected-cost';
 import { decideStart, type StartDecision, type StartPosition } from './hybrid-decision';
 import type { BiasRecommendation, ModelAggregate } from './meta-supervisor';
 import { weightedSuccessRate } from './meta-supervisor';
 import { failureStateScore } from './failure-state';
-import { agedPosterior, drawChance } from './posterior';
+import { drawChance } from './posterior';
+import { modelChances, type ModelEvidence } from './start-evidence';
 import { startSummary } from '../prompts/start-summary';
 
 /** Learned per-run time of a model in the domain: median of its model-phase runs. */
@@ -65,6 +66,11 @@ export interface StartSnapshot {
   domainChain: readonly string[];
   /** Aged aggregates (model phase only) of the domain's models; a chain model missing here has no runs. */
   models: readonly ModelAggregate[];
+  /**
+   * The domain's runs split into first runs and backup runs, by task complexity
+   * (policy/rules/start-evidence.ts). Absent: every run of `models` counts as both, unsplit.
+   */
+  evidence?: readonly ModelEvidence[];
   /** Learned per-run seconds per model; a model missing here uses the guide's table. */
   runTimes: Readonly<Record<string, LearnedRunTime>>;
   /** The Meta-Supervisor's bias for the domain (the guide rule's input; recorded under both). */
@@ -86,6 +92,12 @@ export type StartConfig = Pick<
   | 'fallback_cost_seconds'
   | 'start_exploration'
 >;
+
+/** A model's aggregate as evidence that cannot tell first runs from backups nor one complexity from another. */
+export function pooledEvidence(m: ModelAggregate): ModelEvidence {
+  const all = { runs: m.runs, weightedSuccesses: m.weightedSuccesses, weightSum: m.weightSum };
+  return { model: m.model, first: all, backup: all, byComplexity: [] };
+}
 
 /** Per-run seconds of a model: the learned median with enough samples, else the guide's table. */
 export function runSecondsOf(model: string, domain: string, eta: StartConfig['eta'], learned: LearnedRunTime | undefined): { seconds: number; source: string } {
@@ -118,30 +130,35 @@ export function decideTaskStart(snapshot: StartSnapshot, config: StartConfig, dr
   const chain = [...new Set(snapshot.domainChain)];
   const settings = config.meta_supervisor;
   const explore = config.start_exploration;
+  const prior = { mean: explore.prior_mean, strength: explore.prior_strength };
   const byModel = new Map(snapshot.models.map((m) => [m.model, m]));
-  const steps: ChainStep[] = [];
-  const drawnSteps: ChainStep[] = [];
+  const evidenceOf = new Map((snapshot.evidence ?? snapshot.models.map(pooledEvidence)).map((e) => [e.model, e]));
+  const firstSteps: ChainStep[] = [];
+  const drawnFirstSteps: ChainStep[] = [];
+  const backupSteps: ChainStep[] = [];
   const partial = chain.map((model, i) => {
     const agg = byModel.get(model);
     const runs = agg?.runs ?? 0;
     const agedRate = agg && runs > 0 ? weightedSuccessRate(agg) : null;
-    const posterior = agedPosterior(agg ?? { weightedSuccesses: 0, weightSum: 0 }, explore.prior_mean, explore.prior_strength);
+    const evidence = evidenceOf.get(model);
+    const chances = modelChances(evidence, snapshot.complexity.score, prior);
     const u = draws[i];
-    const drawnChance = explore.enabled ? drawChance(posterior, u === undefined ? 0.5 : u) : posterior.mean;
+    const drawnChance = explore.enabled ? drawChance(chances.first, u === undefined ? 0.5 : u) : chances.first.mean;
     const time = runSecondsOf(model, snapshot.domain, config.eta, snapshot.runTimes[model]);
-    steps.push({ chance: posterior.mean, runSeconds: time.seconds });
-    drawnSteps.push({ chance: drawnChance, runSeconds: time.seconds });
-    let blockedBy: string | null = null;
-    if (i > 0) {
-      const rateOk = agedRate !== null && Math.round(agedRate * 1e9) / 1e9 >= settings.bias_min_success_rate;
-      if (runs < settings.bias_min_runs) blockedBy = `${runs} runs < ${settings.bias_min_runs}`;
-      else if (!rateOk) blockedBy = `aged rate ${(agedRate ?? 0).toFixed(2)} < ${settings.bias_min_success_rate}`;
-    }
-    return { model, runs, agedRate, meanChance: posterior.mean, drawnChance, runSeconds: time.seconds, runSecondsSource: time.source, allowed: blockedBy === null, blockedBy };
+    firstSteps.push({ chance: chances.first.mean, runSeconds: time.seconds });
+    drawnFirstSteps.push({ chance: drawnChance, runSeconds: time.seconds });
+    backupSteps.push({ chance: chances.backup.mean, runSeconds: time.seconds });
+    // A minimum of evidence, no rate bar: the expected cost already weighs the chance.
+    const blockedBy = i > 0 && runs < settings.bias_min_runs ? `${runs} runs < ${settings.bias_min_runs}` : null;
+    return {
+      model, runs, agedRate, firstRuns: evidence?.first.runs ?? 0, meanChance: chances.first.mean, drawnChance, backupChance: chances.backup.mean,
+      runSeconds: time.seconds, runSecondsSource: time.source, allowed: blockedBy === null, blockedBy,
+    };
   });
-  const expected = expectedCostsByStart(steps, config.stoploss_per_model, config.fallback_cost_seconds);
-  const drawn = expectedCostsByStart(drawnSteps, config.stoploss_per_model, config.fallback_cost_seconds);
-  const positions: StartPosition[] = partial.map((p, i) => ({ ...p, expectedSeconds: expected[i]!, drawnSeconds: drawn[i]! }));
+  // Start at i: model i's first-run chance for its own stretch, then the backup chances of the rest.
+  const backupCosts = expectedCostsByStart(backupSteps, config.stoploss_per_model, config.fallback_cost_seconds);
+  const costAt = (steps: ChainStep[], i: number) => steps[i]!.runSeconds * expectedRuns(steps[i]!.chance, config.stoploss_per_model) + failAll(steps[i]!.chance, config.stoploss_per_model) * backupCosts[i + 1]!;
+  const positions: StartPosition[] = partial.map((p, i) => ({ ...p, expectedSeconds: costAt(firstSteps, i), drawnSeconds: costAt(drawnFirstSteps, i) }));
 
   let startIndex = 0;
   for (let i = 1; i < positions.length; i++) {
