@@ -71,16 +71,23 @@ export interface ModelChances {
   backup: BetaPosterior;
 }
 
+/** The runs of `all` outside `part` (a slice's parent must not count the slice's own runs twice). */
+function without(all: AgedCounts, part: AgedCounts): AgedCounts {
+  return {
+    runs: Math.max(0, all.runs - part.runs),
+    weightedSuccesses: Math.max(0, all.weightedSuccesses - part.weightedSuccesses),
+    weightSum: Math.max(0, all.weightSum - part.weightSum),
+  };
+}
+
 /** The per-task chances of one model for a task of the given complexity. */
 export function modelChances(evidence: ModelEvidence | undefined, complexity: number, prior: { mean: number; strength: number }): ModelChances {
   const e = evidence ?? { model: '', first: NO_RUNS, backup: NO_RUNS, byComplexity: [] };
-  const slice = e.byComplexity.find((s) => s.complexity === complexitySlice(complexity));
-  const firstAll = shrunk(e.first, prior.mean, prior.strength);
-  const backupAll = shrunk(e.backup, firstAll.mean, prior.strength);
-  return {
-    first: shrunk(slice?.first ?? NO_RUNS, firstAll.mean, prior.strength),
-    backup: shrunk(slice?.backup ?? NO_RUNS, backupAll.mean, prior.strength),
-  };
+  const slice = e.byComplexity.find((s) => s.complexity === complexitySlice(complexity)) ?? { first: NO_RUNS, backup: NO_RUNS };
+  // Parents from the runs on tasks of other complexities; the slice's own runs come on top.
+  const backupOthers = shrunk(without(e.backup, slice.backup), prior.mean, prior.strength);
+  const firstOthers = shrunk(without(e.first, slice.first), shrunk(e.backup, prior.mean, prior.strength).mean, prior.strength);
+  return { first: shrunk(slice.first, firstOthers.mean, prior.strength), backup: shrunk(slice.backup, backupOthers.mean, prior.strength) };
 }
 
 /** Adds one run to a slice's aged sums (weight w). */
