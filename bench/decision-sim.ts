@@ -16,7 +16,7 @@ import type { ModelAggregate } from '../policy/rules/meta-supervisor';
 import { recommendModelBias } from '../policy/rules/meta-supervisor';
 import type { ErrorType } from '../policy/run-types';
 import { decideTaskStart, runSecondsOf, type LearnedRunTime } from '../policy/rules/start-rule';
-import { addRun, complexitySlice, NO_RUNS, type AgedCounts, type ModelEvidence } from '../policy/rules/start-evidence';
+import { addRun, NO_RUNS, type AgedCounts, type ModelEvidence } from '../policy/rules/start-evidence';
 import { seededRandom } from './seeded-random';
 
 
@@ -109,20 +109,18 @@ export function makeTasks(seed: number, opts: { days: number; perDay: Record<str
   return tasks.sort((a, b) => a.day - b.day);
 }
 
-type Slices = { first: AgedCounts; backup: AgedCounts; byComplexity: Map<number, { first: AgedCounts; backup: AgedCounts }> };
-
 /**
  * One policy's learning history, kept as aged sums referenced to day 0 (w = exp((t - now)/tau)):
  * per (domain, model) the Meta-Supervisor's aggregate and the start rule's evidence (first runs
- * and backup runs, by the complexity the task showed).
+ * and backup runs).
  */
 class History {
   private sums = new Map<string, { runs: number; successes: number; ws: number; w: number }>();
-  private slices = new Map<string, Slices>();
+  private split = new Map<string, { first: AgedCounts; backup: AgedCounts }>();
   private times = new Map<string, number[]>();
   private lastSubmission = new Map<string, { failures: number; lastError: ErrorType | null }>();
   constructor(private readonly tau: number) {}
-  record(domain: string, model: string, day: number, success: boolean, seconds: number, kind: { backup: boolean; complexity: number } | null = null): void {
+  record(domain: string, model: string, day: number, success: boolean, seconds: number, backup = false): void {
     const key = `${domain}\u0000${model}`;
     const s = this.sums.get(key) ?? { runs: 0, successes: 0, ws: 0, w: 0 };
     const w = Math.exp(day / this.tau);
@@ -132,19 +130,10 @@ class History {
     s.ws += success ? w : 0;
     this.sums.set(key, s);
     // A run of the team's earlier history does not say whether it was a backup: it counts as a first run.
-    const slices = this.slices.get(key) ?? { first: NO_RUNS, backup: NO_RUNS, byComplexity: new Map() };
-    const backup = kind?.backup ?? false;
-    const band = complexitySlice(kind?.complexity ?? 0.5);
-    const slice = slices.byComplexity.get(band) ?? { first: NO_RUNS, backup: NO_RUNS };
-    if (backup) {
-      slices.backup = addRun(slices.backup, success, w);
-      slice.backup = addRun(slice.backup, success, w);
-    } else {
-      slices.first = addRun(slices.first, success, w);
-      slice.first = addRun(slice.first, success, w);
-    }
-    if (kind) slices.byComplexity.set(band, slice);
-    this.slices.set(key, slices);
+    const split = this.split.get(key) ?? { first: NO_RUNS, backup: NO_RUNS };
+    if (backup) split.backup = addRun(split.backup, success, w);
+    else split.first = addRun(split.first, success, w);
+    this.split.set(key, split);
     const t = this.times.get(key) ?? [];
     t.push(seconds);
     if (t.length > 100) t.shift();
@@ -170,11 +159,9 @@ class History {
     const scale = Math.exp(-day / this.tau);
     const aged = (c: AgedCounts): AgedCounts => ({ runs: c.runs, weightedSuccesses: c.weightedSuccesses * scale, weightSum: c.weightSum * scale });
     const out: ModelEvidence[] = [];
-    for (const [key, s] of this.slices) {
+    for (const [key, s] of this.split) {
       const [d, model] = key.split('\u0000') as [string, string];
-      if (d !== domain) continue;
-      const byComplexity = [...s.byComplexity].map(([complexity, c]) => ({ complexity, first: aged(c.first), backup: aged(c.backup) }));
-      out.push({ model, first: aged(s.first), backup: aged(s.backup), byComplexity });
+      if (d === domain) out.push({ model, first: aged(s.first), backup: aged(s.backup) });
     }
     return out;
   }
@@ -269,7 +256,7 @@ export function simulate(world: World, config: KisystemConfig, tasks: readonly S
         cost += seconds;
         clock += seconds / 86400;
         const ok = task.success[m]![a]! < p;
-        history.record(task.domain, model, clock, ok, seconds, { backup: m > startIndex, complexity });
+        history.record(task.domain, model, clock, ok, seconds, m > startIndex);
         if (ok) {
           toSuccess = cost;
           break;

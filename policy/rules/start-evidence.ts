@@ -16,11 +16,10 @@
  *   first-run chance: parent = config prior (prior_mean, prior_strength);
  *   backup chance: parent = the first-run chance (a model never reached as a backup is assumed to
  *     do on backup tasks what it does on fresh ones until runs say otherwise).
- * Per task, the same again by the task's own complexity (the hybrid's complexity estimate, rounded
- * to a tenth): the slice of runs on tasks of that complexity, shrunk towards the model's chance
- * over all complexities with the prior strength. Hardness is the rest of the gap to the oracle, and
- * the learner reads how much the complexity signal is worth from the runs themselves: a signal that
- * predicts nothing leaves every slice at the model's overall chance.
+ * The task's own complexity is not used: splitting each model's runs by complexity (a tenth per
+ * slice, each shrunk towards the model's other runs) cost 0.3 to 2.5 % more machine time in every
+ * world of the decision benchmark, the noisy-signal world included: the slices learn slower than the
+ * hardness they could tell apart is worth (docs/benchmarks.md).
  *
  * Pure: no I/O, no clock, no randomness of its own.
  */
@@ -37,27 +36,14 @@ export interface AgedCounts {
   weightSum: number;
 }
 
-export interface ComplexitySlice {
-  /** the task complexity, rounded to a tenth */
-  complexity: number;
-  first: AgedCounts;
-  backup: AgedCounts;
-}
-
-/** One model's runs in one domain, split by first/backup and by task complexity. */
+/** One model's runs in one domain, split into first runs and backup runs. */
 export interface ModelEvidence {
   model: string;
   first: AgedCounts;
   backup: AgedCounts;
-  byComplexity: readonly ComplexitySlice[];
 }
 
 export const NO_RUNS: AgedCounts = Object.freeze({ runs: 0, weightedSuccesses: 0, weightSum: 0 });
-
-/** The complexity slice a task falls in: its complexity rounded to a tenth. */
-export function complexitySlice(score: number): number {
-  return Math.round(Math.min(1, Math.max(0, Number.isFinite(score) ? score : 0.5)) * 10) / 10;
-}
 
 /** Beta(strength·parentMean + successes, strength·(1 - parentMean) + failures). */
 function shrunk(counts: AgedCounts, parentMean: number, strength: number): BetaPosterior {
@@ -65,29 +51,16 @@ function shrunk(counts: AgedCounts, parentMean: number, strength: number): BetaP
 }
 
 export interface ModelChances {
-  /** chance per run when the task starts at this model (first-run evidence of this task's complexity) */
+  /** chance per run when the task starts at this model */
   first: BetaPosterior;
   /** chance per run when the model is reached after earlier models failed the task */
   backup: BetaPosterior;
 }
 
-/** The runs of `all` outside `part` (a slice's parent must not count the slice's own runs twice). */
-function without(all: AgedCounts, part: AgedCounts): AgedCounts {
-  return {
-    runs: Math.max(0, all.runs - part.runs),
-    weightedSuccesses: Math.max(0, all.weightedSuccesses - part.weightedSuccesses),
-    weightSum: Math.max(0, all.weightSum - part.weightSum),
-  };
-}
-
-/** The per-task chances of one model for a task of the given complexity. */
-export function modelChances(evidence: ModelEvidence | undefined, complexity: number, prior: { mean: number; strength: number }): ModelChances {
-  const e = evidence ?? { model: '', first: NO_RUNS, backup: NO_RUNS, byComplexity: [] };
-  const slice = e.byComplexity.find((s) => s.complexity === complexitySlice(complexity)) ?? { first: NO_RUNS, backup: NO_RUNS };
-  // Parents from the runs on tasks of other complexities; the slice's own runs come on top.
-  const backupOthers = shrunk(without(e.backup, slice.backup), prior.mean, prior.strength);
-  const firstOthers = shrunk(without(e.first, slice.first), shrunk(e.backup, prior.mean, prior.strength).mean, prior.strength);
-  return { first: shrunk(slice.first, firstOthers.mean, prior.strength), backup: shrunk(slice.backup, backupOthers.mean, prior.strength) };
+/** The chances of one model. */
+export function modelChances(evidence: ModelEvidence | undefined, prior: { mean: number; strength: number }): ModelChances {
+  const backup = shrunk(evidence?.backup ?? NO_RUNS, prior.mean, prior.strength);
+  return { first: shrunk(evidence?.first ?? NO_RUNS, backup.mean, prior.strength), backup };
 }
 
 /** Adds one run to a slice's aged sums (weight w). */

@@ -4,16 +4,19 @@
  *
  * - "guide": {@link decideStart} unchanged (bias model, then the hybrid jump).
  * - "expected-cost" (default): for every position i of the domain's chain, the expected machine time
- *   of the whole task starting there under the stop-loss (policy/rules/expected-cost.ts), with per-run
- *   chances drawn from their aged Beta posteriors (policy/rules/posterior.ts) with the uniform numbers
- *   handed in (the workflow's seeded random) and per-run times learned from the history (median of
- *   at least `eta.history_min_samples` model-phase runs, else the guide's table). The start is the
- *   allowed position with the lowest drawn cost (ties: the earlier one). Allowed: the chain head,
- *   and a later model with the guide's evidence (>= `bias_min_runs` runs, aged rate >=
- *   `bias_min_success_rate`). The hybrid score is computed and recorded; it moves the start only on
- *   a cold start (no run at all in the domain), and only to a later model whose tier in
- *   `hybrid_model_tiers` is more capable than the start model's (a model outside the tiers is never
- *   "more capable" nor outdone: its capability is unknown).
+ *   of the whole task starting there under the stop-loss (policy/rules/expected-cost.ts): model i
+ *   with its first-run chance, every model after it with its backup chance
+ *   (policy/rules/start-evidence.ts: runs after earlier models failed the task are not a fair sample
+ *   of a model's chance on a fresh task, but they are the chance of a model reached as a backup).
+ *   Chances are aged Beta posteriors (policy/rules/posterior.ts), posterior means, or draws with the
+ *   uniform numbers handed in (the workflow's seeded random) when `start_exploration.enabled`. Per-run
+ *   times are learned from the history (median of at least `eta.history_min_samples` model-phase
+ *   runs, else the guide's table). The start is the allowed position with the lowest cost (ties: the
+ *   earlier one). Allowed: the chain head, and a later model with at least `bias_min_runs` runs (no
+ *   rate bar: the expected cost already weighs the chance). The hybrid score is computed and
+ *   recorded; it moves the start only on a cold start (no run at all in the domain), and only to a
+ *   later model whose tier in `hybrid_model_tiers` is more capable than the start model's (a model
+ *   outside the tiers is never "more capable" nor outdone: its capability is unknown).
  * - `enable_meta_supervisor: false`: the chain head under either rule (Phase 6).
  *
  * Pure: no I/O, no clock, no randomness of its own.
@@ -67,8 +70,7 @@ export interface StartSnapshot {
   /** Aged aggregates (model phase only) of the domain's models; a chain model missing here has no runs. */
   models: readonly ModelAggregate[];
   /**
-   * The domain's runs split into first runs and backup runs, by task complexity
-   * (policy/rules/start-evidence.ts). Absent: every run of `models` counts as both, unsplit.
+   * The domain's runs split into first runs and backup runs (policy/rules/start-evidence.ts). Absent: every run of `models` counts as both, unsplit.
    */
   evidence?: readonly ModelEvidence[];
   /** Learned per-run seconds per model; a model missing here uses the guide's table. */
@@ -93,10 +95,10 @@ export type StartConfig = Pick<
   | 'start_exploration'
 >;
 
-/** A model's aggregate as evidence that cannot tell first runs from backups nor one complexity from another. */
+/** A model's aggregate as evidence that cannot tell first runs from backups. */
 export function pooledEvidence(m: ModelAggregate): ModelEvidence {
   const all = { runs: m.runs, weightedSuccesses: m.weightedSuccesses, weightSum: m.weightSum };
-  return { model: m.model, first: all, backup: all, byComplexity: [] };
+  return { model: m.model, first: all, backup: all };
 }
 
 /** Per-run seconds of a model: the learned median with enough samples, else the guide's table. */
@@ -141,17 +143,18 @@ export function decideTaskStart(snapshot: StartSnapshot, config: StartConfig, dr
     const runs = agg?.runs ?? 0;
     const agedRate = agg && runs > 0 ? weightedSuccessRate(agg) : null;
     const evidence = evidenceOf.get(model);
-    const chances = modelChances(evidence, snapshot.complexity.score, prior);
+    const chances = modelChances(evidence, prior);
     const u = draws[i];
-    const drawnChance = explore.enabled ? drawChance(chances.first, u === undefined ? 0.5 : u) : chances.first.mean;
+    const meanChance = chances.first.mean;
+    const drawnChance = explore.enabled ? drawChance(chances.first, u === undefined ? 0.5 : u) : meanChance;
     const time = runSecondsOf(model, snapshot.domain, config.eta, snapshot.runTimes[model]);
-    firstSteps.push({ chance: chances.first.mean, runSeconds: time.seconds });
+    firstSteps.push({ chance: meanChance, runSeconds: time.seconds });
     drawnFirstSteps.push({ chance: drawnChance, runSeconds: time.seconds });
     backupSteps.push({ chance: chances.backup.mean, runSeconds: time.seconds });
     // A minimum of evidence, no rate bar: the expected cost already weighs the chance.
     const blockedBy = i > 0 && runs < settings.bias_min_runs ? `${runs} runs < ${settings.bias_min_runs}` : null;
     return {
-      model, runs, agedRate, firstRuns: evidence?.first.runs ?? 0, meanChance: chances.first.mean, drawnChance, backupChance: chances.backup.mean,
+      model, runs, agedRate, firstRuns: evidence?.first.runs ?? 0, meanChance, drawnChance, backupChance: chances.backup.mean,
       runSeconds: time.seconds, runSecondsSource: time.source, allowed: blockedBy === null, blockedBy,
     };
   });
