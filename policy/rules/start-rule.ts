@@ -31,7 +31,7 @@ import type { BiasRecommendation, ModelAggregate } from './meta-supervisor';
 import { weightedSuccessRate } from './meta-supervisor';
 import { failureStateScore } from './failure-state';
 import { drawChance } from './posterior';
-import { modelChances, type ModelEvidence } from './start-evidence';
+import { modelChances, NO_RUNS, type ModelEvidence } from './start-evidence';
 import { startSummary } from '../prompts/start-summary';
 
 /** Learned per-run time of a model in the domain: median of its model-phase runs. */
@@ -95,10 +95,13 @@ export type StartConfig = Pick<
   | 'start_exploration'
 >;
 
-/** A model's aggregate as evidence that cannot tell first runs from backups. */
+/**
+ * A model's aggregate as evidence that cannot tell first runs from backups: every run counts as a
+ * backup run, so the start chance is the pooled posterior's mean (the first-run posterior is its
+ * prior alone; counting the runs in both would count them twice).
+ */
 export function pooledEvidence(m: ModelAggregate): ModelEvidence {
-  const all = { runs: m.runs, weightedSuccesses: m.weightedSuccesses, weightSum: m.weightSum };
-  return { model: m.model, first: all, backup: all };
+  return { model: m.model, first: NO_RUNS, backup: { runs: m.runs, weightedSuccesses: m.weightedSuccesses, weightSum: m.weightSum } };
 }
 
 /** Per-run seconds of a model: the learned median with enough samples, else the guide's table. */

@@ -81,10 +81,10 @@ describe('decideTaskStart, "expected-cost", hand-computed snapshots (posterior m
       rule: 'expected-cost',
     },
     {
-      name: 'a later model below the evidence rate (0.6 < 0.65) is not a start',
+      name: 'a later model under the bias rate of the Meta-Supervisor (0.6 < 0.65) is a start: no rate bar, the expected cost weighs the chance',
       models: [agg('qwen2.5-coder:32b', 20, 0.1), agg('deepseek-coder-v2:16b', 20, 0.6)],
       extra: {},
-      model: 'qwen2.5-coder:32b',
+      model: 'deepseek-coder-v2:16b',
       rule: 'expected-cost',
     },
     {
@@ -175,7 +175,6 @@ describe('properties', () => {
         if (d.startIndex === 0 || d.rule === 'cold-tier-jump') return;
         const m = s.models.find((x) => x.model === d.model)!;
         expect(m.runs).toBeGreaterThanOrEqual(base.meta_supervisor.bias_min_runs);
-        expect(m.weightedSuccesses / m.weightSum).toBeGreaterThanOrEqual(base.meta_supervisor.bias_min_success_rate - 1e-9);
       }),
     );
   });
