@@ -16,7 +16,6 @@ import type { ModelAggregate } from '../policy/rules/meta-supervisor';
 import { recommendModelBias } from '../policy/rules/meta-supervisor';
 import type { ErrorType } from '../policy/run-types';
 import { decideTaskStart, runSecondsOf, type LearnedRunTime } from '../policy/rules/start-rule';
-import { addRun, NO_RUNS, type AgedCounts, type ModelEvidence } from '../policy/rules/start-evidence';
 import { seededRandom } from './seeded-random';
 
 
@@ -109,18 +108,13 @@ export function makeTasks(seed: number, opts: { days: number; perDay: Record<str
   return tasks.sort((a, b) => a.day - b.day);
 }
 
-/**
- * One policy's learning history, kept as aged sums referenced to day 0 (w = exp((t - now)/tau)):
- * per (domain, model) the Meta-Supervisor's aggregate and the start rule's evidence (first runs
- * and backup runs).
- */
+/** One policy's learning history, kept as aged sums referenced to day 0 (w = exp((t - now)/tau)). */
 class History {
   private sums = new Map<string, { runs: number; successes: number; ws: number; w: number }>();
-  private split = new Map<string, { first: AgedCounts; backup: AgedCounts }>();
   private times = new Map<string, number[]>();
   private lastSubmission = new Map<string, { failures: number; lastError: ErrorType | null }>();
   constructor(private readonly tau: number) {}
-  record(domain: string, model: string, day: number, success: boolean, seconds: number, backup = false): void {
+  record(domain: string, model: string, day: number, success: boolean, seconds: number): void {
     const key = `${domain}\u0000${model}`;
     const s = this.sums.get(key) ?? { runs: 0, successes: 0, ws: 0, w: 0 };
     const w = Math.exp(day / this.tau);
@@ -129,11 +123,6 @@ class History {
     s.w += w;
     s.ws += success ? w : 0;
     this.sums.set(key, s);
-    // A run of the team's earlier history does not say whether it was a backup: it counts as a first run.
-    const split = this.split.get(key) ?? { first: NO_RUNS, backup: NO_RUNS };
-    if (backup) split.backup = addRun(split.backup, success, w);
-    else split.first = addRun(split.first, success, w);
-    this.split.set(key, split);
     const t = this.times.get(key) ?? [];
     t.push(seconds);
     if (t.length > 100) t.shift();
@@ -152,16 +141,6 @@ class History {
     for (const [key, s] of this.sums) {
       const [d, model] = key.split('\u0000') as [string, string];
       if (d === domain) out.push({ domain, model, runs: s.runs, successes: s.successes, weightedSuccesses: s.ws * scale, weightSum: s.w * scale });
-    }
-    return out;
-  }
-  evidence(domain: string, day: number): ModelEvidence[] {
-    const scale = Math.exp(-day / this.tau);
-    const aged = (c: AgedCounts): AgedCounts => ({ runs: c.runs, weightedSuccesses: c.weightedSuccesses * scale, weightSum: c.weightSum * scale });
-    const out: ModelEvidence[] = [];
-    for (const [key, s] of this.split) {
-      const [d, model] = key.split('\u0000') as [string, string];
-      if (d === domain) out.push({ model, first: aged(s.first), backup: aged(s.backup) });
     }
     return out;
   }
@@ -235,7 +214,7 @@ export function simulate(world: World, config: KisystemConfig, tasks: readonly S
       const bias = recommendModelBias(models, { [task.domain]: chain }, config.meta_supervisor)[task.domain] ?? null;
       const decision = decideTaskStart(
         {
-          domain: task.domain, domainChain: chain, models, evidence: history.evidence(task.domain, task.day), runTimes: history.runTimes(task.domain), bias,
+          domain: task.domain, domainChain: chain, models, runTimes: history.runTimes(task.domain), bias,
           complexity: { score: complexity, matched: [] }, failureState: history.failureState(task.id),
         },
         { ...config, start_rule: policy },
@@ -256,7 +235,7 @@ export function simulate(world: World, config: KisystemConfig, tasks: readonly S
         cost += seconds;
         clock += seconds / 86400;
         const ok = task.success[m]![a]! < p;
-        history.record(task.domain, model, clock, ok, seconds, m > startIndex);
+        history.record(task.domain, model, clock, ok, seconds);
         if (ok) {
           toSuccess = cost;
           break;

@@ -16,10 +16,16 @@
  *   first-run chance: parent = config prior (prior_mean, prior_strength);
  *   backup chance: parent = the first-run chance (a model never reached as a backup is assumed to
  *     do on backup tasks what it does on fresh ones until runs say otherwise).
- * The task's own complexity is not used: splitting each model's runs by complexity (a tenth per
- * slice, each shrunk towards the model's other runs) cost 0.3 to 2.5 % more machine time in every
- * world of the decision benchmark, the noisy-signal world included: the slices learn slower than the
- * hardness they could tell apart is worth (docs/benchmarks.md).
+ * Measured on the decision benchmark (docs/benchmarks.md "Start decisions, second step"), neither
+ * refinement pays yet, so the history hands in its pooled aggregates (start-rule.ts pooledEvidence):
+ * - the split (first runs vs backups) cost 1 to 6 % more machine time than the pooled aggregates in
+ *   every world where a later start pays: a model's first runs are few, and a start chance drawn
+ *   from few runs over-trusts early luck, where the pooled rate (biased low, but from many runs)
+ *   errs towards the chain head, which is the cheap mistake;
+ * - slicing the runs by the task's complexity (a tenth per slice, each shrunk towards the model's
+ *   other runs) cost 0.3 to 2.5 % more in every world, the noisy-signal world included: the slices
+ *   learn slower than the hardness they tell apart is worth.
+ * The split stays an input a caller may hand in (StartSnapshot.evidence).
  *
  * Pure: no I/O, no clock, no randomness of its own.
  */

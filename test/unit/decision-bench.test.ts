@@ -2,7 +2,7 @@
  * The decision benchmark (bench/decision-scenarios.ts) at its full size but with 5 seeds of its own:
  * the fixed chain, "guide", "expected-cost", the domain oracle and the oracle on the same simulated
  * tasks and luck, in every world. Asserts the targets for "expected-cost" where they hold, and where
- * one is missed (cost <= 1.25x the oracle in "head poor, later good" and after a drift), the figures
+ * one is missed (cost <= 1.25x the oracle in "head poor, later good" and "drift halfway"), the figures
  * behind it (docs/benchmarks.md "Start decisions, second step"): a per-(domain, model) learner can
  * reach it (the domain oracle does), the rule is far under the fixed chain and the old rule's figure.
  */
@@ -11,8 +11,8 @@ import { runBenchmark, scenarios, type ScenarioResult } from '../../bench/decisi
 import { makeTasks, simulate } from '../../bench/decision-sim';
 
 const OPTIONS = { seeds: [1000, 1001, 1002, 1003, 1004], days: 60, perDay: { 'CUDA/Kernel': 6, 'C++/System': 3 } };
-/** Worlds where "cost <= 1.25x oracle" is missed, with the ratio the rule stays under (the previous rule: 1.49x, 1.86x, 1.89x). */
-const COST_MISSES: Record<string, number> = { 'head poor, later good': 1.35, 'drift halfway': 1.35, 'drift in one domain': 1.35 };
+/** Worlds where "cost <= 1.25x oracle" is missed, with the ratio the rule stays under (the previous rule: 1.49x, 1.86x). */
+const COST_MISSES: Record<string, number> = { 'head poor, later good': 1.3, 'drift halfway': 1.3 };
 
 describe('decision benchmark', () => {
   const results = runBenchmark(defaultConfig(), OPTIONS);
