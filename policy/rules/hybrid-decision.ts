@@ -79,12 +79,8 @@ export interface StartPosition {
   runs: number;
   /** aged success rate sum(w·success)/sum(w); null without runs */
   agedRate: number | null;
-  /** runs of this model as a task's start model (a fair sample of its chance); absent in decisions made before the split */
-  firstRuns?: number;
-  /** posterior mean of the per-run chance when the task starts here (first runs, the task's complexity) */
+  /** posterior mean of the per-run chance */
   meanChance: number;
-  /** posterior mean of the per-run chance when the model is reached after earlier models failed the task */
-  backupChance?: number;
   /** the chance drawn from the posterior for this decision (exploration) */
   drawnChance: number;
   /** per-run seconds and where they come from ("history: median of 7 runs", "table: ...") */

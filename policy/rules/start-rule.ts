@@ -4,19 +4,21 @@
  *
  * - "guide": {@link decideStart} unchanged (bias model, then the hybrid jump).
  * - "expected-cost" (default): for every position i of the domain's chain, the expected machine time
- *   of the whole task starting there under the stop-loss (policy/rules/expected-cost.ts): model i
- *   with its first-run chance, every model after it with its backup chance
- *   (policy/rules/start-evidence.ts: runs after earlier models failed the task are not a fair sample
- *   of a model's chance on a fresh task, but they are the chance of a model reached as a backup).
- *   Chances are aged Beta posteriors (policy/rules/posterior.ts), posterior means, or draws with the
- *   uniform numbers handed in (the workflow's seeded random) when `start_exploration.enabled`. Per-run
- *   times are learned from the history (median of at least `eta.history_min_samples` model-phase
- *   runs, else the guide's table). The start is the allowed position with the lowest cost (ties: the
- *   earlier one). Allowed: the chain head, and a later model with at least `bias_min_runs` runs (no
- *   rate bar: the expected cost already weighs the chance). The hybrid score is computed and
- *   recorded; it moves the start only on a cold start (no run at all in the domain), and only to a
- *   later model whose tier in `hybrid_model_tiers` is more capable than the start model's (a model
- *   outside the tiers is never "more capable" nor outdone: its capability is unknown).
+ *   of the whole task starting there under the stop-loss (policy/rules/expected-cost.ts), with per-run
+ *   chances from their aged Beta posteriors (policy/rules/posterior.ts): posterior means, or, when
+ *   `start_exploration.enabled`, draws with the uniform numbers handed in (the workflow's seeded
+ *   random); per-run times learned from the history (median of at least `eta.history_min_samples`
+ *   model-phase runs, else the guide's table). The start is the allowed position with the lowest
+ *   cost (ties: the earlier one). Allowed: the chain head, and a later model with at least
+ *   `bias_min_runs` runs; no rate bar: the expected cost already weighs the chance, and a later
+ *   model's rate, taken on the tasks every model before it failed, stays far under its chance on a
+ *   fresh task. That backup rate is kept as it is: it is the chance of the model reached as a backup
+ *   (it carries how hard tasks fail everywhere), and it errs towards the chain head, the cheap
+ *   mistake (docs/benchmarks.md "Start decisions, second step" has the corrections measured and
+ *   dropped). The hybrid score is computed and recorded; it moves the start only on a cold start (no
+ *   run at all in the domain), and only to a later model whose tier in `hybrid_model_tiers` is more
+ *   capable than the start model's (a model outside the tiers is never "more capable" nor outdone:
+ *   its capability is unknown).
  * - `enable_meta_supervisor: false`: the chain head under either rule (Phase 6).
  *
  * Pure: no I/O, no clock, no randomness of its own.
@@ -25,13 +27,12 @@ import type { KisystemConfig } from '../schemas/config-schema';
 import type { ErrorType } from '../run-types';
 import { taskComplexity } from './complexity';
 import { tableEta } from './eta';
-import { expectedCostsByStart, expectedRuns, failAll, type ChainStep } from './expected-cost';
+import { expectedCostsByStart, type ChainStep } from './expected-cost';
 import { decideStart, type StartDecision, type StartPosition } from './hybrid-decision';
 import type { BiasRecommendation, ModelAggregate } from './meta-supervisor';
 import { weightedSuccessRate } from './meta-supervisor';
 import { failureStateScore } from './failure-state';
-import { drawChance } from './posterior';
-import { modelChances, NO_RUNS, type ModelEvidence } from './start-evidence';
+import { agedPosterior, drawChance } from './posterior';
 import { startSummary } from '../prompts/start-summary';
 
 /** Learned per-run time of a model in the domain: median of its model-phase runs. */
@@ -69,10 +70,6 @@ export interface StartSnapshot {
   domainChain: readonly string[];
   /** Aged aggregates (model phase only) of the domain's models; a chain model missing here has no runs. */
   models: readonly ModelAggregate[];
-  /**
-   * The domain's runs split into first runs and backup runs (policy/rules/start-evidence.ts). Absent: every run of `models` counts as both, unsplit.
-   */
-  evidence?: readonly ModelEvidence[];
   /** Learned per-run seconds per model; a model missing here uses the guide's table. */
   runTimes: Readonly<Record<string, LearnedRunTime>>;
   /** The Meta-Supervisor's bias for the domain (the guide rule's input; recorded under both). */
@@ -94,15 +91,6 @@ export type StartConfig = Pick<
   | 'fallback_cost_seconds'
   | 'start_exploration'
 >;
-
-/**
- * A model's aggregate as evidence that cannot tell first runs from backups: every run counts as a
- * backup run, so the start chance is the pooled posterior's mean (the first-run posterior is its
- * prior alone; counting the runs in both would count them twice).
- */
-export function pooledEvidence(m: ModelAggregate): ModelEvidence {
-  return { model: m.model, first: NO_RUNS, backup: { runs: m.runs, weightedSuccesses: m.weightedSuccesses, weightSum: m.weightSum } };
-}
 
 /** Per-run seconds of a model: the learned median with enough samples, else the guide's table. */
 export function runSecondsOf(model: string, domain: string, eta: StartConfig['eta'], learned: LearnedRunTime | undefined): { seconds: number; source: string } {
@@ -135,36 +123,26 @@ export function decideTaskStart(snapshot: StartSnapshot, config: StartConfig, dr
   const chain = [...new Set(snapshot.domainChain)];
   const settings = config.meta_supervisor;
   const explore = config.start_exploration;
-  const prior = { mean: explore.prior_mean, strength: explore.prior_strength };
   const byModel = new Map(snapshot.models.map((m) => [m.model, m]));
-  const evidenceOf = new Map((snapshot.evidence ?? snapshot.models.map(pooledEvidence)).map((e) => [e.model, e]));
-  const firstSteps: ChainStep[] = [];
-  const drawnFirstSteps: ChainStep[] = [];
-  const backupSteps: ChainStep[] = [];
+  const steps: ChainStep[] = [];
+  const drawnSteps: ChainStep[] = [];
   const partial = chain.map((model, i) => {
     const agg = byModel.get(model);
     const runs = agg?.runs ?? 0;
     const agedRate = agg && runs > 0 ? weightedSuccessRate(agg) : null;
-    const evidence = evidenceOf.get(model);
-    const chances = modelChances(evidence, prior);
+    const posterior = agedPosterior(agg ?? { weightedSuccesses: 0, weightSum: 0 }, explore.prior_mean, explore.prior_strength);
     const u = draws[i];
-    const meanChance = chances.first.mean;
-    const drawnChance = explore.enabled ? drawChance(chances.first, u === undefined ? 0.5 : u) : meanChance;
+    const drawnChance = explore.enabled ? drawChance(posterior, u === undefined ? 0.5 : u) : posterior.mean;
     const time = runSecondsOf(model, snapshot.domain, config.eta, snapshot.runTimes[model]);
-    firstSteps.push({ chance: meanChance, runSeconds: time.seconds });
-    drawnFirstSteps.push({ chance: drawnChance, runSeconds: time.seconds });
-    backupSteps.push({ chance: chances.backup.mean, runSeconds: time.seconds });
+    steps.push({ chance: posterior.mean, runSeconds: time.seconds });
+    drawnSteps.push({ chance: drawnChance, runSeconds: time.seconds });
     // A minimum of evidence, no rate bar: the expected cost already weighs the chance.
     const blockedBy = i > 0 && runs < settings.bias_min_runs ? `${runs} runs < ${settings.bias_min_runs}` : null;
-    return {
-      model, runs, agedRate, firstRuns: evidence?.first.runs ?? 0, meanChance, drawnChance, backupChance: chances.backup.mean,
-      runSeconds: time.seconds, runSecondsSource: time.source, allowed: blockedBy === null, blockedBy,
-    };
+    return { model, runs, agedRate, meanChance: posterior.mean, drawnChance, runSeconds: time.seconds, runSecondsSource: time.source, allowed: blockedBy === null, blockedBy };
   });
-  // Start at i: model i's first-run chance for its own stretch, then the backup chances of the rest.
-  const backupCosts = expectedCostsByStart(backupSteps, config.stoploss_per_model, config.fallback_cost_seconds);
-  const costAt = (steps: ChainStep[], i: number) => steps[i]!.runSeconds * expectedRuns(steps[i]!.chance, config.stoploss_per_model) + failAll(steps[i]!.chance, config.stoploss_per_model) * backupCosts[i + 1]!;
-  const positions: StartPosition[] = partial.map((p, i) => ({ ...p, expectedSeconds: costAt(firstSteps, i), drawnSeconds: costAt(drawnFirstSteps, i) }));
+  const expected = expectedCostsByStart(steps, config.stoploss_per_model, config.fallback_cost_seconds);
+  const drawn = expectedCostsByStart(drawnSteps, config.stoploss_per_model, config.fallback_cost_seconds);
+  const positions: StartPosition[] = partial.map((p, i) => ({ ...p, expectedSeconds: expected[i]!, drawnSeconds: drawn[i]! }));
 
   let startIndex = 0;
   for (let i = 1; i < positions.length; i++) {

@@ -242,8 +242,9 @@ export const configSchema = z
       .object({
         /**
          * draw the chances from their posteriors (Thompson sampling with the workflow's seeded random); false: posterior
-         * means. Off by default: on the decision benchmark the draws cost 2 to 6 % more machine time in every world and
-         * followed no drift sooner; separating first runs from backups is what lets a good later model be found.
+         * means. Off by default: on the decision benchmark the draws cost 1 to 5 % more machine time in the worlds where
+         * the chain order is right, and drawing only for models under the evidence minimum locks some seeds onto a
+         * worse start (docs/benchmarks.md "Start decisions, second step").
          */
         enabled: z.boolean().default(false),
         prior_mean: z.number().gt(0).lt(1).default(0.5),
