@@ -148,6 +148,23 @@ export function decideTaskStart(snapshot: StartSnapshot, config: StartConfig, dr
   for (let i = 1; i < positions.length; i++) {
     if (positions[i]!.allowed && positions[i]!.drawnSeconds < positions[startIndex]!.drawnSeconds) startIndex = i;
   }
+  // Under the run minimum, a start whose pessimistic cost (its chance at a low posterior quantile)
+  // still beats the best start the minimum allows is taken: few runs suffice when they are clear.
+  if (explore.evidence_quantile > 0) {
+    let best = startIndex;
+    for (let i = 1; i < positions.length; i++) {
+      const p = positions[i]!;
+      if (p.allowed || p.runs === 0) continue;
+      const posterior = agedPosterior(byModel.get(p.model)!, explore.prior_mean, explore.prior_strength);
+      const pessimistic = steps.map((s, j) => (j === i ? { ...s, chance: drawChance(posterior, explore.evidence_quantile) } : s));
+      const cost = expectedCostsByStart(pessimistic, config.stoploss_per_model, config.fallback_cost_seconds)[i]!;
+      if (cost < positions[best]!.drawnSeconds) {
+        best = i;
+        positions[i] = { ...p, allowed: true, blockedBy: null };
+      }
+    }
+    startIndex = best;
+  }
   const cold = snapshot.models.every((m) => !(m.runs > 0));
   let rule: StartDecision['rule'] = 'expected-cost';
   if (cold) {

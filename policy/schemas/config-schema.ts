@@ -249,9 +249,15 @@ export const configSchema = z
         enabled: z.boolean().default(false),
         prior_mean: z.number().gt(0).lt(1).default(0.5),
         prior_strength: z.number().positive().default(2),
+        /**
+         * Evidence gate under the run minimum: a later model with fewer than `bias_min_runs` runs may still start a
+         * task when its start, costed at this lower quantile of its chance's posterior, beats the best start the
+         * minimum allows (strong evidence moves after few runs, weak evidence waits). 0: the minimum alone.
+         */
+        evidence_quantile: z.number().min(0).lt(0.5).default(0.02),
       })
       .strict()
-      .default({ enabled: false, prior_mean: 0.5, prior_strength: 2 }),
+      .default({ enabled: false, prior_mean: 0.5, prior_strength: 2, evidence_quantile: 0.02 }),
     // --- end start rule ---
   })
   .strict();
