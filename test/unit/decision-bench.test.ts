@@ -1,18 +1,14 @@
 /**
  * The decision benchmark (bench/decision-scenarios.ts) at its full size but with 5 seeds of its own:
  * the fixed chain, "guide", "expected-cost", the domain oracle and the oracle on the same simulated
- * tasks and luck, in every world. Asserts the targets for "expected-cost" where they hold, and where
- * one is missed (cost <= 1.25x the oracle in "head poor, later good" and "drift halfway"), the figures
- * behind it (docs/benchmarks.md "Start decisions, second step"): a per-(domain, model) learner can
- * reach it (the domain oracle does), the rule is far under the fixed chain and the old rule's figure.
+ * tasks and luck, in every world. Asserts every target for "expected-cost" (docs/benchmarks.md
+ * "Start decisions, second step").
  */
 import { defaultConfig } from '../../policy/schemas/config-schema';
 import { runBenchmark, scenarios, type ScenarioResult } from '../../bench/decision-scenarios';
 import { makeTasks, simulate } from '../../bench/decision-sim';
 
 const OPTIONS = { seeds: [1000, 1001, 1002, 1003, 1004], days: 60, perDay: { 'CUDA/Kernel': 6, 'C++/System': 3 } };
-/** Worlds where "cost <= 1.25x oracle" is missed, with the ratio the rule stays under (the previous rule: 1.49x, 1.86x). */
-const COST_MISSES: Record<string, number> = { 'head poor, later good': 1.3, 'drift halfway': 1.3 };
 
 describe('decision benchmark', () => {
   const results = runBenchmark(defaultConfig(), OPTIONS);
@@ -25,19 +21,10 @@ describe('decision benchmark', () => {
     ]);
   });
 
-  it.each(results.map((r) => [r.name, r] as const))('%s: every target met but the known cost misses', (name, r) => {
-    for (const t of r.targets) {
-      if (t.name.startsWith('cost <= 1.25x') && name in COST_MISSES) continue;
-      expect(t).toMatchObject({ holds: true });
-    }
+  it.each(results.map((r) => [r.name, r] as const))('%s: every target met', (_name, r) => {
+    expect(r.targets.length).toBeGreaterThanOrEqual(3);
+    for (const t of r.targets) expect(t).toMatchObject({ holds: true });
     expect(r.policies['expected-cost'].meanCostSeconds).toBeLessThanOrEqual(r.policies['fixed-chain'].meanCostSeconds * 1.005);
-  });
-
-  it.each(Object.entries(COST_MISSES))('%s: the cost miss is one a per-(domain, model) learner can close, and the rule stays under %sx the oracle', (name, bound) => {
-    const p = byName[name]!.policies;
-    expect(p['domain-oracle'].meanCostSeconds).toBeLessThanOrEqual(1.1 * p.oracle.meanCostSeconds);
-    expect(p['expected-cost'].meanCostSeconds).toBeLessThanOrEqual(bound * p.oracle.meanCostSeconds);
-    expect(p['expected-cost'].meanCostSeconds).toBeLessThan(0.6 * p['fixed-chain'].meanCostSeconds);
   });
 
   it('follows a drift within 14 days on the worst seed, in both drift worlds', () => {
