@@ -9,8 +9,10 @@
  *   `start_exploration.enabled`, draws with the uniform numbers handed in (the workflow's seeded
  *   random); per-run times learned from the history (median of at least `eta.history_min_samples`
  *   model-phase runs, else the guide's table). The start is the allowed position with the lowest
- *   cost (ties: the earlier one). Allowed: the chain head, and a later model with at least
- *   `bias_min_runs` runs; no rate bar: the expected cost already weighs the chance, and a later
+ *   cost (ties: the earlier one). Allowed: the chain head, a later model with at least
+ *   `bias_min_runs` runs, and a later model with fewer runs whose start, costed at the
+ *   `start_exploration.evidence_quantile` quantile of its chance's posterior, still beats the best
+ *   start the minimum allows (clear evidence moves after few runs, weak evidence waits); no rate bar: the expected cost already weighs the chance, and a later
  *   model's rate, taken on the tasks every model before it failed, stays far under its chance on a
  *   fresh task. That backup rate is kept as it is: it is the chance of the model reached as a backup
  *   (it carries how hard tasks fail everywhere), and it errs towards the chain head, the cheap
