@@ -35,6 +35,8 @@ export interface SimTask {
   success: number[][];
   jitter: number[][];
   draws: number[];
+  /** uniforms for a noisy complexity signal: whether this task's complexity is misread, and as which level */
+  misread: [number, number];
 }
 
 /** The hidden world: per-run success chance q of each (domain, model) on a medium task, as a function of the day. */
@@ -49,9 +51,17 @@ export interface World {
   driftDomain?: string;
   /** mean per-run seconds (a world fitted from a history); absent: the guide's table */
   runSeconds?(domain: string, model: string): number;
+  /** exponent of a task's difficulty per model (hardness that hurts some models more); absent: DIFFICULTY_EXPONENT */
+  exponent?(domain: string, model: string, difficulty: Difficulty): number;
+  /** share of tasks whose complexity signal is misread as a level drawn at random (0: the signal follows the difficulty) */
+  complexityNoise?: number;
 }
 
-export type PolicyName = 'fixed-chain' | 'guide' | 'expected-cost' | 'oracle';
+/**
+ * 'oracle' knows each task's hidden chances; 'domain-oracle' knows each (domain, model) chance of a
+ * medium task on that day but not the task's difficulty: what a per-(domain, model) learner can reach.
+ */
+export type PolicyName = 'fixed-chain' | 'guide' | 'expected-cost' | 'domain-oracle' | 'oracle';
 
 export interface TaskOutcome {
   task: SimTask;
@@ -69,6 +79,8 @@ const MAX_ATTEMPTS = 5;
 /** Tasks over `days` days; `resubmitShare` of them are resubmissions (same id, same difficulty) of earlier hard tasks. */
 export function makeTasks(seed: number, opts: { days: number; perDay: Record<string, number>; chains: Record<string, readonly string[]>; resubmitShare?: number; allMedium?: boolean }): SimTask[] {
   const r = seededRandom(seed);
+  // A second stream for what later worlds added, so the tasks and luck of the first worlds stay as they were.
+  const r2 = seededRandom(seed ^ 0x5bd1e995);
   const tasks: SimTask[] = [];
   const hard: SimTask[] = [];
   for (let day = 0; day < opts.days; day++) {
@@ -87,7 +99,7 @@ export function makeTasks(seed: number, opts: { days: number; perDay: Record<str
           difficulty = resubmit.difficulty;
         }
         const grid = () => chain.map(() => Array.from({ length: MAX_ATTEMPTS }, () => r()));
-        const task: SimTask = { id, domain, day: day + r(), difficulty, success: grid(), jitter: grid(), draws: chain.map(() => r()) };
+        const task: SimTask = { id, domain, day: day + r(), difficulty, success: grid(), jitter: grid(), draws: chain.map(() => r()), misread: [r2(), r2()] };
         if (difficulty === 'hard' && !resubmit) hard.push(task);
         tasks.push(task);
       }
@@ -145,9 +157,19 @@ class History {
   }
 }
 
+const LEVELS: Difficulty[] = ['easy', 'medium', 'hard'];
+
+/** The complexity the guide's rules would see for the task: its difficulty's, or, for a misread task of a noisy world, a level at random. */
+export function seenComplexity(world: World, task: SimTask): number {
+  if (task.domain !== 'CUDA/Kernel' && task.domain !== 'C++/System') return 0.5;
+  const level = task.misread[0] < (world.complexityNoise ?? 0) ? LEVELS[Math.min(2, Math.floor(task.misread[1] * 3))]! : task.difficulty;
+  return COMPLEXITY[level];
+}
+
 /** Per-run chance of a chain model on this task: q^exponent(difficulty). */
 export function taskChance(world: World, task: SimTask, model: string): number {
-  return Math.min(1, Math.max(0, world.chance(task.domain, model, task.day))) ** DIFFICULTY_EXPONENT[task.difficulty];
+  const exponent = world.exponent?.(task.domain, model, task.difficulty) ?? DIFFICULTY_EXPONENT[task.difficulty];
+  return Math.min(1, Math.max(0, world.chance(task.domain, model, task.day))) ** exponent;
 }
 
 /** Mean per-run seconds of a model in a domain in this world: fitted, else the guide's table (jitter averages to 1). */
@@ -155,9 +177,10 @@ function meanRunSeconds(world: World, config: KisystemConfig, domain: string, mo
   return world.runSeconds?.(domain, model) ?? runSecondsOf(model, domain, config.eta, undefined).seconds;
 }
 
-/** The oracle: knows this task's hidden chances; lowest expected cost over all positions. */
-export function oracleStart(world: World, config: KisystemConfig, task: SimTask, chain: readonly string[]): number {
-  const steps = chain.map((m) => ({ chance: taskChance(world, task, m), runSeconds: meanRunSeconds(world, config, task.domain, m) }));
+/** The oracle: knows this task's hidden chances (or, `perTask` false, a medium task's of its domain and day); lowest expected cost over all positions. */
+export function oracleStart(world: World, config: KisystemConfig, task: SimTask, chain: readonly string[], perTask = true): number {
+  const chance = (m: string) => (perTask ? taskChance(world, task, m) : taskChance(world, { ...task, difficulty: 'medium' }, m));
+  const steps = chain.map((m) => ({ chance: chance(m), runSeconds: meanRunSeconds(world, config, task.domain, m) }));
   const costs = expectedCostsByStart(steps, config.stoploss_per_model, config.fallback_cost_seconds);
   let best = 0;
   for (let i = 1; i < chain.length; i++) if (costs[i]! < costs[best]! - 1e-9) best = i;
@@ -183,13 +206,17 @@ export function simulate(world: World, config: KisystemConfig, tasks: readonly S
     const chain = config.routing[task.domain as keyof KisystemConfig['routing']] ?? config.default_route;
     const oracleIndex = oracleStart(world, config, task, chain);
     let startIndex = 0;
+    const complexity = seenComplexity(world, task);
     if (policy === 'oracle') startIndex = oracleIndex;
+    else if (policy === 'domain-oracle') startIndex = oracleStart(world, config, task, chain, false);
     else if (policy === 'guide' || policy === 'expected-cost') {
       const models = history.aggregates(task.domain, task.day);
       const bias = recommendModelBias(models, { [task.domain]: chain }, config.meta_supervisor)[task.domain] ?? null;
-      const complexity = task.domain === 'CUDA/Kernel' || task.domain === 'C++/System' ? COMPLEXITY[task.difficulty] : 0.5;
       const decision = decideTaskStart(
-        { domain: task.domain, domainChain: chain, models, runTimes: history.runTimes(task.domain), bias, complexity: { score: complexity, matched: [] }, failureState: history.failureState(task.id) },
+        {
+          domain: task.domain, domainChain: chain, models, runTimes: history.runTimes(task.domain), bias,
+          complexity: { score: complexity, matched: [] }, failureState: history.failureState(task.id),
+        },
         { ...config, start_rule: policy },
         task.draws,
       );

@@ -88,7 +88,7 @@ export async function runDemo(options: DemoOptions): Promise<boolean> {
     }
     log(`${escalations} escalation(s) across ${submitted.length} task(s). All task workflows: ${stack.uiUrl}/namespaces/${settings.namespace}/workflows`);
     log('Every run is in the learning history: `kisystem stats`, `kisystem priorities` and `kisystem bias` show what the Meta-Supervisor learned.');
-    log('Once a later model of a chain has >= 5 runs at an aged success rate >= 0.65, a task may start on it when its expected cost for the whole task is lower than starting at the head (start_rule "expected-cost"; `kisystem simulate` shows what that saves).');
+    log('Once a later model of a chain has >= 5 runs, a task may start on it when its expected cost for the whole task is lower than starting at the head (start_rule "expected-cost"; `kisystem simulate` shows what that saves).');
     if (options.keepUi && stack.devServer) {
       log(`The Web UI stays up at ${stack.uiUrl}; press Ctrl-C to stop.`);
       await new Promise<void>((resolve) => {

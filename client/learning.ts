@@ -10,6 +10,9 @@ import { verdictCounts } from '../db/verdict-stats';
 import type { KisystemConfig } from '../policy/schemas/config-schema';
 import { explainPriority, nextPriorities, recommendModelBias } from '../policy/rules/meta-supervisor';
 import { num, pct, table } from './format-table';
+import { historyFromDatabase, simulatedDays, simulationSeeds } from './simulate';
+import { fitWorld, modelPhaseRuns } from '../bench/fit-world';
+import { historyTargetLines, historyTargets, type HistoryTargets } from '../bench/history-targets';
 
 type Out = (line: string) => void;
 
@@ -59,6 +62,14 @@ export async function showExplain(db: Kysely<Database>, config: KisystemConfig, 
   return true;
 }
 
+/** "Does the learning pay", simulated on the history as `kisystem simulate` does (5 seeds); null without model-phase runs. */
+async function simulatedPays(db: Kysely<Database>, config: KisystemConfig): Promise<HistoryTargets | null> {
+  const runs = await historyFromDatabase(db);
+  if (modelPhaseRuns(runs).length === 0) return null;
+  const fitted = fitWorld(runs, config, new Date());
+  return historyTargets(fitted, config, simulationSeeds(5), simulatedDays(fitted, undefined));
+}
+
 export async function showStats(db: Kysely<Database>, config: KisystemConfig, json: boolean, out: Out): Promise<void> {
   const [domains, models, escalations, periods, moves, queues, profiling, verdicts] = await Promise.all([
     domainAggregates(db),
@@ -70,11 +81,13 @@ export async function showStats(db: Kysely<Database>, config: KisystemConfig, js
     profileStats(db),
     verdictCounts(db),
   ]);
+  const simulated = await simulatedPays(db, config);
   const stats = {
     domains: domains.map((d) => ({ domain: d.domain, runs: d.runs, success_rate: d.runs ? d.successes / d.runs : 0, avg_time_s: d.meanDurationSeconds })),
     models: models.map((m) => ({ domain: m.domain, model: m.model, runs: m.runs, success_rate: m.runs ? m.successes / m.runs : 0, weighted_success_rate: m.weightSum ? m.weightedSuccesses / m.weightSum : 0 })),
     escalations: escalations.map((e) => ({ domain: e.domain, escalations: e.escalations, stoploss_triggers: e.stoplossTriggers })),
     verdicts: verdicts.map((v) => ({ domain: v.domain, model: v.model, checker: v.checker, self_reported: v.selfReported, left_out_of_learning: v.leftOut, unknown: v.unknown })),
+    simulated_on_history: simulated,
     learning_pays: periods.map((p) => ({ domain: p.domain, period: p.period, tasks: p.tasks, mean_machine_s: p.meanMachineSeconds, recovered_rate: p.recovered })),
     start_moves: moves.map((m) => ({
       start_rule: m.startRule, starts: m.starts, moved: m.moved, moved_solved: m.movedSolved, moved_solved_rate: m.moved ? m.movedSolved / m.moved : null,
@@ -101,6 +114,7 @@ export async function showStats(db: Kysely<Database>, config: KisystemConfig, js
     out('\nDoes the learning pay? (per task: machine time of its model runs; recovered = a model solved it)');
     out(table(['domain', 'period', 'tasks', 'mean machine s/task', 'recovered'], stats.learning_pays.map((p) => [p.domain, p.period, p.tasks, p.mean_machine_s.toFixed(0), pct(p.recovered_rate)])));
   }
+  if (stats.simulated_on_history) for (const line of ['', ...historyTargetLines(stats.simulated_on_history)]) out(line);
   if (stats.start_moves.length > 0) {
     out('\nStart decisions: how often the start rule moved the start past the chain head, and whether that start then solved the task');
     out(table(['start rule', 'starts', 'moved', 'moved start solved', 'at head', 'head solved'], stats.start_moves.map((m) => [

@@ -17,6 +17,7 @@ import type { KisystemConfig } from '../policy/schemas/config-schema';
 import { parseLearningLine } from '../policy/schemas/learning-line';
 import { makeTasks, simulate, type PolicyName, type TaskOutcome } from '../bench/decision-sim';
 import { fitWorld, type FittedWorld, type HistoryRun } from '../bench/fit-world';
+import { historyTargetLines, historyTargets } from '../bench/history-targets';
 import { table } from './format-table';
 
 type Out = (line: string) => void;
@@ -102,11 +103,20 @@ function summarize(outcomes: TaskOutcome[]): { recovered: number; cost: number; 
   };
 }
 
+/** Simulated days: `--days`, else the history's span within 7..60. */
+export function simulatedDays(fitted: FittedWorld, days: string | undefined): number {
+  const n = days === undefined ? Math.min(60, Math.max(7, Math.round(fitted.spanDays))) : Number(days);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--days: "${days}" is not a whole number of days >= 1`);
+  return n;
+}
+
+/** The simulation's seeds (the same in `simulate` and `stats`). */
+export const simulationSeeds = (count: number): number[] => Array.from({ length: count }, (_, i) => 2000 + i);
+
 /** Every variant on the same fitted tasks and luck. */
 export function simulateVariants(fitted: FittedWorld, config: KisystemConfig, o: SimulateOptions): VariantFigures[] {
-  const days = o.days === undefined ? Math.min(60, Math.max(7, Math.round(fitted.spanDays))) : Number(o.days);
-  if (!Number.isInteger(days) || days < 1) throw new Error(`--days: "${o.days}" is not a whole number of days >= 1`);
-  const seeds = Array.from({ length: o.seeds }, (_, i) => 2000 + i);
+  const days = simulatedDays(fitted, o.days);
+  const seeds = simulationSeeds(o.seeds);
   const chains = { ...config.routing, '': config.default_route };
   const tasks = seeds.map((seed) => makeTasks(seed, { days, perDay: fitted.perDay, chains, allMedium: true }));
   return variants(config, o).map((v) => {
@@ -129,8 +139,9 @@ export async function runSimulate(db: (() => Promise<Kysely<Database>>) | null, 
   const runs = o.history ? await historyFromFile(o.history) : await historyFromDatabase(await db!());
   const fitted = fitWorld(runs, config, new Date());
   const rows = simulateVariants(fitted, config, o);
+  const pays = historyTargets(fitted, config, simulationSeeds(o.seeds), simulatedDays(fitted, o.days));
   if (o.json) {
-    out(JSON.stringify({ fitted: { span_days: fitted.spanDays, per_day: fitted.perDay, model_phase_runs: fitted.modelPhaseRuns, models: fitted.models }, variants: rows }));
+    out(JSON.stringify({ fitted: { span_days: fitted.spanDays, per_day: fitted.perDay, model_phase_runs: fitted.modelPhaseRuns, models: fitted.models }, variants: rows, targets: pays }));
     return 0;
   }
   out(`world fitted from ${fitted.modelPhaseRuns} model-phase runs over ${fitted.spanDays.toFixed(1)} days (${o.history ?? 'learning history'})`);
@@ -140,6 +151,8 @@ export async function runSimulate(db: (() => Promise<Kysely<Database>>) | null, 
     r.variant, r.start_rule, r.stoploss, r.recovered_pct.toFixed(2), r.machine_s_per_task.toFixed(0), r.s_to_success.toFixed(0), r.fixed_chain_s_per_task.toFixed(0),
   ])));
   out(`(${o.seeds} seeds of simulated tasks at the history's rate; a task that reaches the manual fallback costs fallback_cost_seconds)`);
+  out('');
+  for (const line of historyTargetLines(pays)) out(line);
   return 0;
 }
 

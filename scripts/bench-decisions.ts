@@ -1,17 +1,17 @@
 /**
- * Decision benchmark (issue 11): the fixed chain (Phase 6), the "guide" start rule, the
- * "expected-cost" start rule and an oracle that knows the hidden chances, on the same tasks and the
- * same luck (common random numbers, several seeds), in four simulated worlds. Pure and fast: no
+ * Decision benchmark: the fixed chain (Phase 6), the "guide" start rule, the "expected-cost"
+ * start rule, a domain oracle and an oracle that knows the hidden chances, on the same tasks and the
+ * same luck (common random numbers, several seeds), in eight simulated worlds. Pure and fast: no
  * Temporal, no database; the start rules are the workflow's own decideTaskStart.
  *
- *   npm run build && node dist/scripts/bench-decisions.js [--seeds 5] [--days 60] [--cuda 6] [--cpp 3] [--config over.json] [--json]
+ *   npm run build && node dist/scripts/bench-decisions.js [--seeds 5] [--first-seed 1000] [--days 60] [--cuda 6] [--cpp 3] [--config over.json] [--json]
  *
  * `--config` takes a JSON object of config fields over the defaults (e.g. '{"fallback_cost_seconds": 20000}'),
  * a file path or the JSON itself.
  *
  * Prints per scenario and policy: recovered %, mean machine time per task (a task that reaches the
  * manual fallback is costed fallback_cost_seconds on top), time to success, start == oracle %, days
- * to follow the drift; then whether each of the issue's targets for "expected-cost" holds.
+ * to follow the drift; then whether each target for "expected-cost" holds.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -21,6 +21,7 @@ import { POLICIES, runBenchmark } from '../bench/decision-scenarios';
 const { values } = parseArgs({
   options: {
     seeds: { type: 'string', default: '5' },
+    'first-seed': { type: 'string', default: '1000' },
     days: { type: 'string', default: '60' },
     cuda: { type: 'string', default: '6' },
     cpp: { type: 'string', default: '3' },
@@ -28,7 +29,7 @@ const { values } = parseArgs({
     json: { type: 'boolean', default: false },
   },
 });
-const seeds = Array.from({ length: Number(values.seeds) }, (_, i) => 1000 + i);
+const seeds = Array.from({ length: Number(values.seeds) }, (_, i) => Number(values['first-seed']) + i);
 const configText = existsSync(values.config) ? readFileSync(values.config, 'utf8') : values.config;
 const config = parseConfig('--config', JSON.parse(configText));
 const started = process.hrtime.bigint();
@@ -40,7 +41,7 @@ if (values.json) {
 } else {
   const pad = (s: string, n: number) => s.padEnd(n);
   const num = (s: string, n: number) => s.padStart(n);
-  console.log(`decision benchmark: ${seeds.length} seeds, ${values.days} days, ${values.cuda} CUDA + ${values.cpp} C++ tasks a day, stop-loss ${config.stoploss_per_model}, fallback ${config.fallback_cost_seconds} s`);
+  console.log(`decision benchmark: ${seeds.length} seeds (${seeds[0]}..${seeds[seeds.length - 1]}), ${values.days} days, ${values.cuda} CUDA + ${values.cpp} C++ tasks a day, stop-loss ${config.stoploss_per_model}, fallback ${config.fallback_cost_seconds} s`);
   for (const r of results) {
     console.log(`\n## ${r.name}${r.chainRight ? ' (chain order right)' : ''}`);
     console.log(`${pad('policy', 15)}${num('recovered %', 12)}${num('mean s/task', 13)}${num('s to success', 14)}${num('start=oracle', 14)}${num('drift days', 12)}`);

@@ -89,7 +89,7 @@ export interface StartPosition {
   /** expected cost of the whole task when starting here, with posterior means / with the drawn chances */
   expectedSeconds: number;
   drawnSeconds: number;
-  /** whether the task may start here (head, or the guide's evidence thresholds met) */
+  /** whether the task may start here (the head, or at least `bias_min_runs` runs) */
   allowed: boolean;
   /** why a position is not allowed, e.g. "3 runs < 5" */
   blockedBy: string | null;

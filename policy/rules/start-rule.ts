@@ -5,15 +5,22 @@
  * - "guide": {@link decideStart} unchanged (bias model, then the hybrid jump).
  * - "expected-cost" (default): for every position i of the domain's chain, the expected machine time
  *   of the whole task starting there under the stop-loss (policy/rules/expected-cost.ts), with per-run
- *   chances drawn from their aged Beta posteriors (policy/rules/posterior.ts) with the uniform numbers
- *   handed in (the workflow's seeded random) and per-run times learned from the history (median of
- *   at least `eta.history_min_samples` model-phase runs, else the guide's table). The start is the
- *   allowed position with the lowest drawn cost (ties: the earlier one). Allowed: the chain head,
- *   and a later model with the guide's evidence (>= `bias_min_runs` runs, aged rate >=
- *   `bias_min_success_rate`). The hybrid score is computed and recorded; it moves the start only on
- *   a cold start (no run at all in the domain), and only to a later model whose tier in
- *   `hybrid_model_tiers` is more capable than the start model's (a model outside the tiers is never
- *   "more capable" nor outdone: its capability is unknown).
+ *   chances from their aged Beta posteriors (policy/rules/posterior.ts): posterior means, or, when
+ *   `start_exploration.enabled`, draws with the uniform numbers handed in (the workflow's seeded
+ *   random); per-run times learned from the history (median of at least `eta.history_min_samples`
+ *   model-phase runs, else the guide's table). The start is the allowed position with the lowest
+ *   cost (ties: the earlier one). Allowed: the chain head, a later model with at least
+ *   `bias_min_runs` runs, and a later model with fewer runs whose start, costed at the
+ *   `start_exploration.evidence_quantile` quantile of its chance's posterior, still beats the best
+ *   start the minimum allows (clear evidence moves after few runs, weak evidence waits); no rate bar: the expected cost already weighs the chance, and a later
+ *   model's rate, taken on the tasks every model before it failed, stays far under its chance on a
+ *   fresh task. That backup rate is kept as it is: it is the chance of the model reached as a backup
+ *   (it carries how hard tasks fail everywhere), and it errs towards the chain head, the cheap
+ *   mistake (docs/benchmarks.md "Start decisions, second step" has the corrections measured and
+ *   dropped). The hybrid score is computed and recorded; it moves the start only on a cold start (no
+ *   run at all in the domain), and only to a later model whose tier in `hybrid_model_tiers` is more
+ *   capable than the start model's (a model outside the tiers is never "more capable" nor outdone:
+ *   its capability is unknown).
  * - `enable_meta_supervisor: false`: the chain head under either rule (Phase 6).
  *
  * Pure: no I/O, no clock, no randomness of its own.
@@ -131,12 +138,8 @@ export function decideTaskStart(snapshot: StartSnapshot, config: StartConfig, dr
     const time = runSecondsOf(model, snapshot.domain, config.eta, snapshot.runTimes[model]);
     steps.push({ chance: posterior.mean, runSeconds: time.seconds });
     drawnSteps.push({ chance: drawnChance, runSeconds: time.seconds });
-    let blockedBy: string | null = null;
-    if (i > 0) {
-      const rateOk = agedRate !== null && Math.round(agedRate * 1e9) / 1e9 >= settings.bias_min_success_rate;
-      if (runs < settings.bias_min_runs) blockedBy = `${runs} runs < ${settings.bias_min_runs}`;
-      else if (!rateOk) blockedBy = `aged rate ${(agedRate ?? 0).toFixed(2)} < ${settings.bias_min_success_rate}`;
-    }
+    // A minimum of evidence, no rate bar: the expected cost already weighs the chance.
+    const blockedBy = i > 0 && runs < settings.bias_min_runs ? `${runs} runs < ${settings.bias_min_runs}` : null;
     return { model, runs, agedRate, meanChance: posterior.mean, drawnChance, runSeconds: time.seconds, runSecondsSource: time.source, allowed: blockedBy === null, blockedBy };
   });
   const expected = expectedCostsByStart(steps, config.stoploss_per_model, config.fallback_cost_seconds);
@@ -146,6 +149,23 @@ export function decideTaskStart(snapshot: StartSnapshot, config: StartConfig, dr
   let startIndex = 0;
   for (let i = 1; i < positions.length; i++) {
     if (positions[i]!.allowed && positions[i]!.drawnSeconds < positions[startIndex]!.drawnSeconds) startIndex = i;
+  }
+  // Under the run minimum, a start whose pessimistic cost (its chance at a low posterior quantile)
+  // still beats the best start the minimum allows is taken: few runs suffice when they are clear.
+  if (explore.evidence_quantile > 0) {
+    let best = startIndex;
+    for (let i = 1; i < positions.length; i++) {
+      const p = positions[i]!;
+      if (p.allowed || p.runs === 0) continue;
+      const posterior = agedPosterior(byModel.get(p.model)!, explore.prior_mean, explore.prior_strength);
+      const pessimistic = steps.map((s, j) => (j === i ? { ...s, chance: drawChance(posterior, explore.evidence_quantile) } : s));
+      const cost = expectedCostsByStart(pessimistic, config.stoploss_per_model, config.fallback_cost_seconds)[i]!;
+      if (cost < positions[best]!.drawnSeconds) {
+        best = i;
+        positions[i] = { ...p, allowed: true, blockedBy: null };
+      }
+    }
+    startIndex = best;
   }
   const cold = snapshot.models.every((m) => !(m.runs > 0));
   let rule: StartDecision['rule'] = 'expected-cost';

@@ -262,13 +262,24 @@ export const configSchema = z
     /** The expected-cost rule's success-chance posterior: Beta prior (mean, strength in runs) and whether to explore by drawing from it. */
     start_exploration: z
       .object({
-        /** draw the chances from their posteriors (Thompson sampling with the workflow's seeded random); false: posterior means */
-        enabled: z.boolean().default(true),
+        /**
+         * draw the chances from their posteriors (Thompson sampling with the workflow's seeded random); false: posterior
+         * means. Off by default: on the decision benchmark the draws cost 1 to 5 % more machine time in the worlds where
+         * the chain order is right, and drawing only for models under the evidence minimum locks some seeds onto a
+         * worse start (docs/benchmarks.md "Start decisions, second step").
+         */
+        enabled: z.boolean().default(false),
         prior_mean: z.number().gt(0).lt(1).default(0.5),
         prior_strength: z.number().positive().default(2),
+        /**
+         * Evidence gate under the run minimum: a later model with fewer than `bias_min_runs` runs may still start a
+         * task when its start, costed at this lower quantile of its chance's posterior, beats the best start the
+         * minimum allows (strong evidence moves after few runs, weak evidence waits). 0: the minimum alone.
+         */
+        evidence_quantile: z.number().min(0).lt(0.5).default(0.02),
       })
       .strict()
-      .default({ enabled: true, prior_mean: 0.5, prior_strength: 2 }),
+      .default({ enabled: false, prior_mean: 0.5, prior_strength: 2, evidence_quantile: 0.02 }),
     // --- end start rule ---
     /** What the learning history counts. */
     learning: z

@@ -1,55 +1,35 @@
 /**
- * The decision benchmark's small configuration (issue 11): the fixed chain, "guide",
- * "expected-cost" and the oracle on the same simulated tasks and luck. Asserts the issue's targets
- * for "expected-cost" where they hold, and, where one is missed, the figure that says why
- * (docs/benchmarks.md "Start decisions"): the oracle itself misses the recovery target in the
- * head-poor world (skipping a poor head costs backups at fallback_cost_seconds 3600), and the
- * cost and drift targets are held back by the guide's evidence gate (met with the gate off).
+ * The decision benchmark (bench/decision-scenarios.ts) at its full size but with 5 seeds of its own:
+ * the fixed chain, "guide", "expected-cost", the domain oracle and the oracle on the same simulated
+ * tasks and luck, in every world. Asserts every target for "expected-cost" (docs/benchmarks.md
+ * "Start decisions, second step").
  */
-import { defaultConfig, parseConfig } from '../../policy/schemas/config-schema';
-import { runBenchmark, runScenario, scenarios, targets, type PolicyFigures, type ScenarioResult } from '../../bench/decision-scenarios';
-import { makeTasks, simulate, type PolicyName } from '../../bench/decision-sim';
+import { defaultConfig } from '../../policy/schemas/config-schema';
+import { runBenchmark, scenarios, type ScenarioResult } from '../../bench/decision-scenarios';
+import { makeTasks, simulate } from '../../bench/decision-sim';
 
-const SMALL = { seeds: [1000, 1001], days: 60, perDay: { 'CUDA/Kernel': 5, 'C++/System': 2 } };
-const target = (r: ScenarioResult, prefix: string) => r.targets.find((t) => t.name.startsWith(prefix))!;
+const OPTIONS = { seeds: [1000, 1001, 1002, 1003, 1004], days: 60, perDay: { 'CUDA/Kernel': 6, 'C++/System': 3 } };
 
-describe('decision benchmark, small configuration', () => {
-  const results = runBenchmark(defaultConfig(), SMALL);
-  const byName = Object.fromEntries(results.map((r) => [r.name, r]));
+describe('decision benchmark', () => {
+  const results = runBenchmark(defaultConfig(), OPTIONS);
+  const byName = Object.fromEntries(results.map((r) => [r.name, r])) as Record<string, ScenarioResult>;
 
-  // In the head-poor world the guide's cold hybrid jump (a simple CUDA task maps to deepseek-coder-v2:16b,
-  // the third model) happens to land on the good model at once; expected-cost first has to earn the evidence.
-  it.each(['chain order right', 'drift halfway', 'resubmissions of failed tasks'])('%s: expected-cost spends less machine time than the guide rule', (name) => {
-    const r = byName[name]!;
-    expect(r.policies['expected-cost'].meanCostSeconds).toBeLessThan(r.policies.guide.meanCostSeconds);
+  it('has the old worlds and the new ones', () => {
+    expect(Object.keys(byName)).toEqual([
+      'chain order right', 'head poor, later good', 'drift halfway', 'resubmissions of failed tasks',
+      'head poor, later good at 0.6', 'drift in one domain', 'hardness hurts small models more', 'noisy complexity signal',
+    ]);
   });
 
-  it.each(['chain order right', 'resubmissions of failed tasks'])('%s: within 1.10x of the oracle, recovers as the fixed chain, starts where the oracle does >= 75 %', (name) => {
-    const r = byName[name]!;
-    for (const prefix of ['cost <= 1.10x', 'recovered', 'start == oracle']) expect(target(r, prefix)).toMatchObject({ holds: true });
-    // never above the fixed chain, but for the cold-start tier moves the issue asks for (a few tasks per seed)
+  it.each(results.map((r) => [r.name, r] as const))('%s: every target met', (_name, r) => {
+    expect(r.targets.length).toBeGreaterThanOrEqual(3);
+    for (const t of r.targets) expect(t).toMatchObject({ holds: true });
     expect(r.policies['expected-cost'].meanCostSeconds).toBeLessThanOrEqual(r.policies['fixed-chain'].meanCostSeconds * 1.005);
   });
 
-  it.each(['head poor, later good', 'drift halfway'])('%s: far cheaper than the fixed chain', (name) => {
-    expect(target(byName[name]!, 'cost <= fixed')).toMatchObject({ holds: true });
-  });
-
-  it('head poor: the recovery target is one the oracle itself misses (skipping the poor head loses backups)', () => {
-    const r = byName['head poor, later good']!;
-    expect(r.policies.oracle.recoveredPct).toBeLessThan(r.policies['fixed-chain'].recoveredPct - 0.5);
-    expect(r.policies['expected-cost'].recoveredPct).toBeGreaterThanOrEqual(r.policies.oracle.recoveredPct - 0.5);
-  });
-
-  it('the evidence gate is what holds back the cost and drift targets: without it both are met', () => {
-    const noGate = parseConfig('test', { meta_supervisor: { bias_min_runs: 1, bias_min_success_rate: 0 } });
-    const [, headPoor, drift] = scenarios(SMALL.days);
-    const open = (scenario: typeof headPoor) => {
-      const figures = runScenario(scenario!, noGate, SMALL, ['fixed-chain', 'expected-cost', 'oracle']) as Record<PolicyName, PolicyFigures>;
-      return { name: scenario!.world.name, chainRight: false, policies: figures, targets: targets(figures, false) };
-    };
-    expect(target(open(headPoor), 'cost <= 1.25x')).toMatchObject({ holds: true });
-    expect(target(open(drift), 'drift followed')).toMatchObject({ holds: true });
+  it('follows a drift within 14 days on the worst seed, in both drift worlds', () => {
+    expect(byName['drift halfway']!.policies['expected-cost'].driftDays).toBeLessThanOrEqual(14);
+    expect(byName['drift in one domain']!.policies['expected-cost'].driftDays).toBeLessThanOrEqual(14);
   });
 });
 
@@ -59,7 +39,7 @@ describe('the simulator', () => {
     const [right] = scenarios(10);
     const tasks = makeTasks(7, { days: 10, perDay: { 'CUDA/Kernel': 3, 'C++/System': 1 }, chains: config.routing });
     expect(makeTasks(7, { days: 10, perDay: { 'CUDA/Kernel': 3, 'C++/System': 1 }, chains: config.routing })).toEqual(tasks);
-    for (const policy of ['fixed-chain', 'guide', 'expected-cost', 'oracle'] as const) {
+    for (const policy of ['fixed-chain', 'guide', 'expected-cost', 'domain-oracle', 'oracle'] as const) {
       expect(simulate(right!.world, config, tasks, policy)).toEqual(simulate(right!.world, config, tasks, policy));
     }
     const fixed = simulate(right!.world, config, tasks, 'fixed-chain');

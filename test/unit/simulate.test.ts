@@ -1,5 +1,5 @@
 /**
- * `kisystem simulate` on an exported history (issue 11): the world is fitted from model-phase runs
+ * `kisystem simulate` on an exported history: the world is fitted from model-phase runs
  * only (optimization-phase and manual runs left out), and every variant runs on the same tasks.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -55,6 +55,22 @@ describe('kisystem simulate', () => {
     expect(current.machine_s_per_task).toBeLessThan(current.fixed_chain_s_per_task);
     // Stop-loss 1 wastes one head run less than stop-loss 3 in the fixed chain.
     expect(result.variants[1]!.fixed_chain_s_per_task).toBeLessThan(result.variants[2]!.fixed_chain_s_per_task);
+  });
+
+  it('prints the decision benchmark\'s figures and targets for the current config on the history (as `kisystem stats` does)', async () => {
+    const lines: string[] = [];
+    await runSimulate(null, config, { history: join(dir, 'history.jsonl'), seeds: 2, json: false }, (l) => lines.push(l));
+    const text = lines.join('\n');
+    expect(text).toMatch(/simulated on this history \(2 seeds x \d+ days; chain order not right: the oracle starts past the head\)/);
+    expect(text).toMatch(/expected-cost \(this config\)\s+[\d.]+ % recovered\s+\d+ s\/task [\d.]+x oracle/);
+    for (const name of ['cost <= fixed chain (+0.5 %)', 'cost <= 1.25x oracle', 'recovered >= domain oracle - 0.5 pt']) {
+      expect(text).toMatch(new RegExp(`target (MET   |MISSED) ${name.replace(/[()+.]/g, '\\$&')}: `));
+    }
+    const json: string[] = [];
+    await runSimulate(null, config, { history: join(dir, 'history.jsonl'), seeds: 2, json: true }, (l) => json.push(l));
+    const targets = (JSON.parse(json.join('\n')) as { targets: { chainRight: boolean; rule: { meanCostSeconds: number }; fixedChain: { meanCostSeconds: number } } }).targets;
+    expect(targets.chainRight).toBe(false);
+    expect(targets.rule.meanCostSeconds).toBeLessThan(targets.fixedChain.meanCostSeconds);
   });
 
   it('refuses a bad option value by name', async () => {
