@@ -4,18 +4,14 @@
  * (reachable, which of the chains' models it has, with the `ollama pull` line for each missing one).
  */
 import { Connection } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
 import { Migrator } from 'kysely';
 import { openDatabase, redact } from '../db/database';
 import { migrationProvider } from '../db/migrations';
 import type { KisystemConfig } from '../policy/schemas/config-schema';
 import { ALL_SEARCH_ATTRIBUTES } from '../contracts/search-attributes';
+import { missingSearchAttributes, registerMissingSearchAttributes } from '../runtime/search-attribute-registration';
 import type { Check } from './doctor-host';
 
-const INDEXED_TYPE: Record<string, temporal.api.enums.v1.IndexedValueType> = {
-  KEYWORD: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
-  INT: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_INT,
-};
 const CLI_TYPE: Record<string, string> = { KEYWORD: 'Keyword', INT: 'Int' };
 
 /** The `temporal` command that registers the given search attributes. */
@@ -24,12 +20,7 @@ export function registerCommand(namespace: string, names: readonly string[]): st
   return `temporal operator search-attribute create --namespace ${namespace} ${pairs.join(' ')}`;
 }
 
-/** kisystem's search attributes that the namespace lacks. */
-export async function missingSearchAttributes(connection: Pick<Connection, 'operatorService'>, namespace: string): Promise<string[]> {
-  const response = await connection.operatorService.listSearchAttributes({ namespace });
-  const known = new Set([...Object.keys(response.customAttributes ?? {}), ...Object.keys(response.systemAttributes ?? {})]);
-  return ALL_SEARCH_ATTRIBUTES.map((key) => key.name).filter((name) => !known.has(name));
-}
+export { missingSearchAttributes };
 
 export function isLocalAddress(address: string): boolean {
   return /^(127\.0\.0\.1|localhost|\[?::1\]?)(:\d+)?$/.test(address);
@@ -55,8 +46,7 @@ export async function checkTemporal(address: string, namespace: string, mayRegis
     if (missing.length === 0) {
       checks.push({ area: 'search attributes', status: 'ok', detail: ALL_SEARCH_ATTRIBUTES.map((k) => k.name).join(', ') });
     } else if (mayRegister) {
-      const searchAttributes = Object.fromEntries(ALL_SEARCH_ATTRIBUTES.filter((k) => missing.includes(k.name)).map((k) => [k.name, INDEXED_TYPE[k.type.toUpperCase()]!]));
-      await connection.operatorService.addSearchAttributes({ namespace, searchAttributes });
+      await registerMissingSearchAttributes(connection, namespace);
       checks.push({ area: 'search attributes', status: 'ok', detail: `registered the missing ones: ${missing.join(', ')}` });
     } else {
       checks.push({ area: 'search attributes', status: 'fail', detail: `missing in namespace ${namespace}: ${missing.join(', ')}`, fix: `${registerCommand(namespace, missing)}  (or: kisystem doctor --fix)` });

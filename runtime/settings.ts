@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
+import { TEMPORAL_RELEASE } from './temporal-release';
 
 function findProjectRoot(start: string): string {
   for (let dir = start; ; dir = dirname(dir)) {
@@ -35,6 +36,11 @@ const envSchema = z.object({
   KISYSTEM_LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('WARN'),
   OLLAMA_HOST: text.optional(),
   KISYSTEM_OPENAI_BASE_URL: z.string().url().optional(),
+  KISYSTEM_TEMPORAL_DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
+  KISYSTEM_TEMPORAL_DB: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, 'must be a plain PostgreSQL database name').default(TEMPORAL_RELEASE.databases.persistence),
+  KISYSTEM_TEMPORAL_VISIBILITY_DB: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, 'must be a plain PostgreSQL database name').default(TEMPORAL_RELEASE.databases.visibility),
+  KISYSTEM_BIND: z.string().regex(/^[0-9.]+$|^[0-9a-fA-F:]+$/, 'must be an IP address, e.g. 127.0.0.1 or 0.0.0.0').default('127.0.0.1'),
+  KISYSTEM_UI_PORT: z.coerce.number().int().min(1).max(65535).optional(),
 });
 
 export class SettingsError extends Error {
@@ -68,6 +74,19 @@ export interface Settings {
   ollamaHost?: string;
   /** KISYSTEM_OPENAI_BASE_URL: wins over config llm.openai_base_url. */
   openaiBaseUrl?: string;
+  /** The production-shaped Temporal server of `kisystem up --production` (runtime/production-stack.ts). */
+  production?: ProductionSettings;
+}
+
+export interface ProductionSettings {
+  /** KISYSTEM_TEMPORAL_DATABASE_URL: the PostgreSQL server Temporal keeps its databases on (default: DATABASE_URL's server). */
+  postgresUrl: string;
+  /** KISYSTEM_TEMPORAL_DB, KISYSTEM_TEMPORAL_VISIBILITY_DB (compose: temporal, temporal_visibility). */
+  databases: { persistence: string; visibility: string };
+  /** KISYSTEM_BIND: address the frontend and the Web UI listen on (compose: the published ports' address). */
+  bindAddress: string;
+  /** KISYSTEM_UI_PORT: the Web UI's port (default: Temporal's port + 1000, as for the dev server). */
+  uiPort: number;
 }
 
 /** The last parse, by the variables it read (a script that sets one of them later gets a fresh parse). */
@@ -92,7 +111,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Readonly<
     gpuQueue: e.KISYSTEM_GPU_QUEUE,
     configPath: e.KISYSTEM_CONFIG ?? resolve(PROJECT_ROOT, 'config/optimization_config.json'),
     dataDir: e.KISYSTEM_DATA_DIR ?? resolve(PROJECT_ROOT, '.kisystem'),
-    webUiUrl: e.KISYSTEM_WEB_UI ?? `http://localhost:${port + 1000}`,
+    webUiUrl: e.KISYSTEM_WEB_UI ?? `http://localhost:${e.KISYSTEM_UI_PORT ?? port + 1000}`,
     databaseUrl: e.DATABASE_URL,
     hostId: e.KISYSTEM_HOST_ID,
     workDir: e.KISYSTEM_WORK_DIR,
@@ -100,6 +119,12 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Readonly<
     logLevel: e.KISYSTEM_LOG_LEVEL,
     ollamaHost: e.OLLAMA_HOST,
     openaiBaseUrl: e.KISYSTEM_OPENAI_BASE_URL,
+    production: Object.freeze({
+      postgresUrl: e.KISYSTEM_TEMPORAL_DATABASE_URL ?? e.DATABASE_URL,
+      databases: Object.freeze({ persistence: e.KISYSTEM_TEMPORAL_DB, visibility: e.KISYSTEM_TEMPORAL_VISIBILITY_DB }),
+      bindAddress: e.KISYSTEM_BIND,
+      uiPort: e.KISYSTEM_UI_PORT ?? port + 1000,
+    }),
   });
   lastParse.key = key;
   lastParse.settings = settings;
