@@ -3,7 +3,9 @@
  * - `kisystem-gpu`: LLM calls, and host claims of C++ tasks;
  * - `kisystem-gpu-cuda`: host claims of CUDA tasks, only when this host has a GPU and nvcc;
  * - its own host queue: the build, test and profile (activities/profile.ts) of the candidates it claimed (at most
- *   `max_concurrent_builds` at once), so that a test runs where its binary was built.
+ *   `max_concurrent_builds` at once), so that a test runs where its binary was built;
+ * - its probe queue `<host queue>/alive`: answers "alive" at once, so a waiting step can tell a busy
+ *   host from a dead one (policy/rules/host-loss.ts).
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,6 +13,8 @@ import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { HostSerial, hostConcurrency } from './host-serial';
 import { workerLogger } from './quiet-logger';
 import { createHostActivities } from '../activities/build-test';
+import { createHostProbe } from '../activities/host-probe';
+import { probeQueueOf } from '../policy/rules/host-loss';
 import { describeHost, detectHost } from '../activities/host-capabilities';
 import { createLlmActivities, llmSettingsFrom, type LlmEndpoint } from '../activities/llm';
 import { createProfileActivities } from '../activities/profile';
@@ -73,6 +77,13 @@ export async function runGpuWorker(): Promise<void> {
         activities: serial ? serial.wrapAll(hostSteps) : hostSteps,
         maxConcurrentActivityTaskExecutions: concurrency.hostSlots,
       }),
+      // Slots of its own: a host whose build slots are all taken still answers at once.
+      await Worker.create({
+        ...common,
+        taskQueue: probeQueueOf(capabilities.hostQueue),
+        activities: createHostProbe(capabilities.hostId),
+        maxConcurrentActivityTaskExecutions: 8,
+      }),
     ];
     const cudaCapable = capabilities.gpus.length > 0 && capabilities.nvcc !== null;
     if (cudaCapable) {
@@ -80,7 +91,7 @@ export async function runGpuWorker(): Promise<void> {
     }
     console.log(`kisystem gpu worker: ${describeHost(capabilities)}`);
     if (serial) console.log('kisystem gpu worker: enable_async_io is off: one LLM call, build, test or profile at a time on this host');
-    console.log(`kisystem gpu worker: queues ${settings.gpuQueue}, ${capabilities.hostQueue}${cudaCapable ? `, ${cudaQueue(settings.gpuQueue)}` : ' (no CUDA tasks here: needs a GPU and nvcc)'}; LLM ${endpoint.provider} at ${endpoint.url}; runs in ${workRoot}`);
+    console.log(`kisystem gpu worker: queues ${settings.gpuQueue}, ${capabilities.hostQueue}, ${probeQueueOf(capabilities.hostQueue)}${cudaCapable ? `, ${cudaQueue(settings.gpuQueue)}` : ' (no CUDA tasks here: needs a GPU and nvcc)'}; LLM ${endpoint.provider} at ${endpoint.url}; runs in ${workRoot}`);
     await Promise.all(workers.map((w) => w.run()));
   } finally {
     await connection.close();
