@@ -14,6 +14,7 @@ import { HostSerial, hostConcurrency } from './host-serial';
 import { workerLogger } from './quiet-logger';
 import { createHostActivities } from '../activities/build-test';
 import { createHostProbe } from '../activities/host-probe';
+import { HostLoad } from '../activities/host-load';
 import { probeQueueOf } from '../policy/rules/host-loss';
 import { describeHost, detectHost } from '../activities/host-capabilities';
 import { createLlmActivities, llmSettingsFrom, type LlmEndpoint } from '../activities/llm';
@@ -54,11 +55,12 @@ export async function runGpuWorker(): Promise<void> {
   const cleaner = setInterval(clean, 3_600_000);
   cleaner.unref();
   const endpoint = llmEndpoint(config);
-  const host = createHostActivities({ capabilities, workRoot, sandbox });
+  const concurrency = hostConcurrency(config, settings.maxConcurrentLlm ?? 4);
+  const load = new HostLoad(concurrency.hostSlots);
+  const host = createHostActivities({ capabilities, workRoot, sandbox, load });
   const llm = createLlmActivities(endpoint, llmSettingsFrom(config));
   const profile = createProfileActivities({ capabilities, sandbox });
   // enable_async_io off: one LLM call, build, test or profile at a time on this host (one shared slot).
-  const concurrency = hostConcurrency(config, settings.maxConcurrentLlm ?? 4);
   const serial = concurrency.serial ? new HostSerial() : null;
   const hostSteps = { buildCandidate: host.buildCandidate, testCandidate: host.testCandidate, microbenchmark: profile.microbenchmark, fullProfile: profile.fullProfile };
   const connection = await NativeConnection.connect({ address: settings.temporalAddress });
@@ -74,7 +76,7 @@ export async function runGpuWorker(): Promise<void> {
       await Worker.create({
         ...common,
         taskQueue: capabilities.hostQueue,
-        activities: serial ? serial.wrapAll(hostSteps) : hostSteps,
+        activities: load.trackAll(serial ? serial.wrapAll(hostSteps) : hostSteps),
         maxConcurrentActivityTaskExecutions: concurrency.hostSlots,
       }),
       // Slots of its own: a host whose build slots are all taken still answers at once.

@@ -52,7 +52,9 @@ export async function buildAndTest(
   const claim = proxyActivities<Pick<HostActivities, 'claimHost'>>({
     taskQueue: needsGpu ? ctx.queues.cuda : ctx.queues.gpu,
     startToCloseTimeout: '1 minute',
-    retry: { maximumAttempts: 5, initialInterval: '2 seconds' },
+    // A full host refuses the first attempts (HostBusy, policy/rules/host-claim.ts) so that the retry
+    // reaches a host with a free slot; short, even retries keep that detour to about 2 s.
+    retry: { maximumAttempts: 8, initialInterval: '1 second', backoffCoefficient: 1.5, maximumInterval: '10 seconds' },
   });
   const hostLoss = hostLossTimeouts(config.timeouts);
   for (let claimNo = 1; ; claimNo++) {
