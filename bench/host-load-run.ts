@@ -78,7 +78,8 @@ export async function checkRuns(stack: HostLoadStack): Promise<RunCheck> {
 /** Task ids in the order their task workflows started (the server's visibility, on PostgreSQL). */
 export async function startOrder(stack: HostLoadStack): Promise<string[]> {
   const started: { taskId: string; at: number }[] = [];
-  for await (const w of stack.client.workflow.list({ query: `WorkflowType = 'taskWorkflow' AND TaskQueue = '${stack.env.KISYSTEM_TASK_QUEUE}'` })) {
+  // The queue starts each task as a child workflow of type queuedTaskWorkflow.
+  for await (const w of stack.client.workflow.list({ query: `WorkflowType = 'queuedTaskWorkflow' AND TaskQueue = '${stack.env.KISYSTEM_TASK_QUEUE}'` })) {
     const taskId = (w.searchAttributes?.['KisystemTaskId'] as string[] | undefined)?.[0];
     if (taskId) started.push({ taskId, at: w.startTime.getTime() });
   }
@@ -92,4 +93,39 @@ export function inversions(queueOrder: readonly string[], started: readonly stri
   let n = 0;
   for (let i = 0; i < seq.length; i++) for (let j = i + 1; j < seq.length; j++) if (seq[i]! > seq[j]!) n++;
   return n;
+}
+
+export interface ActivityEvent {
+  activity: string;
+  event: 'scheduled' | 'started' | 'completed' | 'failed' | 'timed_out';
+  at: number;
+}
+
+/** The activity events of a task's workflow (server time, this machine's clock), to time a move to another host. */
+export async function activityEvents(stack: HostLoadStack, taskId: string): Promise<ActivityEvent[]> {
+  const row = await stack.db.selectFrom('runs').select('workflow_id').where('task_id', '=', taskId).executeTakeFirst();
+  if (!row) return [];
+  const history = await stack.client.workflow.getHandle(row.workflow_id).fetchHistory();
+  const typeOf = new Map<string, string>();
+  const out: ActivityEvent[] = [];
+  for (const e of history.events ?? []) {
+    const at = Number(e.eventTime?.seconds ?? 0) * 1000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6);
+    const id = String(e.eventId);
+    if (e.activityTaskScheduledEventAttributes) {
+      typeOf.set(id, e.activityTaskScheduledEventAttributes.activityType?.name ?? '?');
+      out.push({ activity: typeOf.get(id)!, event: 'scheduled', at });
+    }
+    const ref = (a: { scheduledEventId?: unknown } | null | undefined) => typeOf.get(String(a?.scheduledEventId)) ?? '?';
+    if (e.activityTaskStartedEventAttributes) out.push({ activity: ref(e.activityTaskStartedEventAttributes), event: 'started', at });
+    if (e.activityTaskCompletedEventAttributes) out.push({ activity: ref(e.activityTaskCompletedEventAttributes), event: 'completed', at });
+    if (e.activityTaskFailedEventAttributes) out.push({ activity: ref(e.activityTaskFailedEventAttributes), event: 'failed', at });
+    if (e.activityTaskTimedOutEventAttributes) out.push({ activity: ref(e.activityTaskTimedOutEventAttributes), event: 'timed_out', at });
+  }
+  return out;
+}
+
+/** ms from `killedAt` until another host had claimed the candidate (the first claimHost completed after the kill). */
+export function claimedAgainAfter(events: readonly ActivityEvent[], killedAt: number): number | null {
+  const claim = events.find((e) => e.activity === 'claimHost' && e.event === 'completed' && e.at > killedAt);
+  return claim ? claim.at - killedAt : null;
 }

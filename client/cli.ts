@@ -86,7 +86,7 @@ async function main(argv: string[]): Promise<number> {
         production: values.production,
         beforeWorkers: async (temporalAddress) => {
           log('kisystem doctor:');
-          return printReport(await runDoctor({ settings, config, temporalAddress }), (line) => log(`  ${line}`));
+          return printReport(await runDoctor({ settings, config, temporalAddress, skipFleet: true }), (line) => log(`  ${line}`));
         },
       });
       log(`kisystem is up. Web UI: ${stack.uiUrl}  (Ctrl-C stops the workers${stack.devServer ? ' and the dev server' : stack.production ? ' and the Temporal server' : ''})`);

@@ -11,6 +11,7 @@ import type { KisystemConfig } from '../policy/schemas/config-schema';
 import { ALL_SEARCH_ATTRIBUTES } from '../contracts/search-attributes';
 import { missingSearchAttributes, registerMissingSearchAttributes } from '../runtime/search-attribute-registration';
 import type { Check } from './doctor-host';
+import { describeConnection, type TemporalConnectOptions } from '../runtime/temporal-connection';
 
 const CLI_TYPE: Record<string, string> = { KEYWORD: 'Keyword', INT: 'Int' };
 
@@ -26,15 +27,16 @@ export function isLocalAddress(address: string): boolean {
   return /^(127\.0\.0\.1|localhost|\[?::1\]?)(:\d+)?$/.test(address);
 }
 
-export async function checkTemporal(address: string, namespace: string, mayRegister: boolean): Promise<Check[]> {
+export async function checkTemporal(connect: TemporalConnectOptions, namespace: string, mayRegister: boolean, more: (connection: Connection) => Promise<Check[]> = async () => []): Promise<Check[]> {
+  const address = connect.address;
   let connection: Connection;
   try {
-    connection = await Connection.connect({ address, connectTimeout: '3 seconds' });
+    connection = await Connection.connect({ ...connect, connectTimeout: '5 seconds' });
   } catch (error) {
-    return [{ area: 'Temporal', status: 'fail', detail: `no Temporal server answers at ${address}: ${(error as Error).message.split('\n')[0]}`, fix: 'kisystem up starts a local dev server; or start your server and set TEMPORAL_ADDRESS' }];
+    return [{ area: 'Temporal', status: 'fail', detail: `no Temporal server answers at ${address}: ${(error as Error).message.split('\n')[0]}`, fix: isLocalAddress(address) ? 'kisystem up starts a local dev server (kisystem up --production the PostgreSQL-backed one); or start your server and set TEMPORAL_ADDRESS' : 'check TEMPORAL_ADDRESS, and for a server with TLS set TEMPORAL_TLS=true or TEMPORAL_TLS_CA (its CA file), TEMPORAL_TLS_CERT + TEMPORAL_TLS_KEY (mTLS), TEMPORAL_TLS_SERVER_NAME, TEMPORAL_API_KEY' }];
   }
   try {
-    const checks: Check[] = [{ area: 'Temporal', status: 'ok', detail: `server at ${address} answers` }];
+    const checks: Check[] = [{ area: 'Temporal', status: 'ok', detail: `server at ${describeConnection(connect)} answers` }];
     try {
       await connection.workflowService.describeNamespace({ namespace });
       checks.push({ area: 'Temporal namespace', status: 'ok', detail: namespace });
@@ -51,7 +53,7 @@ export async function checkTemporal(address: string, namespace: string, mayRegis
     } else {
       checks.push({ area: 'search attributes', status: 'fail', detail: `missing in namespace ${namespace}: ${missing.join(', ')}`, fix: `${registerCommand(namespace, missing)}  (or: kisystem doctor --fix)` });
     }
-    return checks;
+    return [...checks, ...(await more(connection))];
   } finally {
     await connection.close().catch(() => undefined);
   }

@@ -8,7 +8,10 @@
  *   host from a dead one (policy/rules/host-loss.ts).
  */
 import { mkdirSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { temporalConnectOptions } from '../runtime/temporal-connection';
+import { hostIdentity } from '../policy/rules/host-loss';
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { HostSerial, hostConcurrency } from './host-serial';
 import { workerLogger } from './quiet-logger';
@@ -63,8 +66,9 @@ export async function runGpuWorker(): Promise<void> {
   // enable_async_io off: one LLM call, build, test or profile at a time on this host (one shared slot).
   const serial = concurrency.serial ? new HostSerial() : null;
   const hostSteps = { buildCandidate: host.buildCandidate, testCandidate: host.testCandidate, microbenchmark: profile.microbenchmark, fullProfile: profile.fullProfile };
-  const connection = await NativeConnection.connect({ address: settings.temporalAddress });
-  const common = { connection, namespace: settings.namespace, shutdownGraceTime: '10 seconds' } as const;
+  const connection = await NativeConnection.connect(temporalConnectOptions(settings));
+  // The host id in the identity lets `kisystem doctor` say which hosts poll which queues.
+  const common = { connection, namespace: settings.namespace, shutdownGraceTime: '10 seconds', identity: hostIdentity(capabilities.hostId, process.pid, hostname()) } as const;
   try {
     const workers = [
       await Worker.create({

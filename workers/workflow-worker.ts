@@ -2,6 +2,7 @@
  * The workflow worker: task and queue workflows and the learning-history activities, on queue `kisystem`.
  * Stops gracefully on SIGINT/SIGTERM (the SDK's runtime handles the signals).
  */
+import { temporalConnectOptions } from '../runtime/temporal-connection';
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { workerLogger } from './quiet-logger';
 import { createLearningActivities } from '../activities/learning';
@@ -18,7 +19,7 @@ export async function runWorkflowWorker(): Promise<void> {
   const settings = settingsFromEnv();
   const url = databaseUrl();
   const db = await prepareDatabase(url);
-  const connection = await NativeConnection.connect({ address: settings.temporalAddress });
+  const connection = await NativeConnection.connect(temporalConnectOptions(settings));
   try {
     const worker = await Worker.create({
       connection,

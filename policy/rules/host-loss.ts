@@ -71,3 +71,15 @@ export function afterPickupTimeout(wait: HostWait, t: HostLossTimeouts): HostVer
 export function worstCaseMoveOnSeconds(t: HostLossTimeouts & { heartbeat: number }): number {
   return t.heartbeat + hostStepPickupSeconds(t) + t.host_probe;
 }
+
+const IDENTITY = /^kisystem-host (\S+) /;
+
+/** A GPU worker's Temporal identity: names its host id, so the pollers of a queue say which hosts they are. */
+export function hostIdentity(hostId: string, pid = 0, machine = ''): string {
+  return `kisystem-host ${hostId} (pid ${pid}${machine ? `@${machine}` : ''})`;
+}
+
+/** The host id in a poller's identity, or null for a worker that is no kisystem host. */
+export function hostOfIdentity(identity: string): string | null {
+  return IDENTITY.exec(identity)?.[1] ?? null;
+}

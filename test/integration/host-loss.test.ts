@@ -6,8 +6,10 @@
  * until this test has killed the host that runs it.
  */
 import { startHostLoadStack, type HostLoadStack } from '../../bench/host-load-stack';
-import { checkRuns, queueAll, queueCounters } from '../../bench/host-load-run';
+import { activityEvents, checkRuns, claimedAgainAfter, queueAll, queueCounters } from '../../bench/host-load-run';
+import { fleetChecks, readFleet } from '../../client/doctor-fleet';
 import { defaultConfig } from '../../policy/schemas/config-schema';
+import { settingsFromEnv } from '../../runtime/settings';
 
 let stack: HostLoadStack | null = null;
 
@@ -27,6 +29,10 @@ async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T 
 
 test('a host killed mid-build: its candidate is built and tested on the other host, every task once', async () => {
   stack = await startHostLoadStack({ hosts: 2, tasks: 4, gatedIndex: 0, slots: 1, postgres: { host: '127.0.0.1', port: 5432, user: 'postgres' }, log: () => undefined });
+  // kisystem doctor's view of the fleet: each host by its id, with its own and its probe queue.
+  const hostChecks = fleetChecks(await readFleet(stack.client.connection, settingsFromEnv(stack.env))).filter((c) => c.area.startsWith('host '));
+  expect(hostChecks.map((c) => [c.area, c.status])).toEqual([['host host-a', 'ok'], ['host host-b', 'ok']]);
+  expect(hostChecks[0]!.detail).toContain(`${stack.env.KISYSTEM_GPU_QUEUE}@host-a/alive`);
   await queueAll(stack, 'loss');
   const first = await stack.gate.waitForStart([], 240_000);
   stack.fleet.killHost(first.host);
@@ -45,4 +51,8 @@ test('a host killed mid-build: its candidate is built and tested on the other ho
   expect(check.tasksStartedTwice).toEqual([]);
   expect(check.hostOfTask.get(stack.tasks.gatedTaskId!)).toBe(moved.host);
   expect(stack.fleet.alive(first.host)).toBe(false);
+  // From the task's own history: when another host had claimed the candidate.
+  const claimedS = claimedAgainAfter(await activityEvents(stack, stack.tasks.gatedTaskId!), killedAt)! / 1000;
+  console.log(`claimed by another host ${claimedS.toFixed(1)} s after the kill`);
+  expect(claimedS).toBeLessThan(defaultConfig().timeouts.host_pickup);
 }, 15 * 60_000);
