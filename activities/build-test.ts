@@ -13,6 +13,8 @@ import { handOverFolder } from './sandbox-folder';
 import { join, resolve } from 'node:path';
 import { ProgramNotStartedError, runProcess, SandboxSetupError, type ProcessResult, type ResourceLimits, type SandboxRuntime } from './run-process';
 import { buildChecker, CheckerBrokenError, hasChecker, isCheckerFile, runChecked, writeProtocolHeader } from './sandbox-verdict';
+import { claimDecision } from '../policy/rules/host-claim';
+import type { HostLoad } from './host-load';
 import type { BuildInput, BuildResult, HostClaim, TestInput, TestResult } from '../contracts/activity-types';
 
 /** The host's sandbox limits (config `sandbox`), for the steps whose inputs do not carry limits. */
@@ -30,6 +32,8 @@ export interface HostActivityDeps {
   workRoot: string;
   /** The sandbox every build and test runs in (kind 'none': unsandboxed). Default: none (unit tests of pure parts only). */
   sandbox?: HostSandbox;
+  /** What the host has on its plate: a full host leaves a claim to the others first. Default: every claim taken. */
+  load?: HostLoad;
 }
 
 /** Rethrows the activity's cancellation (contract 2: never wrapped), after the run was killed. */
@@ -81,6 +85,12 @@ export function createHostActivities(deps: HostActivityDeps) {
         type: 'HostLacksGpu',
         message: `host ${capabilities.hostId} has ${hasGpu ? 'a GPU but no nvcc' : 'no GPU'}; a CUDA task needs both`,
       });
+    }
+    if (deps.load) {
+      const decision = claimDecision(deps.load.view(), Context.current().info.attempt);
+      // Retryable: the claim's next attempt goes to whichever host polls it, likely one with a free slot.
+      if (!decision.take) throw ApplicationFailure.create({ type: 'HostBusy', message: `host ${capabilities.hostId}: ${decision.reason}` });
+      deps.load.claimed();
     }
     return {
       hostId: capabilities.hostId,

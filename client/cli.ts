@@ -25,8 +25,10 @@ const USAGE = `kisystem: a durable build loop in which local LLMs write, build a
 
 usage: kisystem <command> [options]
 
-  up                          start the local stack: Temporal dev server (persistent), database, both workers
-                              (checked by doctor first; workers restarted when they exit or are killed)
+  up [--production]           start the local stack: Temporal dev server (persistent), database, both workers
+                              (checked by doctor first; workers restarted when they exit or are killed);
+                              --production: the compose file's Temporal release on PostgreSQL instead, built
+                              once from the Go module proxy, schema set up and upgraded, Web UI (docs/docker.md)
   doctor [--fix] [--json]     check Temporal, Postgres, the model server and its models, compilers, GPU,
                               sandbox and disk; says what to do for each problem (--fix registers search attributes)
   demo [--exit]               run the example tasks against the scripted model server and print the results
@@ -84,6 +86,7 @@ async function main(argv: string[]): Promise<number> {
   }
   switch (command) {
     case 'up': {
+      const { values } = parseArgs({ args: rest, options: { production: { type: 'boolean', default: false } } });
       const config = loadConfig(settings.configPath);
       const { printReport, runDoctor } = await import('./doctor');
       // kisystem doctor once Temporal and the database are there, before the workers start; its model
@@ -91,12 +94,13 @@ async function main(argv: string[]): Promise<number> {
       const stack = await startStack({
         settings,
         log,
+        production: values.production,
         beforeWorkers: async (temporalAddress) => {
           log('kisystem doctor:');
-          return printReport(await runDoctor({ settings, config, temporalAddress }), (line) => log(`  ${line}`));
+          return printReport(await runDoctor({ settings, config, temporalAddress, skipFleet: true }), (line) => log(`  ${line}`));
         },
       });
-      log(`kisystem is up. Web UI: ${stack.uiUrl}  (Ctrl-C stops the workers${stack.devServer ? ' and the dev server' : ''})`);
+      log(`kisystem is up. Web UI: ${stack.uiUrl}  (Ctrl-C stops the workers${stack.devServer ? ' and the dev server' : stack.production ? ' and the Temporal server' : ''})`);
       // Workers that exit or are killed are restarted (client/supervisor.ts); only Ctrl-C or SIGTERM stops up.
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);

@@ -1,6 +1,7 @@
 /** A Temporal client from the environment's settings, with a clear error when no server answers. */
 import { Client, Connection } from '@temporalio/client';
 import type { Settings } from '../runtime/settings';
+import { temporalConnectOptions } from '../runtime/temporal-connection';
 
 /**
  * Connects to Temporal. With `patienceMs`, a server that does not answer yet (restarting) is tried
@@ -11,7 +12,7 @@ export async function connectClient(settings: Settings, address = settings.tempo
   let noted = false;
   for (;;) {
     try {
-      const connection = await Connection.connect({ address, connectTimeout: '5 seconds' });
+      const connection = await Connection.connect({ ...temporalConnectOptions(settings, address), connectTimeout: '5 seconds' });
       if (noted) log(`reconnected to the Temporal server at ${address}`);
       return new Client({ connection, namespace: settings.namespace });
     } catch (error) {

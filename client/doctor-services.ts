@@ -4,18 +4,15 @@
  * (reachable, which of the chains' models it has, with the `ollama pull` line for each missing one).
  */
 import { Connection } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
 import { Migrator } from 'kysely';
 import { openDatabase, redact } from '../db/database';
 import { migrationProvider } from '../db/migrations';
 import type { KisystemConfig } from '../policy/schemas/config-schema';
 import { ALL_SEARCH_ATTRIBUTES } from '../contracts/search-attributes';
+import { missingSearchAttributes, registerMissingSearchAttributes } from '../runtime/search-attribute-registration';
 import type { Check } from './doctor-host';
+import { describeConnection, type TemporalConnectOptions } from '../runtime/temporal-connection';
 
-const INDEXED_TYPE: Record<string, temporal.api.enums.v1.IndexedValueType> = {
-  KEYWORD: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
-  INT: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_INT,
-};
 const CLI_TYPE: Record<string, string> = { KEYWORD: 'Keyword', INT: 'Int' };
 
 /** The `temporal` command that registers the given search attributes. */
@@ -24,26 +21,22 @@ export function registerCommand(namespace: string, names: readonly string[]): st
   return `temporal operator search-attribute create --namespace ${namespace} ${pairs.join(' ')}`;
 }
 
-/** kisystem's search attributes that the namespace lacks. */
-export async function missingSearchAttributes(connection: Pick<Connection, 'operatorService'>, namespace: string): Promise<string[]> {
-  const response = await connection.operatorService.listSearchAttributes({ namespace });
-  const known = new Set([...Object.keys(response.customAttributes ?? {}), ...Object.keys(response.systemAttributes ?? {})]);
-  return ALL_SEARCH_ATTRIBUTES.map((key) => key.name).filter((name) => !known.has(name));
-}
+export { missingSearchAttributes };
 
 export function isLocalAddress(address: string): boolean {
   return /^(127\.0\.0\.1|localhost|\[?::1\]?)(:\d+)?$/.test(address);
 }
 
-export async function checkTemporal(address: string, namespace: string, mayRegister: boolean): Promise<Check[]> {
+export async function checkTemporal(connect: TemporalConnectOptions, namespace: string, mayRegister: boolean, more: (connection: Connection) => Promise<Check[]> = async () => []): Promise<Check[]> {
+  const address = connect.address;
   let connection: Connection;
   try {
-    connection = await Connection.connect({ address, connectTimeout: '3 seconds' });
+    connection = await Connection.connect({ ...connect, connectTimeout: '5 seconds' });
   } catch (error) {
-    return [{ area: 'Temporal', status: 'fail', detail: `no Temporal server answers at ${address}: ${(error as Error).message.split('\n')[0]}`, fix: 'kisystem up starts a local dev server; or start your server and set TEMPORAL_ADDRESS' }];
+    return [{ area: 'Temporal', status: 'fail', detail: `no Temporal server answers at ${address}: ${(error as Error).message.split('\n')[0]}`, fix: isLocalAddress(address) ? 'kisystem up starts a local dev server (kisystem up --production the PostgreSQL-backed one); or start your server and set TEMPORAL_ADDRESS' : 'check TEMPORAL_ADDRESS, and for a server with TLS set TEMPORAL_TLS=true or TEMPORAL_TLS_CA (its CA file), TEMPORAL_TLS_CERT + TEMPORAL_TLS_KEY (mTLS), TEMPORAL_TLS_SERVER_NAME, TEMPORAL_API_KEY' }];
   }
   try {
-    const checks: Check[] = [{ area: 'Temporal', status: 'ok', detail: `server at ${address} answers` }];
+    const checks: Check[] = [{ area: 'Temporal', status: 'ok', detail: `server at ${describeConnection(connect)} answers` }];
     try {
       await connection.workflowService.describeNamespace({ namespace });
       checks.push({ area: 'Temporal namespace', status: 'ok', detail: namespace });
@@ -57,13 +50,12 @@ export async function checkTemporal(address: string, namespace: string, mayRegis
     if (missing.length === 0) {
       checks.push({ area: 'search attributes', status: 'ok', detail: `${ALL_SEARCH_ATTRIBUTES.map((k) => k.name).join(', ')}; ${columns}` });
     } else if (mayRegister) {
-      const searchAttributes = Object.fromEntries(ALL_SEARCH_ATTRIBUTES.filter((k) => missing.includes(k.name)).map((k) => [k.name, INDEXED_TYPE[k.type.toUpperCase()]!]));
-      await connection.operatorService.addSearchAttributes({ namespace, searchAttributes });
+      await registerMissingSearchAttributes(connection, namespace);
       checks.push({ area: 'search attributes', status: 'ok', detail: `registered the missing ones: ${missing.join(', ')}; ${columns}` });
     } else {
       checks.push({ area: 'search attributes', status: 'fail', detail: `missing in namespace ${namespace}: ${missing.join(', ')}`, fix: `${registerCommand(namespace, missing)}  (or: kisystem doctor --fix)` });
     }
-    return checks;
+    return [...checks, ...(await more(connection))];
   } finally {
     await connection.close().catch(() => undefined);
   }

@@ -8,6 +8,8 @@ import { databaseUrl } from '../db/database';
 import type { KisystemConfig } from '../policy/schemas/config-schema';
 import type { Settings } from '../runtime/settings';
 import { llmEndpoint } from '../workers/gpu-worker';
+import { temporalConnectOptions } from '../runtime/temporal-connection';
+import { checkFleet } from './doctor-fleet';
 import { checkCompilers, checkDisk, checkGpu, checkSandbox, type Check } from './doctor-host';
 import { chainModels, checkModelServer, checkPostgres, checkTemporal, isLocalAddress } from './doctor-services';
 
@@ -19,6 +21,8 @@ export interface DoctorOptions {
   /** Skip the Temporal checks (up checks before it starts its own dev server). */
   skipTemporal?: boolean;
   temporalAddress?: string;
+  /** Skip which-hosts-poll-which-queues (up asks before its workers start). */
+  skipFleet?: boolean;
 }
 
 export async function runDoctor(options: DoctorOptions): Promise<Check[]> {
@@ -26,7 +30,9 @@ export async function runDoctor(options: DoctorOptions): Promise<Check[]> {
   const address = options.temporalAddress ?? settings.temporalAddress;
   const runs = process.env.KISYSTEM_WORK_DIR || join(settings.dataDir, 'runs');
   const [temporalChecks, postgres, model] = await Promise.all([
-    options.skipTemporal ? Promise.resolve([]) : checkTemporal(address, settings.namespace, options.fix === true || isLocalAddress(address)),
+    options.skipTemporal
+      ? Promise.resolve([])
+      : checkTemporal(temporalConnectOptions(settings, address), settings.namespace, options.fix === true || isLocalAddress(address), (connection) => (options.skipFleet ? Promise.resolve([]) : checkFleet(connection, settings))),
     checkPostgres(databaseUrl()),
     checkModelServer(llmEndpoint(config), chainModels(config)),
   ]);

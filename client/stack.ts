@@ -6,12 +6,15 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { databaseUrl, prepareDatabase } from '../db/database';
 import { findOrInstallTemporalCli, isListening, startDevServer, type DevServer } from '../runtime/dev-server';
+import { startProductionTemporal, type ProductionTemporal } from '../runtime/production-stack';
 import { PROJECT_ROOT, type Settings } from '../runtime/settings';
 import { killLeftovers, newWorkerMarker, WORKER_MARKER } from './leftovers';
 import { supervise, type SupervisedProcess } from './supervisor';
 
 export interface Stack {
   devServer: DevServer | null;
+  /** `up --production`: the PostgreSQL-backed server and its Web UI started here. */
+  production: ProductionTemporal | null;
   uiUrl: string;
   /** The two workers, each restarted when it exits or is killed. */
   workers: SupervisedProcess[];
@@ -65,22 +68,29 @@ export interface StartStackOptions {
   verboseWorkers?: boolean;
   /** Runs once Temporal and the database are ready, before the workers start (up: kisystem doctor); false stops. */
   beforeWorkers?: (temporalAddress: string) => Promise<boolean>;
+  /** The production-shaped server (runtime/production-stack.ts) instead of the dev server. */
+  production?: boolean;
 }
 
 export async function startStack(options: StartStackOptions): Promise<Stack> {
   const { settings, log } = options;
-  const devServer = await ensureTemporal(settings, log);
+  const production = options.production ? await startProductionTemporal(settings, log) : null;
+  const devServer = options.production ? null : await ensureTemporal(settings, log);
+  const stopTemporal = async () => {
+    await devServer?.stop();
+    await production?.stop();
+  };
   const db = await prepareDatabase(databaseUrl());
   await db.destroy();
   log(`Postgres: learning history ready (${databaseUrl().replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@')})`);
-  const temporalAddress = devServer?.address ?? settings.temporalAddress;
+  const temporalAddress = production?.address ?? devServer?.address ?? settings.temporalAddress;
   if (options.beforeWorkers && !(await options.beforeWorkers(temporalAddress))) {
-    await devServer?.stop();
+    await stopTemporal();
     throw new Error('kisystem doctor found a blocking problem (FAIL above); fix it and run kisystem up again');
   }
   const env = {
     ...process.env,
-    TEMPORAL_ADDRESS: devServer?.address ?? settings.temporalAddress,
+    TEMPORAL_ADDRESS: temporalAddress,
     TEMPORAL_NAMESPACE: settings.namespace,
     KISYSTEM_TASK_QUEUE: settings.taskQueue,
     KISYSTEM_GPU_QUEUE: settings.gpuQueue,
@@ -105,13 +115,14 @@ export async function startStack(options: StartStackOptions): Promise<Stack> {
   let stopped = false;
   return {
     devServer,
-    uiUrl: devServer?.uiUrl ?? settings.webUiUrl,
+    production,
+    uiUrl: production?.ui?.address ?? devServer?.uiUrl ?? settings.webUiUrl,
     workers,
     async stop() {
       if (stopped) return;
       stopped = true;
       await Promise.all(workers.map((w) => w.stop()));
-      await devServer?.stop();
+      await stopTemporal();
     },
   };
 }

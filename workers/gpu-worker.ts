@@ -3,15 +3,23 @@
  * - `kisystem-gpu`: LLM calls, and host claims of C++ tasks;
  * - `kisystem-gpu-cuda`: host claims of CUDA tasks, only when this host has a GPU and nvcc;
  * - its own host queue: the build, test and profile (activities/profile.ts) of the candidates it claimed (at most
- *   `max_concurrent_builds` at once), so that a test runs where its binary was built.
+ *   `max_concurrent_builds` at once), so that a test runs where its binary was built;
+ * - its probe queue `<host queue>/alive`: answers "alive" at once, so a waiting step can tell a busy
+ *   host from a dead one (policy/rules/host-loss.ts).
  */
 import { mkdirSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { temporalConnectOptions } from '../runtime/temporal-connection';
+import { hostIdentity } from '../policy/rules/host-loss';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { HEARTBEAT_THROTTLE } from './heartbeat-throttle';
 import { HostSerial, hostConcurrency } from './host-serial';
 import { countingLimitKills, installRuntime, KisystemMetrics } from './metrics';
 import { createHostActivities } from '../activities/build-test';
+import { createHostProbe } from '../activities/host-probe';
+import { HostLoad } from '../activities/host-load';
+import { probeQueueOf } from '../policy/rules/host-loss';
 import { describeHost, detectHost } from '../activities/host-capabilities';
 import { createLlmActivities, llmSettingsFrom, type LlmEndpoint } from '../activities/llm';
 import { createProfileActivities } from '../activities/profile';
@@ -52,15 +60,17 @@ export async function runGpuWorker(): Promise<void> {
   const cleaner = setInterval(clean, 3_600_000);
   cleaner.unref();
   const endpoint = llmEndpoint(config);
-  const host = createHostActivities({ capabilities, workRoot, sandbox });
+  const concurrency = hostConcurrency(config, settings.maxConcurrentLlm ?? 4);
+  const load = new HostLoad(concurrency.hostSlots);
+  const host = createHostActivities({ capabilities, workRoot, sandbox, load });
   const llm = createLlmActivities(endpoint, llmSettingsFrom(config));
   const profile = createProfileActivities({ capabilities, sandbox });
   // enable_async_io off: one LLM call, build, test or profile at a time on this host (one shared slot).
-  const concurrency = hostConcurrency(config, settings.maxConcurrentLlm ?? 4);
   const serial = concurrency.serial ? new HostSerial() : null;
   const hostSteps = countingLimitKills({ buildCandidate: host.buildCandidate, testCandidate: host.testCandidate, microbenchmark: profile.microbenchmark, fullProfile: profile.fullProfile }, metrics);
-  const connection = await NativeConnection.connect({ address: settings.temporalAddress });
-  const common = { connection, namespace: settings.namespace, shutdownGraceTime: '10 seconds', ...HEARTBEAT_THROTTLE } as const;
+  const connection = await NativeConnection.connect(temporalConnectOptions(settings));
+  // The host id in the identity lets `kisystem doctor` say which hosts poll which queues.
+  const common = { connection, namespace: settings.namespace, shutdownGraceTime: '10 seconds', ...HEARTBEAT_THROTTLE, identity: hostIdentity(capabilities.hostId, process.pid, hostname()) } as const;
   try {
     const workers = [
       await Worker.create({
@@ -72,8 +82,15 @@ export async function runGpuWorker(): Promise<void> {
       await Worker.create({
         ...common,
         taskQueue: capabilities.hostQueue,
-        activities: serial ? serial.wrapAll(hostSteps) : hostSteps,
+        activities: load.trackAll(serial ? serial.wrapAll(hostSteps) : hostSteps),
         maxConcurrentActivityTaskExecutions: concurrency.hostSlots,
+      }),
+      // Slots of its own: a host whose build slots are all taken still answers at once.
+      await Worker.create({
+        ...common,
+        taskQueue: probeQueueOf(capabilities.hostQueue),
+        activities: createHostProbe(capabilities.hostId),
+        maxConcurrentActivityTaskExecutions: 8,
       }),
     ];
     const cudaCapable = capabilities.gpus.length > 0 && capabilities.nvcc !== null;
@@ -82,7 +99,7 @@ export async function runGpuWorker(): Promise<void> {
     }
     console.log(`kisystem gpu worker: ${describeHost(capabilities)}`);
     if (serial) console.log('kisystem gpu worker: enable_async_io is off: one LLM call, build, test or profile at a time on this host');
-    console.log(`kisystem gpu worker: queues ${settings.gpuQueue}, ${capabilities.hostQueue}${cudaCapable ? `, ${cudaQueue(settings.gpuQueue)}` : ' (no CUDA tasks here: needs a GPU and nvcc)'}; LLM ${endpoint.provider} at ${endpoint.url}; runs in ${workRoot}${metricsAt ? `; metrics at http://${metricsAt}/metrics` : ''}`);
+    console.log(`kisystem gpu worker: queues ${settings.gpuQueue}, ${capabilities.hostQueue}, ${probeQueueOf(capabilities.hostQueue)}${cudaCapable ? `, ${cudaQueue(settings.gpuQueue)}` : ' (no CUDA tasks here: needs a GPU and nvcc)'}; LLM ${endpoint.provider} at ${endpoint.url}; runs in ${workRoot}${metricsAt ? `; metrics at http://${metricsAt}/metrics` : ''}`);
     await Promise.all(workers.map((w) => w.run()));
   } finally {
     await connection.close();

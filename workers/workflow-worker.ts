@@ -3,6 +3,7 @@
  * Stops gracefully on SIGINT/SIGTERM (the SDK's runtime handles the signals).
  */
 import { Client, Connection } from '@temporalio/client';
+import { temporalConnectOptions } from '../runtime/temporal-connection';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { countingRecordRun, installRuntime, KisystemMetrics } from './metrics';
 import { pollGauges } from './metrics-gauges';
@@ -23,12 +24,12 @@ export async function runWorkflowWorker(): Promise<void> {
   const metrics = new KisystemMetrics();
   const url = databaseUrl();
   const db = await prepareDatabase(url);
-  const connection = await NativeConnection.connect({ address: settings.temporalAddress });
+  const connection = await NativeConnection.connect(temporalConnectOptions(settings));
   let stopGauges = () => undefined as void;
   let visibility: Connection | null = null;
   try {
     if (metricsAt) {
-      visibility = await Connection.connect({ address: settings.temporalAddress });
+      visibility = await Connection.connect(temporalConnectOptions(settings));
       const client = new Client({ connection: visibility, namespace: settings.namespace });
       stopGauges = pollGauges({ client, db, config, metrics, warn: (line) => console.warn(line) });
     }

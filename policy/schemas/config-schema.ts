@@ -80,11 +80,15 @@ export const configSchema = z
         manual_fallback: seconds.default(7 * 24 * 3600),
         /** A build, test or LLM activity that stays silent this long is taken as lost (worker died) and retried. */
         heartbeat: seconds.default(30),
-        /** How long a candidate's follow-up step waits for its host to pick it up before another host is claimed. */
+        /** How long a candidate's step may wait for its live but busy host before another host is claimed. */
         host_pickup: seconds.default(300),
+        /** How long a step waits on its host's queue before the host is probed (policy/rules/host-loss.ts). */
+        host_probe_after: seconds.default(15),
+        /** How long the liveness probe waits for the host to answer; no answer: the host is gone. */
+        host_probe: seconds.default(10),
       })
       .strict()
-      .default({ build: 300, test: 120, profile: 900, llm: 900, manual_fallback: 7 * 24 * 3600, heartbeat: 30, host_pickup: 300 }),
+      .default({ build: 300, test: 120, profile: 900, llm: 900, manual_fallback: 7 * 24 * 3600, heartbeat: 30, host_pickup: 300, host_probe_after: 15, host_probe: 10 }),
     /** Meta-Supervisor settings beyond the guide's weights (decisions.md). */
     meta_supervisor: z
       .object({
