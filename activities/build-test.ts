@@ -31,8 +31,11 @@ export interface HostActivityDeps {
   sandbox?: HostSandbox;
 }
 
-/** Rethrows the activity's cancellation (contract 2: never wrapped), after the run was killed. */
-export async function rethrowCancellation(ctx: Context): Promise<never> {
+/**
+ * Ends the activity as cancelled, after its run was killed: the cancellation itself is thrown, never
+ * wrapped in another failure, so the workflow sees a cancellation and never counts it against a model.
+ */
+async function throwActivityCancellation(ctx: Context): Promise<never> {
   await ctx.cancelled;
   throw new Error('unreachable: cancelled resolved');
 }
@@ -100,7 +103,7 @@ export function createHostActivities(deps: HostActivityDeps) {
     const command = buildCommand(input, capabilities);
     try {
       const checker = await buildChecker(input.harnessFiles, runFolder, { sandbox, timeoutS: input.timeoutS, keepChars: input.keepChars, onTick: heartbeat, signal: ctx.cancellationSignal }, join(workRoot, '.checkers'));
-      if (checker?.cancelled) return await rethrowCancellation(ctx);
+      if (checker?.cancelled) return await throwActivityCancellation(ctx);
       if (checker && (checker.exitCode !== 0 || checker.timedOut)) {
         throw ApplicationFailure.create({
           type: 'CheckerBuildFailed',
@@ -119,7 +122,7 @@ export function createHostActivities(deps: HostActivityDeps) {
         onTick: heartbeat,
         signal: ctx.cancellationSignal,
       });
-      if (result.cancelled) return await rethrowCancellation(ctx);
+      if (result.cancelled) return await throwActivityCancellation(ctx);
       return {
         limitKill: result.limitKill ?? null,
         sandbox: kind,
@@ -185,7 +188,7 @@ export function createHostActivities(deps: HostActivityDeps) {
           signal: ctx.cancellationSignal,
         });
       }
-      if (result.cancelled) return await rethrowCancellation(ctx);
+      if (result.cancelled) return await throwActivityCancellation(ctx);
       const lost = CUDA_DEVICE_LOST.exec(result.output);
       if (lost) {
         throw ApplicationFailure.create({ type: 'GpuUnavailable', message: `the GPU of host ${capabilities.hostId} is not usable: ${lost[0]}` });

@@ -24,6 +24,7 @@ import { legacyQueueWorkflow } from './queue-legacy';
 import type { QueueCarry, QueueCarryV2, QueueWorkflowInput, RunningTask } from '../contracts/queue-messages';
 import { QueueState, type RankedPending } from './queue-state';
 import { queuedTaskWorkflow } from './queue-task-child';
+import { rethrowCancellation } from './faults';
 import { DOMAIN, TASK_ID } from '../contracts/search-attributes';
 
 /** Patch id: queues recorded before issue 13 (task bodies in the history) replay on the v1 code. */
@@ -43,10 +44,6 @@ const acts = proxyActivities<QueueStoreActivities & Pick<QueueActivities, 'recor
   startToCloseTimeout: '30 seconds',
   retry: { maximumAttempts: 5, initialInterval: '1 second', maximumInterval: '20 seconds', nonRetryableErrorTypes: ['UnknownDomain', 'QueuedTaskMissing'] },
 });
-
-function rethrowCancellation(error: unknown): void {
-  if (isCancellation(error)) throw error;
-}
 
 /** A v1 run handed its state: everything but the pending tasks' bodies carries over as is. */
 function fromV1Carry(input: QueueWorkflowInput, carry: QueueCarry): QueueState {
