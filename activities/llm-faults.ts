@@ -41,7 +41,7 @@ export function modelNotAvailable(endpoint: LlmEndpointRef, model: string, error
 }
 
 /** The failure for an error thrown by a request: HTTP status (status_code) or a network error. */
-export function modelServerFault(endpoint: LlmEndpointRef, model: string, error: unknown): ApplicationFailure {
+export function modelRequestFailure(endpoint: LlmEndpointRef, model: string, error: unknown): ApplicationFailure {
   if (error instanceof ApplicationFailure) return error;
   const status = (error as { status_code?: number }).status_code;
   const cause = (error as { cause?: { code?: string; message?: string } }).cause;

@@ -13,7 +13,7 @@ import type { KisystemConfig } from '../policy/schemas/config-schema';
 import { fitPrompt } from '../policy/prompts/prompt-fit';
 import type { ChatMessage } from '../policy/prompts/prompt';
 import { modelContextLength } from './llm-context';
-import { llmUnavailable, modelServerFault } from './llm-faults';
+import { llmUnavailable, modelRequestFailure } from './llm-faults';
 import type { GenerateInput, GenerateResult } from '../contracts/activity-types';
 
 export interface LlmEndpoint {
@@ -191,7 +191,7 @@ export function createLlmActivities(endpoint: LlmEndpoint, settings: LlmSettings
       if (state.phase === 'streaming' && !(error instanceof ApplicationFailure)) {
         throw llmUnavailable(endpoint, input.model, `the stream broke after ${state.chars} characters: ${(error as Error)?.message ?? String(error)}`);
       }
-      throw modelServerFault(endpoint, input.model, error);
+      throw modelRequestFailure(endpoint, input.model, error);
     } finally {
       clearInterval(beat);
       if (firstTokenTimer) clearTimeout(firstTokenTimer);

@@ -17,7 +17,7 @@ const MAX_WAIT_MS = 5 * 60_000;
 const DEFAULT_OUTAGE_BUDGET_S = 21_600;
 
 /** What the LLM activity says about the server (contract 1's details), or null when it is not a model-server fault. */
-export function modelServerFault(error: unknown, model: string): { server: string; error: string; hint: string | null; type: string } | null {
+function modelServerFaultOf(error: unknown, model: string): { server: string; error: string; hint: string | null; type: string } | null {
   if (!(error instanceof ActivityFailure)) return null;
   const cause = error.cause;
   if (!(cause instanceof ApplicationFailure) || !cause.type || !MODEL_SERVER_FAULTS.includes(cause.type)) return null;
@@ -46,7 +46,7 @@ export async function generateWaitingOutOutages(
       store.modelServerBack();
       return reply;
     } catch (error) {
-      const fault = modelServerFault(error, input.model);
+      const fault = modelServerFaultOf(error, input.model);
       if (!fault) throw error;
       const now = Date.now();
       since ??= now;
