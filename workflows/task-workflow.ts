@@ -20,7 +20,7 @@ import { optimizePhase } from './optimize';
 import { taskFinishedSignal, type TaskFinishedNotice } from '../contracts/queue-messages';
 import { RunRecorder } from './run-record';
 import { STATUS } from '../contracts/search-attributes';
-import { decideTaskStart, recordTaskStart } from './start-decision';
+import { planTaskStart, recordTaskStart } from './start-decision';
 import { taskActivities } from './task-activities';
 import { TaskStateStore } from './task-state';
 
@@ -56,7 +56,7 @@ async function runTask(input: TaskWorkflowInput): Promise<TaskResult> {
   const { llm, learning, meta } = taskActivities(config, input.queues);
 
   // Start decision: the Meta-Supervisor's snapshot in, the start model out.
-  const decided = await decideTaskStart(meta, task, config, info.workflowId);
+  const decided = await planTaskStart(meta, task, config, info.workflowId);
   const escalation = startEscalation(decided.start.chain, decided.start.startIndex);
   const p = decided.snapshot.priority;
   const store = new TaskStateStore({
