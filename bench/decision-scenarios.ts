@@ -4,7 +4,7 @@
  * drift; and the issue's targets for "expected-cost".
  */
 import type { KisystemConfig } from '../policy/schemas/config-schema';
-import { makeTasks, simulate, type PolicyName, type SimTask, type TaskOutcome, type World } from './decision-sim';
+import { makeTasks, simulate, type PolicyName, type SimTask, type TaskOutcome, type World } from '../policy/simulation/decision-sim';
 
 /** Hidden per-run chances of a medium task, per domain and model. */
 type Table = Record<string, Record<string, number>>;

@@ -15,8 +15,8 @@ import { databaseUrl, prepareDatabase } from '../db/database';
 import type { Database } from '../db/tables';
 import type { KisystemConfig } from '../policy/schemas/config-schema';
 import { parseLearningLine } from '../policy/schemas/learning-line';
-import { makeTasks, simulate, type PolicyName, type TaskOutcome } from '../bench/decision-sim';
-import { fitWorld, type FittedWorld, type HistoryRun } from '../bench/fit-world';
+import { makeTasks, simulate, type PolicyName, type TaskOutcome } from '../policy/simulation/decision-sim';
+import { fitWorld, type FittedWorld, type HistoryRun } from '../policy/simulation/fit-world';
 import { table } from './format-table';
 
 type Out = (line: string) => void;

@@ -8,7 +8,7 @@
  */
 import { defaultConfig, parseConfig } from '../../policy/schemas/config-schema';
 import { runBenchmark, runScenario, scenarios, targets, type PolicyFigures, type ScenarioResult } from '../../bench/decision-scenarios';
-import { makeTasks, simulate, type PolicyName } from '../../bench/decision-sim';
+import { makeTasks, simulate, type PolicyName } from '../../policy/simulation/decision-sim';
 
 const SMALL = { seeds: [1000, 1001], days: 60, perDay: { 'CUDA/Kernel': 5, 'C++/System': 2 } };
 const target = (r: ScenarioResult, prefix: string) => r.targets.find((t) => t.name.startsWith(prefix))!;

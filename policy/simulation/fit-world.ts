@@ -8,11 +8,11 @@
  * fitted chance is lower than it would be on every task; the what-if is as good as the history.
  * Pure: the caller reads the runs (Postgres or a JSON Lines export) and hands them in.
  */
-import type { KisystemConfig } from '../policy/schemas/config-schema';
-import { agingWeight } from '../policy/rules/meta-supervisor';
-import { median } from '../policy/rules/numbers';
-import { agedPosterior } from '../policy/rules/posterior';
-import { runSecondsOf } from '../policy/rules/start-rule';
+import type { KisystemConfig } from '../schemas/config-schema';
+import { agingWeight } from '../rules/meta-supervisor';
+import { median } from '../rules/numbers';
+import { agedPosterior } from '../rules/posterior';
+import { runSecondsOf } from '../rules/start-rule';
 import type { SeedRun, World } from './decision-sim';
 
 /** The fields of a run the fit reads (as in `runs` and in a `learning export` line). */
