@@ -6,7 +6,6 @@
  * whole run: memory, processes, CPU time (polled), disk (the run folder's size, polled).
  */
 import { spawn } from 'node:child_process';
-import { getuid } from 'node:process';
 import type { Readable, Writable } from 'node:stream';
 import { trimOutput } from '../policy/parsers/trim-output';
 import type { LimitKind } from '../policy/parsers/limit-kill';
@@ -261,9 +260,4 @@ function spawnAndWatch(options: RunProcessOptions, argv: string[], env: NodeJS.P
       finish();
     });
   });
-}
-
-/** Whether the worker runs as root (the sandbox maps its user to an unprivileged one inside). */
-export function runsAsRoot(): boolean {
-  return typeof getuid === 'function' && getuid() === 0;
 }

@@ -45,10 +45,3 @@ export function expectedCostsByStart(steps: readonly ChainStep[], stoploss: numb
   }
   return costs;
 }
-
-/** Chance of reaching the manual fallback when starting at position i. */
-export function fallbackChance(steps: readonly ChainStep[], start: number, stoploss: number): number {
-  let chance = 1;
-  for (let j = start; j < steps.length; j++) chance *= failAll(steps[j]!.chance, stoploss);
-  return chance;
-}

@@ -1,6 +1,5 @@
 /** Subprocesses of activities: timeouts and cancellation kill the whole process group; limits apply. */
 import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
 import { ProgramNotStartedError, runProcess } from '../../activities/run-process';
 import { removeTempDirs, tempDir } from '../helpers/temp-dirs';
 

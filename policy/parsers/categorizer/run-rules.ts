@@ -1,6 +1,6 @@
 /** The categorizer's TEST and PROFILE rules, tried in order; the first match wins. */
 import type { Categorization, Severity } from '../../run-types';
-import { type Rule, VERDICT_MARKER, signalRuleName, lastVerdict, signalLine, lastMeaningfulLine, where, exitText, clip, finish } from './context';
+import { type Rule, VERDICT_MARKER, signalRuleName, lastVerdict, signalLine, lastMeaningfulLine, exitText, clip, finish } from './context';
 import { CUDA_ERRORS, CUDA_ERROR_NAME } from './cuda-errors';
 import { sanitizerReport } from './sanitizer-rules';
 
