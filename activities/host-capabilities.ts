@@ -26,11 +26,11 @@ export interface HostCapabilities {
   ncu: string | null;
   /**
    * true only when `nsys` is installed AND wrote a report in a probe (the H200 we test on has an nsys
-   * that cannot write reports: ../shared/fixtures/README.md). The probe (up to 60 s) runs only when a
+   * that cannot write reports). The probe (up to 60 s) runs only when a
    * task asks for nsys (`ensureNsysProbed`), never at worker start: false until then.
    */
   nsysWorks: boolean;
-  /** Whether `nsysWorks` comes from a probe yet (issue 13: probed on demand). */
+  /** Whether `nsysWorks` comes from a probe yet (probed on demand). */
   nsysProbed?: boolean;
 }
 

@@ -1,5 +1,5 @@
 /**
- * Model-server faults as the workflow expects them (contracts.md, contract 1): non-retryable
+ * Model-server faults as the workflow expects them: non-retryable
  * ApplicationFailures of type LlmUnavailable or ModelNotAvailable with one details object
  * { server, model, error, hint? }. The workflow waits (durably, visibly) and tries again; Temporal's
  * retry policy does not, so an outage is never spent in a few quick retries.

@@ -9,7 +9,7 @@
  *   its speed-of-light (policy/rules/two-tier.ts `fullProfileScore`).
  *
  * Tier 1 scores with ncu only: Nsight Systems gives kernel times but no throughput % of peak, so a
- * speed-of-light score would need the task's bytes/FLOPs (decisions.md), which task files do not
+ * speed-of-light score would need the task's bytes/FLOPs, which task files do not
  * carry yet. `chooseProfiler` therefore always ends at ncu, and says why in `fellBack` when nsys was
  * asked for (and whether it works here). The nsys argument arrays are kept ready for that day.
  *
@@ -102,7 +102,7 @@ export interface ProfileActivityDeps {
   capabilities: HostCapabilities;
   /** For tests: runs a process (default: runProcess). */
   run?: Runner;
-  /** The sandbox the benchmark and the profiler run in (issue 10); absent: unsandboxed. */
+  /** The sandbox the benchmark and the profiler run in; absent: unsandboxed. */
   sandbox?: HostSandbox;
 }
 

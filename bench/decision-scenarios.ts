@@ -1,7 +1,7 @@
 /**
- * The decision benchmark's worlds (issue 11) and what it measures per policy: recovered %, mean
+ * The decision benchmark's worlds and what it measures per policy: recovered %, mean
  * machine time per task (fallbacks costed), time to success, start == oracle %, days to follow a
- * drift; and the issue's targets for "expected-cost".
+ * drift; and the targets for "expected-cost".
  */
 import type { KisystemConfig } from '../policy/schemas/config-schema';
 import { makeTasks, simulate, type PolicyName, type SimTask, type TaskOutcome, type World } from '../policy/simulation/decision-sim';
@@ -114,7 +114,7 @@ export function runScenario(scenario: Scenario, config: KisystemConfig, opts: Be
   return out;
 }
 
-/** The issue's targets for "expected-cost" in one scenario. */
+/** The targets "expected-cost" must meet in one scenario. */
 export function targets(p: Record<PolicyName, PolicyFigures>, chainRight: boolean): ScenarioResult['targets'] {
   const ec = p['expected-cost'];
   const fixed = p['fixed-chain'];

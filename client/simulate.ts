@@ -1,5 +1,5 @@
 /**
- * `kisystem simulate`: what a config change would do, before a team makes it (issue 11). Fits a
+ * `kisystem simulate`: what a config change would do, before a team makes it. Fits a
  * world from the learning history (Postgres, or `--history file.jsonl` from `kisystem learning
  * export`), then runs the decision benchmark's simulator on it for the current config and for
  * alternatives (`--stoploss 1,2,3`, `--start-rule guide`, `--min-runs`, `--min-rate`,

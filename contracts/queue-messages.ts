@@ -1,5 +1,5 @@
 /**
- * The cost-aware queue workflow's messages (guide section 5, issue 5): updates to add, cancel and
+ * The cost-aware queue workflow's messages (guide section 5): updates to add, cancel and
  * reprioritize tasks and to pause and resume; the query of its live state; and the signal a task
  * workflow started by the queue sends when it ends (to the queue's LATEST run, so that it survives
  * the queue's continue-as-new).

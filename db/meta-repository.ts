@@ -30,8 +30,7 @@ export async function domainAggregates(db: Kysely<Database>): Promise<DomainAggr
  * Per (domain, model), with exponential aging w = exp(-age_days / tau) summed exactly from the
  * rollup's power sums (see the migration). Model-phase runs only (`source = 'model'`): runs handed
  * in by people ('manual') say nothing about a model, and optimization-phase runs ('optimization',
- * filed so by the rollup trigger since migration 2026-11-29T1100) are no failures of it
- * (decisions.md "What the learning counts").
+ * filed so by the rollup trigger since migration 2026-11-29T1100) are no failures of it.
  */
 export async function modelAggregates(db: Kysely<Database>, now: Date, agingDays: number, domain?: string): Promise<ModelAggregate[]> {
   const tau = agingDays;
@@ -130,7 +129,7 @@ export interface EarlierSubmissionFailures {
 }
 
 /**
- * The failure state's input at a task's start (decisions.md): the failed runs of the same task id
+ * The failure state's input at a task's start: the failed runs of the same task id
  * in its latest earlier submission only (one workflow, not `currentWorkflowId`), model phase only
  * (no optimization-phase or manual runs), and the last error type among them.
  */

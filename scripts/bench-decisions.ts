@@ -1,5 +1,5 @@
 /**
- * Decision benchmark (issue 11): the fixed chain (Phase 6), the "guide" start rule, the
+ * Decision benchmark: the fixed chain (Phase 6), the "guide" start rule, the
  * "expected-cost" start rule and an oracle that knows the hidden chances, on the same tasks and the
  * same luck (common random numbers, several seeds), in four simulated worlds. Pure and fast: no
  * Temporal, no database; the start rules are the workflow's own decideTaskStart.
@@ -11,7 +11,7 @@
  *
  * Prints per scenario and policy: recovered %, mean machine time per task (a task that reaches the
  * manual fallback is costed fallback_cost_seconds on top), time to success, start == oracle %, days
- * to follow the drift; then whether each of the issue's targets for "expected-cost" holds.
+ * to follow the drift; then whether each target for "expected-cost" holds.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';

@@ -1,5 +1,5 @@
 /**
- * Outages wait, visibly (contract 1): a model server that is down (LlmUnavailable) or lacks the
+ * Outages wait, visibly: a model server that is down (LlmUnavailable) or lacks the
  * model (ModelNotAvailable) is an infrastructure fault, never a run and never counted against the
  * model. The workflow waits durably with backoff (5 s doubling, at most 5 min), shows the wait
  * (state.waiting, status 'waiting_for_model_server', the Web UI's details line), and asks for the
@@ -16,7 +16,7 @@ const MAX_WAIT_MS = 5 * 60_000;
 /** For configs frozen into tasks before the field existed. */
 const DEFAULT_OUTAGE_BUDGET_S = 21_600;
 
-/** What the LLM activity says about the server (contract 1's details), or null when it is not a model-server fault. */
+/** The server details the LLM activity put in its failure (`ModelServerFaultDetails`), or null when it is not a model-server fault. */
 function modelServerFaultOf(error: unknown, model: string): { server: string; error: string; hint: string | null; type: string } | null {
   if (!(error instanceof ActivityFailure)) return null;
   const cause = error.cause;

@@ -1,6 +1,6 @@
 /**
  * FROZEN: the v1 queue (task bodies in the workflow's state), kept only so that queues recorded before
- * issue 13 replay (`patched('queue-v2-postgres')` in queue-workflow.ts picks it for those histories).
+ * task bodies moved to Postgres replay (`patched('queue-v2-postgres')` in queue-workflow.ts picks it for those histories).
  * At its continue-as-new the next run is a v2 run, which stores the carried bodies in Postgres.
  * Do not change its commands; new behaviour goes into the v2 files (queue-state.ts, queue-loop.ts).
  */

@@ -1,11 +1,11 @@
 /**
- * The cost-aware queue (guide section 5, issues 5 and 13): one durable workflow per named queue
+ * The cost-aware queue (guide section 5): one durable workflow per named queue
  * (`kisystem-queue-<name>`). It holds the pending tasks in priority_eff order (priority_score / ETA,
  * `orderQueue`; arrival order when config `queue.ordering` is `fifo`), starts each as a child task
  * workflow while fewer than `max_running` run, and starts the next as soon as one ends. Models:
  * samples-typescript `batch-sliding-window` and `safe-message-handlers` (the state is `QueueState`).
  *
- * - v2 (issue 13): task bodies live in Postgres (`queue_task_bodies`); the queue carries keys and the
+ * - v2: task bodies live in Postgres (`queue_task_bodies`); the queue carries keys and the
  *   order's inputs only, and a child loads its body itself (`queuedTaskWorkflow`). Queues recorded
  *   before are replayed by the frozen v1 code (`patched(QUEUE_V2)`); at their next continue-as-new the
  *   carried bodies are stored and the queue goes on as v2.
@@ -27,7 +27,7 @@ import { queuedTaskWorkflow } from './queue-task-child';
 import { rethrowCancellation } from './faults';
 import { DOMAIN, TASK_ID } from '../contracts/search-attributes';
 
-/** Patch id: queues recorded before issue 13 (task bodies in the history) replay on the v1 code. */
+/** Patch id: queues recorded before task bodies moved to Postgres (bodies in the history) replay on the v1 code. */
 const QUEUE_V2 = 'queue-v2-postgres';
 
 /**

@@ -1,5 +1,5 @@
 /**
- * The loop of one task, as the guide's flow chart draws it (guide section 2, decisions.md):
+ * The loop of one task, as the guide's flow chart draws it (guide section 2):
  *
  *   start decision -> model phase (stop-loss along the chain) -> optimization phase (a task with a
  *   benchmark, after the first pass) -> manual fallback (at the end of the chain) -> result
@@ -82,7 +82,7 @@ async function runTask(input: TaskWorkflowInput): Promise<TaskResult> {
   if (modelEnd.kind === 'passed') {
     const { passing } = modelEnd;
     const passed = `${passing.model} passed the tests at run #${passing.attemptNo}`;
-    // Optimization phase (issue 4): only for a task with a benchmark.
+    // Optimization phase: only for a task with a benchmark.
     if (!task.benchmark || config.max_optimization_iterations <= 0) return store.finish('succeeded', passing.model, passed, passing.files);
     const optimizeEscalation = { ...modelEnd.escalation, failuresOfCurrent: 0 };
     store.setEscalation(optimizeEscalation);

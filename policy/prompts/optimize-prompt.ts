@@ -1,5 +1,5 @@
 /**
- * The prompt of one optimization iteration (issue 4): the best correct code so far, and feedback
+ * The prompt of one optimization iteration: the best correct code so far, and feedback
  * from the last full profile as figures (speed-of-light, bottleneck, occupancy, the profiler's top
  * rules with their estimated speedups), not a raw log. Pure: no I/O.
  */

@@ -1,6 +1,6 @@
 /**
  * Expected machine time of a whole task when it starts at a given position of its chain and then
- * follows the unchanged stop-loss (decisions.md "Choosing and escalating models", rule
+ * follows the unchanged stop-loss (rule
  * "expected-cost").
  *
  * Model j of the chain gets at most k = `stoploss_per_model` runs, each succeeding with chance p_j

@@ -85,7 +85,7 @@ export const configSchema = z
       })
       .strict()
       .default({ build: 300, test: 120, profile: 900, llm: 900, manual_fallback: 7 * 24 * 3600, heartbeat: 30, host_pickup: 300 }),
-    /** Meta-Supervisor settings beyond the guide's weights (decisions.md). */
+    /** Meta-Supervisor settings beyond the guide's weights. */
     meta_supervisor: z
       .object({
         /** w = exp(-age_days / aging_days) in the model bias. */
@@ -148,7 +148,7 @@ export const configSchema = z
         /** Name of the environment variable holding the API key (never the key itself). */
         openai_api_key_env: z.string().default('KISYSTEM_OPENAI_API_KEY'),
         temperature: z.number().min(0).max(2).default(0.2),
-        // --- issue 12: model-server outages, cold loads and the context window (contract 1) ---
+        // --- model-server outages (waited out by the workflow), cold loads and the context window ---
         /** Ollama context window in tokens (options.num_ctx); Ollama's own default (a few thousand) truncates long prompts silently. */
         num_ctx: z.number().int().min(1024).max(1_048_576).default(16384),
         /** How long Ollama keeps the model loaded after a request (Ollama duration, e.g. "30m"; "-1" forever). */
@@ -177,7 +177,7 @@ export const configSchema = z
         memory_mb: z.number().int().min(64).default(4096),
         max_processes: z.number().int().min(8).default(256),
         max_file_mb: z.number().int().min(1).default(256),
-        // ---- issue 10: the sandbox (activities/sandbox.ts) -------------------------------------
+        // ---- the sandbox (activities/sandbox.ts) -------------------------------------
         /** `bubblewrap` (default): model code runs sandboxed; `none`: unsandboxed, said in the worker log, run records and Web UI. */
         kind: z.enum(['bubblewrap', 'none']).default('bubblewrap'),
         /** The bwrap binary (KISYSTEM_BWRAP overrides it). */
@@ -204,7 +204,7 @@ export const configSchema = z
         build_memory_mb: 8192,
         cgroup_root: null,
       }),
-    // ---- issue 10: run folder retention (activities/run-folder-cleanup.ts) ---------------------
+    // ---- run folder retention (activities/run-folder-cleanup.ts) ---------------------
     /** Which run folders a host keeps: the last `keep_last` or those younger than `keep_days`; failed runs kept up to `failed_cap_mb`. */
     run_folders: z
       .object({
@@ -232,7 +232,7 @@ export const configSchema = z
       })
       .strict()
       .default({ max_running: 3, priority_refresh_seconds: 300, max_history_events: 10_000, recent_results: 50, ordering: 'cost-aware' }),
-    // --- start rule (issue 11) ---
+    // --- start rule ---
     /** How a task picks its start model: "expected-cost" (lowest expected cost of the whole task) or "guide" (the guide read literally). */
     start_rule: z.enum(['expected-cost', 'guide']).default('expected-cost'),
     /** What reaching the manual fallback costs, in machine-time seconds (a person's time), in the expected-cost rule. */

@@ -1,5 +1,5 @@
 /**
- * A simulated world for start decisions (issue 11), pure and fast, no Temporal, no database:
+ * A simulated world for start decisions, pure and fast, no Temporal, no database:
  * tasks arrive over simulated days; each policy starts each task (the SAME decideTaskStart the
  * workflow calls, or the fixed chain, or an oracle), then runs the unchanged stop-loss against
  * hidden per-run success chances; every run feeds that policy's own history (aged aggregates,

@@ -1,5 +1,5 @@
 /**
- * A simulated world fitted from a team's own learning history (`kisystem simulate`, issue 11):
+ * A simulated world fitted from a team's own learning history (`kisystem simulate`):
  * per domain and model the aged per-run success chance (the Beta posterior mean of the
  * expected-cost rule, from model-phase runs) and the median run time; per domain the task rate.
  * Every task of the fitted world is "medium" (the history does not say how hard a task was).

@@ -1,5 +1,5 @@
 /**
- * The persistence contract in columns (issue 13) on a real PostgreSQL: the stop-loss statistics of
+ * The persistence contract in columns on a real PostgreSQL: the stop-loss statistics of
  * `kisystem stats` read runs.decision_kind / decision_rule, never the display text; rows recorded
  * before the migration are mapped once from their text.
  */

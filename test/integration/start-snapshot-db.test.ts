@@ -1,6 +1,5 @@
 /**
- * What the start decision reads, on a real PostgreSQL (issue 11, decisions.md "Choosing and
- * escalating models", "What the learning counts"): the failure state of the latest earlier
+ * What the start decision reads, on a real PostgreSQL: the failure state of the latest earlier
  * submission only, model phase only; model aggregates without optimization-phase or manual runs;
  * learned per-run times; the start decision recorded with its rule and positions.
  */

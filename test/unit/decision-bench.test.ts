@@ -1,6 +1,6 @@
 /**
- * The decision benchmark's small configuration (issue 11): the fixed chain, "guide",
- * "expected-cost" and the oracle on the same simulated tasks and luck. Asserts the issue's targets
+ * The decision benchmark's small configuration: the fixed chain, "guide",
+ * "expected-cost" and the oracle on the same simulated tasks and luck. Asserts the targets
  * for "expected-cost" where they hold, and, where one is missed, the figure that says why
  * (docs/benchmarks.md "Start decisions"): the oracle itself misses the recovery target in the
  * head-poor world (skipping a poor head costs backups at fallback_cost_seconds 3600), and the
@@ -27,7 +27,7 @@ describe('decision benchmark, small configuration', () => {
   it.each(['chain order right', 'resubmissions of failed tasks'])('%s: within 1.10x of the oracle, recovers as the fixed chain, starts where the oracle does >= 75 %', (name) => {
     const r = byName[name]!;
     for (const prefix of ['cost <= 1.10x', 'recovered', 'start == oracle']) expect(target(r, prefix)).toMatchObject({ holds: true });
-    // never above the fixed chain, but for the cold-start tier moves the issue asks for (a few tasks per seed)
+    // never above the fixed chain, but for the cold-start tier moves the start rule is meant to make (a few tasks per seed)
     expect(r.policies['expected-cost'].meanCostSeconds).toBeLessThanOrEqual(r.policies['fixed-chain'].meanCostSeconds * 1.005);
   });
 

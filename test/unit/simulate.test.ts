@@ -1,5 +1,5 @@
 /**
- * `kisystem simulate` on an exported history (issue 11): the world is fitted from model-phase runs
+ * `kisystem simulate` on an exported history: the world is fitted from model-phase runs
  * only (optimization-phase and manual runs left out), and every variant runs on the same tasks.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
