@@ -129,11 +129,6 @@ export interface EarlierSubmissionFailures {
 }
 
 /**
- * The failure state's input at a task's start: the failed runs of the same task id
- * in its latest earlier submission only (one workflow, not `currentWorkflowId`), model phase only
- * (no optimization-phase or manual runs), and the last error type among them.
- */
-/**
  * earlierSubmissionFailures for many task ids at once (a queue's batch): per task id, the failed
  * model-phase runs of its latest submission and the newest error type among them.
  */
@@ -151,6 +146,11 @@ export async function latestSubmissionFailuresOf(db: Kysely<Database>, taskIds: 
   return new Map(rows.rows.map((r) => [r.task_id, { failures: Number(r.failures), lastErrorType: r.last_error_type }]));
 }
 
+/**
+ * The failure state's input at a task's start: the failed runs of the same task id
+ * in its latest earlier submission only (one workflow, not `currentWorkflowId`), model phase only
+ * (no optimization-phase or manual runs), and the last error type among them.
+ */
 export async function earlierSubmissionFailures(db: Kysely<Database>, taskId: string, currentWorkflowId: string | null): Promise<EarlierSubmissionFailures> {
   const notCurrent = currentWorkflowId === null ? sql`` : sql`and workflow_id <> ${currentWorkflowId}`;
   const latest = await sql<{ workflow_id: string }>`
