@@ -97,13 +97,22 @@ export class TaskAttempts {
     const harnessFiles = task.harnessFiles.map((f) => f.path);
     const b = run.build;
     if (run.stage === 'build') {
-      const categorization = categorize({ phase: 'BUILD', exitCode: b.exitCode, signal: b.signal, timedOut: b.timedOut, output: b.output, solutionFile: task.solution_file, harnessFiles, limitKill: b.limitKill });
+      const categorization = categorize({
+        phase: 'BUILD', exitCode: b.exitCode, signal: b.signal, timedOut: b.timedOut, output: b.output,
+        solutionFile: task.solution_file, harnessFiles, limitKill: b.limitKill,
+      });
       return { ...facts, kind: 'build_failed', categorization, files, output: b.output, buildMs: b.durationMs, host: b.host, sandbox: b.sandbox ?? null };
     }
     const t = run.test;
-    const onHost = { files, output: t.output, buildMs: b.durationMs, testMs: t.durationMs, host: t.host, runFolder: b.runFolder, hostQueue: run.hostQueue, sandbox: t.sandbox ?? null };
+    const onHost = {
+      files, output: t.output, buildMs: b.durationMs, testMs: t.durationMs, host: t.host, runFolder: b.runFolder,
+      hostQueue: run.hostQueue, sandbox: t.sandbox ?? null,
+    };
     if (testPassed(t)) return { ...facts, ...onHost, kind: 'tested', passed: true, categorization: null };
-    const categorization = categorize({ phase: 'TEST', exitCode: t.exitCode, signal: t.signal, timedOut: t.timedOut, output: t.output, solutionFile: task.solution_file, harnessFiles, limitKill: t.limitKill });
+    const categorization = categorize({
+      phase: 'TEST', exitCode: t.exitCode, signal: t.signal, timedOut: t.timedOut, output: t.output,
+      solutionFile: task.solution_file, harnessFiles, limitKill: t.limitKill,
+    });
     return { ...facts, ...onHost, kind: 'tested', passed: false, categorization };
   }
 }

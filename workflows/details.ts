@@ -14,15 +14,22 @@ export function renderDetails(state: TaskState): string {
   const chain = state.chain.map((m) => (m === state.currentModel ? `**${m}**` : m)).join(' → ');
   const lines = [
     `### ${escapeMarkdown(state.title)} (\`${state.taskId}\`)`,
-    `**Status:** ${state.status.replace(/_/g, ' ')}${state.step ? ` (${state.step})` : ''} · **Domain:** ${state.domain} (${state.domainReason}) · **Escalations:** ${state.escalations.length}`,
+    `**Status:** ${state.status.replace(/_/g, ' ')}${state.step ? ` (${state.step})` : ''} · **Domain:** ${state.domain} (${state.domainReason})` +
+      ` · **Escalations:** ${state.escalations.length}`,
     '',
     `**Chain** (${state.chainReason}): ${chain}${state.currentModel === 'manual' ? ' → **manual**' : ''}`,
-    `**Start decision** (${state.start.rule}): ${state.start.summary}${state.start.complexityMatched.length ? ` · complexity rules: ${state.start.complexityMatched.join(', ')}` : ''}`,
+    `**Start decision** (${state.start.rule}): ${state.start.summary}` +
+      (state.start.complexityMatched.length ? ` · complexity rules: ${state.start.complexityMatched.join(', ')}` : ''),
   ];
-  if (state.priority) lines.push(`**Domain priority** (Meta-Supervisor): ${state.priority.score.toFixed(3)} from ${state.priority.runs} runs, success rate ${state.priority.successRate.toFixed(2)}`);
+  const p = state.priority;
+  if (p) lines.push(`**Domain priority** (Meta-Supervisor): ${p.score.toFixed(3)} from ${p.runs} runs, success rate ${p.successRate.toFixed(2)}`);
   if (state.waiting) {
     const w = state.waiting;
-    lines.push('', `⏳ waiting for the model server at ${w.server} since ${w.since}: ${cell(w.error)}${w.hint ? ` (${cell(w.hint)})` : ''} · model ${w.model}, next try ${w.nextTry}; not counted against the model.`);
+    lines.push(
+      '',
+      `⏳ waiting for the model server at ${w.server} since ${w.since}: ${cell(w.error)}${w.hint ? ` (${cell(w.hint)})` : ''}` +
+        ` · model ${w.model}, next try ${w.nextTry}; not counted against the model.`,
+    );
   }
   if (state.fallback) {
     lines.push('', `**Waiting for a person** since ${state.fallback.waitingSince} (until ${state.fallback.deadline}): ${state.fallback.reason}.`,
@@ -33,19 +40,25 @@ export function renderDetails(state: TaskState): string {
     for (const run of state.runs) {
       const c = run.categorization;
       const then = run.decision ? `${run.decision.kind}${run.decision.kind === 'escalate' ? ` → ${run.decision.to}` : ''}` : '';
-      lines.push(`| ${run.attemptNo} | ${run.model} | ${run.outcome === 'success' ? '✅ passed' : `❌ ${run.phase}`}${run.sandbox === 'none' ? ' ⚠️ unsandboxed' : ''} | ${c ? `${c.errorType} (sev ${c.severity})` : ''} | ${cell(c?.firstErrorLine ?? '')} | ${cell(then)} |`);
+      const result = `${run.outcome === 'success' ? '✅ passed' : `❌ ${run.phase}`}${run.sandbox === 'none' ? ' ⚠️ unsandboxed' : ''}`;
+      const category = c ? `${c.errorType} (sev ${c.severity})` : '';
+      lines.push(`| ${run.attemptNo} | ${run.model} | ${result} | ${category} | ${cell(c?.firstErrorLine ?? '')} | ${cell(then)} |`);
     }
   }
   if (state.optimization) {
     const o = state.optimization;
     lines.push(
       '',
-      `**Optimization**: best score ${o.bestScore.toFixed(1)} at iteration ${o.bestIteration} (${o.bestTimeMs.toPrecision(4)} ms) · profiling ${Math.round(o.profileMsTier0)} ms at tier 0, ${Math.round(o.profileMsTier1)} ms at tier 1${o.stopReason ? ` · stopped: ${cell(o.stopReason)}` : ''}${o.fellBack ? ` · ${cell(o.fellBack)}` : ''}`,
+      `**Optimization**: best score ${o.bestScore.toFixed(1)} at iteration ${o.bestIteration} (${o.bestTimeMs.toPrecision(4)} ms)` +
+        ` · profiling ${Math.round(o.profileMsTier0)} ms at tier 0, ${Math.round(o.profileMsTier1)} ms at tier 1` +
+        `${o.stopReason ? ` · stopped: ${cell(o.stopReason)}` : ''}${o.fellBack ? ` · ${cell(o.fellBack)}` : ''}`,
       '| iteration | run | tier decision | score | ms | kept |',
       '|---|---|---|---|---|---|',
     );
     for (const it of o.iterations) {
-      lines.push(`| ${it.iteration} | ${it.attemptNo} | ${cell(it.summary)} | ${it.score === null ? '' : it.score.toFixed(1)} | ${it.timeMs === null ? '' : it.timeMs.toPrecision(4)} | ${it.accepted ? '✅' : `❌ ${it.rejectedAs ?? ''}`} |`);
+      const score = it.score === null ? '' : it.score.toFixed(1);
+      const ms = it.timeMs === null ? '' : it.timeMs.toPrecision(4);
+      lines.push(`| ${it.iteration} | ${it.attemptNo} | ${cell(it.summary)} | ${score} | ${ms} | ${it.accepted ? '✅' : `❌ ${it.rejectedAs ?? ''}`} |`);
     }
   }
   if (state.escalations.length) {

@@ -9,7 +9,10 @@ import type { KisystemConfig } from '../policy/schemas/config-schema';
 import type { ExtractedFile } from '../policy/parsers/extract-code';
 import type { ResolvedTask } from '../policy/schemas/task-schema';
 
-export function buildInputFor(task: ResolvedTask, config: KisystemConfig, ids: { workflowId: string; workflowRunId: string }, attemptNo: number, files: ExtractedFile[]): BuildInput {
+export function buildInputFor(
+  task: ResolvedTask, config: KisystemConfig, ids: { workflowId: string; workflowRunId: string }, attemptNo: number,
+  files: ExtractedFile[],
+): BuildInput {
   return {
     workflowId: ids.workflowId,
     workflowRunId: ids.workflowRunId,
@@ -50,5 +53,8 @@ export function microbenchmarkInputFor(benchmark: Benchmark, config: KisystemCon
 }
 
 export function fullProfileInputFor(benchmark: Benchmark, config: KisystemConfig, runFolder: string): FullProfileInput {
-  return { runFolder, command: benchmark.command, kernelRegex: benchmark.kernel_regex ?? null, tool: config.profiler, timeoutS: config.timeouts.profile, keepChars: config.output_keep_chars };
+  return {
+    runFolder, command: benchmark.command, kernelRegex: benchmark.kernel_regex ?? null, tool: config.profiler,
+    timeoutS: config.timeouts.profile, keepChars: config.output_keep_chars,
+  };
 }

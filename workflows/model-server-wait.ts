@@ -42,7 +42,8 @@ export async function generateWaitingOutOutages(
   let waitMs = FIRST_WAIT_MS;
   for (let tryNo = 1; ; tryNo++) {
     try {
-      const reply = await llm.generateCode.executeWithOptions({ summary: tryNo === 1 ? summary : `${summary} (again, after the model server's outage)` }, [input]);
+      const again = tryNo === 1 ? summary : `${summary} (again, after the model server's outage)`;
+      const reply = await llm.generateCode.executeWithOptions({ summary: again }, [input]);
       store.modelServerBack();
       return reply;
     } catch (error) {
@@ -54,7 +55,9 @@ export async function generateWaitingOutOutages(
       if (left <= 0) {
         throw ApplicationFailure.create({
           type: 'ModelServerUnavailable',
-          message: `model server at ${fault.server} unavailable for ${Math.round((now - since) / 1000)} s (${fault.type}: ${fault.error})${fault.hint ? `; ${fault.hint}` : ''}`,
+          message:
+            `model server at ${fault.server} unavailable for ${Math.round((now - since) / 1000)} s (${fault.type}: ${fault.error})` +
+            (fault.hint ? `; ${fault.hint}` : ''),
           nonRetryable: true,
           cause: error instanceof Error ? error : undefined,
         });

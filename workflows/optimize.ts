@@ -131,7 +131,10 @@ export async function optimizePhase(input: OptimizeInput): Promise<OptimizeEnd> 
       summary.fellBack = profile.fellBack;
       history.push({ iteration: 0, tier: 1, score: profile.score });
       best = { iteration: 0, attemptNo: passing.attemptNo, files: passing.files, timeMs: bench.medianMs, score: profile.score };
-      const entry = { iteration: 0, attemptNo: passing.attemptNo, model: passing.model, tier: 1 as const, rule: decision.rule, summary: decision.summary, score: profile.score, timeMs: bench.medianMs, accepted: true };
+      const entry = {
+        iteration: 0, attemptNo: passing.attemptNo, model: passing.model, tier: 1 as const, rule: decision.rule,
+        summary: decision.summary, score: profile.score, timeMs: bench.medianMs, accepted: true,
+      };
       iterations.push({ ...entry, rejectedAs: null });
       await profiling.storeProfile(entry, bench, profile, null);
       return { iteration: 0, score: profile.score, timeMs: bench.medianMs, summary: profile.summary };
@@ -191,7 +194,8 @@ export async function optimizePhase(input: OptimizeInput): Promise<OptimizeEnd> 
       const outcome = await input.attempts.generated(attemptNo, model, messages);
 
       const rejected = (c: Categorization, why: string): OptimizationIteration => ({
-        iteration, attemptNo, model, tier: null, rule: null, summary: `iteration ${iteration}: rejected (${why}), not profiled`, score: null, timeMs: null, accepted: false, rejectedAs: c.errorType,
+        iteration, attemptNo, model, tier: null, rule: null, summary: `iteration ${iteration}: rejected (${why}), not profiled`,
+        score: null, timeMs: null, accepted: false, rejectedAs: c.errorType,
       });
       let failure: Categorization;
       let failedRun: RunToRecord;
@@ -220,11 +224,16 @@ export async function optimizePhase(input: OptimizeInput): Promise<OptimizeEnd> 
           if (profile) lastFull = { iteration, score, timeMs: bench.medianMs, summary: profile.summary };
           const accepted = bench.medianMs < current.timeMs;
           const figures = `score ${round1(score)}, ${Number(bench.medianMs.toPrecision(4))} ms`;
-          const stored = { iteration, attemptNo, model, tier: decision.tier, rule: decision.rule, summary: decision.summary, score, timeMs: bench.medianMs, accepted };
+          const stored = {
+            iteration, attemptNo, model, tier: decision.tier, rule: decision.rule, summary: decision.summary, score,
+            timeMs: bench.medianMs, accepted,
+          };
           if (accepted) {
             current = best = { iteration, attemptNo, files: outcome.files, timeMs: bench.medianMs, score };
             escalation = { ...escalation, failuresOfCurrent: 0 };
-            await recorder.record({ ...runOf(outcome, 'model'), output: `${figures}\n${bench.output}` }, null, { note: `${decision.summary} · ${figures}, new best`, phase: 'PROFILE' });
+            await recorder.record({ ...runOf(outcome, 'model'), output: `${figures}\n${bench.output}` }, null, {
+              note: `${decision.summary} · ${figures}, new best`, phase: 'PROFILE',
+            });
             await profiling.storeProfile(stored, bench, profile, previousScore === null ? null : score - previousScore);
             iterations.push({ ...stored, rejectedAs: null });
             summary.bestScore = current.score;
@@ -236,9 +245,17 @@ export async function optimizePhase(input: OptimizeInput): Promise<OptimizeEnd> 
           }
           failure = categorizePerformance({ score, target: config.target_score, previousScore: current.score });
           if (failure.rule !== 'score-regression') {
-            failure = { ...failure, rule: 'time-regression', firstErrorLine: `${Number(bench.medianMs.toPrecision(4))} ms, not faster than the best ${Number(current.timeMs.toPrecision(4))} ms (iteration ${current.iteration})` };
+            failure = {
+              ...failure, rule: 'time-regression',
+              firstErrorLine:
+                `${Number(bench.medianMs.toPrecision(4))} ms, not faster than the best ${Number(current.timeMs.toPrecision(4))} ms` +
+                ` (iteration ${current.iteration})`,
+            };
           }
-          failedRun = { ...runOf(outcome, 'model'), categorization: failure, output: `${figures} (best: ${Number(current.timeMs.toPrecision(4))} ms)\n${bench.output}` };
+          failedRun = {
+            ...runOf(outcome, 'model'), categorization: failure,
+            output: `${figures} (best: ${Number(current.timeMs.toPrecision(4))} ms)\n${bench.output}`,
+          };
           entry = { ...stored, summary: `${decision.summary} · ${figures}, slower than the best`, rejectedAs: 'PERFORMANCE' };
           await profiling.storeProfile({ ...stored, summary: entry.summary }, bench, profile, previousScore === null ? null : score - previousScore);
         }
@@ -249,7 +266,10 @@ export async function optimizePhase(input: OptimizeInput): Promise<OptimizeEnd> 
       escalation = next.state;
       lastFailure = { iteration, categorization: failure, output: failedRun.output };
       if (next.decision.kind === 'escalate') {
-        summary.escalations.push({ afterAttempt: attemptNo, from: next.decision.from, to: next.decision.to, rule: next.decision.rule, reason: next.decision.reason });
+        summary.escalations.push({
+          afterAttempt: attemptNo, from: next.decision.from, to: next.decision.to, rule: next.decision.rule,
+          reason: next.decision.reason,
+        });
       }
       input.update(summary, escalation);
       if (next.decision.kind === 'fallback') return finish(`stop-loss: ${next.decision.reason}`);

@@ -16,7 +16,10 @@
  * - `reloadConfig` makes the queue use a config the client loaded and validated (`queue show` prints
  *   its hash and when it was loaded).
  */
-import { allHandlersFinished, condition, continueAsNew, isCancellation, ParentClosePolicy, patched, proxyActivities, startChild, workflowInfo } from '@temporalio/workflow';
+import {
+  allHandlersFinished, condition, continueAsNew, isCancellation, ParentClosePolicy, patched, proxyActivities, startChild,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { QueueActivities } from '../activities/queue';
 import type { QueueStoreActivities } from '../activities/queue-store';
 import { installQueueHandlers } from './queue-handlers';
@@ -63,7 +66,10 @@ async function storeV1Pending(s: QueueState, carry: QueueCarry): Promise<void> {
       const chunk = carry.pending.slice(i, i + 50);
       const ids = await acts.storeQueueTasks(chunk.map((p) => p.task));
       chunk.forEach((p, j) => {
-        s.pending.push({ key: p.key, seq: p.seq, taskId: p.task.id, bodyId: ids[j]!, domain: p.task.domain, model: p.model, ownPriority: p.ownPriority, filePriority: p.task.priority ?? null, addedAt: p.addedAt });
+        s.pending.push({
+          key: p.key, seq: p.seq, taskId: p.task.id, bodyId: ids[j]!, domain: p.task.domain, model: p.model,
+          ownPriority: p.ownPriority, filePriority: p.task.priority ?? null, addedAt: p.addedAt,
+        });
       });
     }
   } finally {
@@ -125,7 +131,10 @@ export async function queueWorkflow(input: QueueWorkflowInput): Promise<void> {
   async function start(p: RankedPending): Promise<void> {
     const workflowId = `${p.taskId}-q-${s.input.name}-${s.epoch}-${p.seq}`;
     const startedAt = new Date().toISOString();
-    const r: RunningTask = { key: p.key, taskId: p.taskId, workflowId, model: p.model, priorityScore: p.priorityScore, etaSeconds: p.etaSeconds, addedAt: p.addedAt, startedAt };
+    const r: RunningTask = {
+      key: p.key, taskId: p.taskId, workflowId, model: p.model, priorityScore: p.priorityScore, etaSeconds: p.etaSeconds,
+      addedAt: p.addedAt, startedAt,
+    };
     // In `running` before the start completes, so that a notice can never miss it.
     s.running.push(r);
     s.counters.started++;
@@ -143,7 +152,10 @@ export async function queueWorkflow(input: QueueWorkflowInput): Promise<void> {
       });
       child.result().then(
         (res) => s.finish({ key: p.key, workflowId, status: res.status, message: res.message }),
-        (error) => s.finish({ key: p.key, workflowId, status: isCancellation(error) ? 'cancelled' : 'failed', message: error instanceof Error ? error.message : String(error) }),
+        (error) => s.finish({
+          key: p.key, workflowId, status: isCancellation(error) ? 'cancelled' : 'failed',
+          message: error instanceof Error ? error.message : String(error),
+        }),
       );
     } catch (error) {
       rethrowCancellation(error);

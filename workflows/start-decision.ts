@@ -22,12 +22,18 @@ export interface TaskStart {
 export async function planTaskStart(meta: TaskActivities['meta'], task: ResolvedTask, config: KisystemConfig, workflowId: string): Promise<TaskStart> {
   const chain = chainForDomain(config, task.domain);
   const snapshot = await meta.loadMetaSnapshot.executeWithOptions({ summary: `Meta-Supervisor: history of ${task.domain} and task ${task.id}` }, [
-    { taskId: task.id, domain: task.domain, chain: [...chain.models], settings: { meta_supervisor: config.meta_supervisor, meta_supervisor_weights: config.meta_supervisor_weights }, workflowId },
+    {
+      taskId: task.id, domain: task.domain, chain: [...chain.models],
+      settings: { meta_supervisor: config.meta_supervisor, meta_supervisor_weights: config.meta_supervisor_weights }, workflowId,
+    },
   ]);
   // A config from before `start_rule` existed (a replayed history) keeps the guide's rule, and draws nothing.
   const startRule = config.start_rule ?? 'guide';
   const start = decideTaskStart(
-    startSnapshotOf(task.domain, chain.models, snapshot, taskComplexityText(task), { failures: snapshot.earlierFailures, lastErrorType: snapshot.lastErrorType }),
+    startSnapshotOf(
+      task.domain, chain.models, snapshot, taskComplexityText(task),
+      { failures: snapshot.earlierFailures, lastErrorType: snapshot.lastErrorType },
+    ),
     { ...config, start_rule: startRule },
     // The workflow's Math.random is seeded by Temporal: the same draws on replay.
     startRule === 'expected-cost' ? chain.models.map(() => Math.random()) : [],
@@ -36,8 +42,13 @@ export async function planTaskStart(meta: TaskActivities['meta'], task: Resolved
 }
 
 /** Stores the decision with every input (start_decisions), its summary on the Web UI's timeline. */
-export async function recordTaskStart(meta: TaskActivities['meta'], task: ResolvedTask, ids: { workflowId: string; workflowRunId: string }, decided: TaskStart): Promise<void> {
+export async function recordTaskStart(
+  meta: TaskActivities['meta'], task: ResolvedTask, ids: { workflowId: string; workflowRunId: string }, decided: TaskStart,
+): Promise<void> {
   await meta.recordStartDecision.executeWithOptions({ summary: decided.start.summary }, [
-    { taskId: task.id, workflowId: ids.workflowId, workflowRunId: ids.workflowRunId, domain: task.domain, decision: decided.start, decidedAt: decided.snapshot.takenAt },
+    {
+      taskId: task.id, workflowId: ids.workflowId, workflowRunId: ids.workflowRunId, domain: task.domain, decision: decided.start,
+      decidedAt: decided.snapshot.takenAt,
+    },
   ]);
 }

@@ -13,7 +13,9 @@ import type { StartDecision } from '../policy/rules/hybrid-decision';
 import type { ResolvedTask } from '../policy/schemas/task-schema';
 import { currentModel, type EscalationState } from '../policy/rules/stop-loss';
 import { renderDetails } from './details';
-import type { EscalationEvent, ModelServerWait, OptimizationSummary, RunSummary, TaskResult, TaskState, TaskStatus, TaskStep } from '../contracts/task-messages';
+import type {
+  EscalationEvent, ModelServerWait, OptimizationSummary, RunSummary, TaskResult, TaskState, TaskStatus, TaskStep,
+} from '../contracts/task-messages';
 import { CURRENT_MODEL, DOMAIN, ESCALATIONS, STATUS, TASK_ID } from '../contracts/search-attributes';
 
 export interface TaskStateInit {
@@ -139,6 +141,9 @@ export class TaskStateStore {
     const path: string[] = [];
     for (const run of this.state.runs) if (path[path.length - 1] !== run.model) path.push(run.model);
     const s = this.state;
-    return { taskId: s.taskId, status, winningModel, escalationPath: path, start: s.start, runs: s.runs, escalations: s.escalations, finalCode, optimization: s.optimization, message };
+    return {
+      taskId: s.taskId, status, winningModel, escalationPath: path, start: s.start, runs: s.runs, escalations: s.escalations,
+      finalCode, optimization: s.optimization, message,
+    };
   }
 }

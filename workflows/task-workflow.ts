@@ -102,11 +102,18 @@ async function runTask(input: TaskWorkflowInput): Promise<TaskResult> {
     });
     store.setOptimization(optimized.summary);
     const o = optimized.summary;
-    return store.finish('succeeded', passing.model, `${passed}; optimization: best score ${Math.round(o.bestScore * 10) / 10} at iteration ${o.bestIteration} (${o.stopReason})`, optimized.bestFiles);
+    return store.finish(
+      'succeeded', passing.model,
+      `${passed}; optimization: best score ${Math.round(o.bestScore * 10) / 10} at iteration ${o.bestIteration} (${o.stopReason})`,
+      optimized.bestFiles,
+    );
   }
 
   // Manual fallback: wait for a person's code or their giving up, until the deadline.
-  const manualEnd = await manualFallback({ config, workflowId: info.workflowId, reason: modelEnd.reason, lastAttemptNo: modelEnd.lastAttemptNo, inbox, attempts, recorder, store });
+  const manualEnd = await manualFallback({
+    config, workflowId: info.workflowId, reason: modelEnd.reason, lastAttemptNo: modelEnd.lastAttemptNo, inbox, attempts,
+    recorder, store,
+  });
   switch (manualEnd.kind) {
     case 'passed':
       return store.finish('succeeded', 'manual', `code handed in by ${manualEnd.author} passed the tests at run #${manualEnd.attemptNo}`, manualEnd.files);

@@ -1,7 +1,8 @@
 /**
  * The source's shape, checked on every run: imports between the top folders only run down the layers,
  * no two files import each other (directly or round a loop), workflow code takes activities as types
- * only and no Node built-ins, pg or kysely.
+ * only and no Node built-ins, pg or kysely, and no line in workflows/ is longer than 160 characters
+ * (the workflow code is read most, often side by side with its history).
  *
  * The layers, lowest first; a folder imports only from its own layer's folder and those below it:
  *   policy (pure rules, simulation) <- contracts (types and messages both sides share)
@@ -27,6 +28,8 @@ const LAYERS: readonly (readonly string[])[] = [
   ['bench'],
   ['scripts'],
 ];
+
+const MAX_WORKFLOW_LINE = 160;
 
 const layerOf = new Map(LAYERS.flatMap((folders, rank) => folders.map((f) => [f, rank] as const)));
 
@@ -168,5 +171,16 @@ describe('source layout', () => {
           .map(({ spec }) => `${file} imports ${spec}`),
       );
     expect(wrong).toEqual([]);
+  });
+
+  it(`no line in workflows/ is longer than ${MAX_WORKFLOW_LINE} characters`, () => {
+    const long = files
+      .filter((f) => topOf(f) === 'workflows')
+      .flatMap((f) =>
+        readFileSync(join(ROOT, f), 'utf8')
+          .split('\n')
+          .flatMap((line, i) => (line.length > MAX_WORKFLOW_LINE ? [`${f}:${i + 1} (${line.length})`] : [])),
+      );
+    expect(long).toEqual([]);
   });
 });
