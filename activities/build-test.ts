@@ -175,7 +175,7 @@ export function createHostActivities(deps: HostActivityDeps) {
         result = checked.result;
         verdictFrom = 'checker';
       } else {
-        // A task without a checker: the verdict is the harness's own line (forgeable; README "Harness format").
+        // A task without a checker: the verdict is the harness's own line (forgeable; docs/task-authors.md, "Harness format").
         result = await runProcess({
           command: input.command,
           cwd: input.runFolder,
