@@ -36,8 +36,11 @@ export interface HostActivityDeps {
   load?: HostLoad;
 }
 
-/** Rethrows the activity's cancellation (contract 2: never wrapped), after the run was killed. */
-export async function rethrowCancellation(ctx: Context): Promise<never> {
+/**
+ * Ends the activity as cancelled, after its run was killed: the cancellation itself is thrown, never
+ * wrapped in another failure, so the workflow sees a cancellation and never counts it against a model.
+ */
+async function throwActivityCancellation(ctx: Context): Promise<never> {
   await ctx.cancelled;
   throw new Error('unreachable: cancelled resolved');
 }
@@ -111,7 +114,7 @@ export function createHostActivities(deps: HostActivityDeps) {
     const command = buildCommand(input, capabilities);
     try {
       const checker = await buildChecker(input.harnessFiles, runFolder, { sandbox, timeoutS: input.timeoutS, keepChars: input.keepChars, onTick: heartbeat, signal: ctx.cancellationSignal }, join(workRoot, '.checkers'));
-      if (checker?.cancelled) return await rethrowCancellation(ctx);
+      if (checker?.cancelled) return await throwActivityCancellation(ctx);
       if (checker && (checker.exitCode !== 0 || checker.timedOut)) {
         throw ApplicationFailure.create({
           type: 'CheckerBuildFailed',
@@ -130,7 +133,7 @@ export function createHostActivities(deps: HostActivityDeps) {
         onTick: heartbeat,
         signal: ctx.cancellationSignal,
       });
-      if (result.cancelled) return await rethrowCancellation(ctx);
+      if (result.cancelled) return await throwActivityCancellation(ctx);
       return {
         limitKill: result.limitKill ?? null,
         sandbox: kind,
@@ -183,7 +186,7 @@ export function createHostActivities(deps: HostActivityDeps) {
         result = checked.result;
         verdictFrom = 'checker';
       } else {
-        // A task without a checker: the verdict is the harness's own line (forgeable; README "Harness format").
+        // A task without a checker: the verdict is the harness's own line (forgeable; docs/task-authors.md, "Harness format").
         result = await runProcess({
           command: input.command,
           cwd: input.runFolder,
@@ -196,7 +199,7 @@ export function createHostActivities(deps: HostActivityDeps) {
           signal: ctx.cancellationSignal,
         });
       }
-      if (result.cancelled) return await rethrowCancellation(ctx);
+      if (result.cancelled) return await throwActivityCancellation(ctx);
       // A lost GPU is decided by a probe the worker runs itself, after a failed CUDA run; never by
       // what the candidate printed (a C++ answer printing "GPU is lost" is its own failure).
       if (gpu && !testPassed(result) && !result.limitKill && !(await gpusRespond())) {

@@ -31,7 +31,7 @@ export interface HostCapabilities {
    * task asks for nsys (`ensureNsysProbed`), never at worker start: false until then.
    */
   nsysWorks: boolean;
-  /** Whether `nsysWorks` comes from a probe yet (issue 13: probed on demand). */
+  /** Whether `nsysWorks` comes from a probe yet (probed on demand). */
   nsysProbed?: boolean;
   /** Why nsys does not work here, from the probe (missing, no report, past the probe's time limit). */
   nsysWhy?: string;

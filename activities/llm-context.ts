@@ -3,7 +3,7 @@
  * (model_info "<arch>.context_length"), an OpenAI-compatible server's GET /models (vLLM's
  * max_model_len). null when the server does not say; a model Ollama does not have is ModelNotAvailable.
  */
-import { modelNotAvailable, modelServerFault, type LlmEndpointRef } from './llm-faults';
+import { modelNotAvailable, modelRequestFailure, type LlmEndpointRef } from './llm-faults';
 
 const known = new Map<string, number | null>();
 
@@ -31,7 +31,7 @@ async function askOllama(endpoint: LlmEndpointRef, model: string, signal: AbortS
     });
   } catch (error) {
     if (signal.aborted) throw error;
-    throw modelServerFault(endpoint, model, error);
+    throw modelRequestFailure(endpoint, model, error);
   }
   if (response.status === 404) {
     const text = await response.text().catch(() => '');
@@ -39,7 +39,7 @@ async function askOllama(endpoint: LlmEndpointRef, model: string, signal: AbortS
     return null;
   }
   if (response.status >= 500 || response.status === 429) {
-    throw modelServerFault(endpoint, model, Object.assign(new Error((await response.text().catch(() => '')).slice(0, 300)), { status_code: response.status }));
+    throw modelRequestFailure(endpoint, model, Object.assign(new Error((await response.text().catch(() => '')).slice(0, 300)), { status_code: response.status }));
   }
   if (!response.ok) return null;
   const body = (await response.json().catch(() => null)) as { model_info?: unknown } | null;

@@ -1,5 +1,5 @@
 /**
- * Model-server faults as the workflow expects them (contracts.md, contract 1): non-retryable
+ * Model-server faults as the workflow expects them: non-retryable
  * ApplicationFailures of type LlmUnavailable or ModelNotAvailable with one details object
  * { server, model, error, hint? }. The workflow waits (durably, visibly) and tries again; Temporal's
  * retry policy does not, so an outage is never spent in a few quick retries.
@@ -41,7 +41,7 @@ export function modelNotAvailable(endpoint: LlmEndpointRef, model: string, error
 }
 
 /** The failure for an error thrown by a request: HTTP status (status_code) or a network error. */
-export function modelServerFault(endpoint: LlmEndpointRef, model: string, error: unknown): ApplicationFailure {
+export function modelRequestFailure(endpoint: LlmEndpointRef, model: string, error: unknown): ApplicationFailure {
   if (error instanceof ApplicationFailure) return error;
   const status = (error as { status_code?: number }).status_code;
   const cause = (error as { cause?: { code?: string; message?: string } }).cause;

@@ -4,7 +4,7 @@
  * and read the prompt before its first token) and a first-token timeout from config. A reply is
  * returned as it is, complete or cut short (the workflow judges it). A server that is down, fails,
  * sends no first token in time or breaks the stream throws LlmUnavailable; a model the server does
- * not have throws ModelNotAvailable (both non-retryable: the workflow waits, visibly; contract 1).
+ * not have throws ModelNotAvailable (both non-retryable: the workflow waits, visibly, and asks again).
  * The prompt is fitted to the context window first (policy/prompts/prompt-fit.ts), never truncated silently.
  */
 import { Context, ApplicationFailure } from '@temporalio/activity';
@@ -13,7 +13,7 @@ import type { KisystemConfig } from '../policy/schemas/config-schema';
 import { fitPrompt } from '../policy/prompts/prompt-fit';
 import type { ChatMessage } from '../policy/prompts/prompt';
 import { modelContextLength } from './llm-context';
-import { llmUnavailable, modelServerFault } from './llm-faults';
+import { llmUnavailable, modelRequestFailure } from './llm-faults';
 import type { GenerateInput, GenerateResult } from '../contracts/activity-types';
 
 export interface LlmEndpoint {
@@ -183,7 +183,7 @@ export function createLlmActivities(endpoint: LlmEndpoint, settings: LlmSettings
       if (!result.doneReason) throw llmUnavailable(endpoint, input.model, `the stream ended after ${result.reply.length} characters without its final message`);
       return { ...result, durationMs: Date.now() - started, ...(state.promptNote ? { promptNote: state.promptNote } : {}) };
     } catch (error) {
-      // Contract 2: a cancelled activity rethrows the cancellation itself.
+      // A cancelled activity rethrows the cancellation itself, never wrapped: the workflow then sees a cancellation, not a fault.
       if (cancelled.aborted) throw cancelled.reason ?? error;
       if (noFirstToken.signal.aborted && state.phase === 'waiting for the first token') {
         throw llmUnavailable(endpoint, input.model, `no first token within ${Math.round(settings.firstTokenTimeoutMs / 1000)} s (llm.first_token_timeout_seconds)`);
@@ -191,7 +191,7 @@ export function createLlmActivities(endpoint: LlmEndpoint, settings: LlmSettings
       if (state.phase === 'streaming' && !(error instanceof ApplicationFailure)) {
         throw llmUnavailable(endpoint, input.model, `the stream broke after ${state.chars} characters: ${(error as Error)?.message ?? String(error)}`);
       }
-      throw modelServerFault(endpoint, input.model, error);
+      throw modelRequestFailure(endpoint, input.model, error);
     } finally {
       clearInterval(beat);
       if (firstTokenTimer) clearTimeout(firstTokenTimer);

@@ -1,4 +1,4 @@
-/** Database activity of the workflow worker: one profiled optimization iteration into `profiles` (issue 4). */
+/** Database activity of the workflow worker: one profiled optimization iteration into `profiles`. */
 import type { Kysely } from 'kysely';
 import { insertProfileOnce } from '../db/profiles-repository';
 import type { Database } from '../db/tables';

@@ -1,5 +1,5 @@
 /**
- * The v2 queue's activities (issue 13): task bodies in Postgres (`queue_task_bodies`), estimates for a
+ * The v2 queue's activities: task bodies in Postgres (`queue_task_bodies`), estimates for a
  * batch of stored tasks (start model per task; P(domain) per domain and real durations per (model,
  * domain) pair, so the answer stays small), the refresh of those per-domain and per-pair figures, and
  * the standing of the children a queue thinks are running (the reconcile after continue-as-new).

@@ -1,10 +1,10 @@
 /**
  * `kisystem_io.h`, the header kisystem writes into every run folder and every checker folder: the
- * frames a trusted checker and a candidate program exchange (README "Harness format").
+ * frames a trusted checker and a candidate program exchange (docs/task-authors.md, "Harness format").
  */
 export const PROTOCOL_HEADER_NAME = 'kisystem_io.h';
 
-export const PROTOCOL_HEADER = String.raw`// kisystem_io.h: written by kisystem into the run folder; do not edit (README "Harness format").
+export const PROTOCOL_HEADER = String.raw`// kisystem_io.h: written by kisystem into the run folder; do not edit (docs/task-authors.md, "Harness format").
 //
 // A candidate program (harness + solution) reads input frames on stdin and answers each with one
 // output frame; it never sees the seed and never prints a verdict. A checker (checker*.cpp: the task's

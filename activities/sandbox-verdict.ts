@@ -1,5 +1,5 @@
 /**
- * The unforgeable verdict (decisions.md "Untrusted code and the verdict"). The task's checker
+ * The unforgeable verdict. The task's checker
  * (harness files named `checker*`: input generator + reference + comparison, no generated code)
  * is built into `<run folder>.trusted`, a folder the candidate's sandbox cannot write to or even see.
  * The trusted driver (this file, in the worker) asks the checker for input frames drawn from a seed

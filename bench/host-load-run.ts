@@ -4,7 +4,7 @@
  * task's runs recorded once, each host's share, the order the queue started them in.
  */
 import { queueAdd } from '../client/queue';
-import { queueStateLimitedQuery } from '../contracts/queue-v2-messages';
+import { queueStateLimitedQuery } from '../contracts/queue-messages';
 import { queueWorkflowId, type QueueCounters } from '../contracts/queue-messages';
 import { loadConfig } from '../runtime/load-config';
 import { settingsFromEnv } from '../runtime/settings';

@@ -9,7 +9,7 @@ import { Client, Connection } from '@temporalio/client';
 import { findOrInstallTemporalCli, startDevServer, type DevServer } from '../runtime/dev-server';
 import type { Domain } from '../policy/rules/domains';
 import type { ResolvedTask } from '../policy/schemas/task-schema';
-export { seededRandom } from './seeded-random';
+export { seededRandom } from '../policy/simulation/seeded-random';
 
 export interface BenchServer {
   server: DevServer;

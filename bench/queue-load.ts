@@ -1,5 +1,5 @@
 /**
- * A real-size backlog for one v2 queue (issue 13): copies of the examples' resolved task files (their
+ * A real-size backlog for one v2 queue: copies of the examples' resolved task files (their
  * real bodies, 8-33 KB each, only the id differs) stored in Postgres and added in batches to one paused
  * queue, with the real queue activities on a real database. Measures what a backlog costs the queue:
  * its history (length and bytes, per run), the carry at continue-as-new, and `queue show`'s answer time.

@@ -1,5 +1,5 @@
 /**
- * The two-tier profiling benchmark (issue 4) as a library: runs the task with two-tier profiling on and
+ * The two-tier profiling benchmark as a library: runs the task with two-tier profiling on and
  * off, judges the targets and words the report. scripts/bench-two-tier.ts is its command line (the
  * full description is there); test/integration/two-tier-replay.test.ts runs it on a recording.
  */

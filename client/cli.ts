@@ -249,7 +249,7 @@ async function queueCommand(rest: string[], settings: ReturnType<typeof settings
     case 'add': {
       if (args.length === 0) throw new UsageError('queue add needs at least one task file');
       const config = loadConfig(settings.configPath);
-      // The task bodies go to Postgres first; the queue gets their refs only (issue 13).
+      // The task bodies go to Postgres first; the queue gets their refs only.
       return withDatabase(async (db) => ((await queueAdd(await connectClient(settings), db, settings, config, name, args, priority, log)) ? 0 : 1));
     }
     case 'show':

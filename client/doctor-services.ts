@@ -6,7 +6,7 @@
 import { Connection } from '@temporalio/client';
 import { Migrator } from 'kysely';
 import { openDatabase, redact } from '../db/database';
-import { migrationProvider } from '../db/migrations';
+import { migratorFor } from '../db/migrations';
 import type { KisystemConfig } from '../policy/schemas/config-schema';
 import { ALL_SEARCH_ATTRIBUTES } from '../contracts/search-attributes';
 import { missingSearchAttributes, registerMissingSearchAttributes } from '../runtime/search-attribute-registration';
@@ -64,7 +64,7 @@ export async function checkTemporal(connect: TemporalConnectOptions, namespace: 
 export async function checkPostgres(url: string): Promise<Check> {
   const db = openDatabase(url, 1);
   try {
-    const migrations = await new Migrator({ db, provider: migrationProvider }).getMigrations();
+    const migrations = await migratorFor(db).getMigrations();
     const pending = migrations.filter((m) => !m.executedAt).map((m) => m.name);
     if (pending.length === 0) return { area: 'Postgres', status: 'ok', detail: `${redact(url)}: reachable, ${migrations.length} migrations applied` };
     return { area: 'Postgres', status: 'warn', detail: `${redact(url)}: ${pending.length} migration(s) not applied (${pending.join(', ')})`, fix: 'kisystem migrate (kisystem up does it too)' };

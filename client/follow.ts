@@ -28,7 +28,7 @@ async function queryState(client: Client, handle: WorkflowHandle, timeoutMs = 40
   }
 }
 
-/** The line shown while a task waits for the model server (state.waiting, contract 1). */
+/** The line shown while a task waits for the model server (state.waiting). */
 export function describeWaiting(waiting: ModelServerWait): string {
   return `waiting for the model server at ${waiting.server} since ${waiting.since}: ${waiting.error}${waiting.hint ? ` (${waiting.hint})` : ''}`;
 }

@@ -11,8 +11,8 @@ import type { KisystemConfig } from '../policy/schemas/config-schema';
 import { explainPriority, nextPriorities, recommendModelBias } from '../policy/rules/meta-supervisor';
 import { num, pct, table } from './format-table';
 import { historyFromDatabase, simulatedDays, simulationSeeds } from './simulate';
-import { fitWorld, modelPhaseRuns } from '../bench/fit-world';
-import { historyTargetLines, historyTargets, type HistoryTargets } from '../bench/history-targets';
+import { fitWorld, modelPhaseRuns } from '../policy/simulation/fit-world';
+import { historyTargetLines, historyTargets, type HistoryTargets } from '../policy/simulation/history-targets';
 
 type Out = (line: string) => void;
 

@@ -148,7 +148,7 @@ export const SHOW_LIMIT = 50;
 
 export async function queueShow(client: Client, name: string, json: boolean, out: Out, limit = SHOW_LIMIT): Promise<void> {
   const handle = client.workflow.getHandle(queueWorkflowId(name));
-  // A v1 queue (recorded before issue 13) has no limited query: it answers the whole state.
+  // A v1 queue (recorded before task bodies moved to Postgres) has no limited query: it answers the whole state.
   const state = await handle.query(queueStateLimitedQuery, limit).catch(async (error: Error) => {
     if (!/queueStateLimited/.test(error.message)) throw error;
     return handle.query(queueStateQuery);

@@ -1,5 +1,5 @@
 /**
- * `kisystem simulate`: what a config change would do, before a team makes it (issue 11). Fits a
+ * `kisystem simulate`: what a config change would do, before a team makes it. Fits a
  * world from the learning history (Postgres, or `--history file.jsonl` from `kisystem learning
  * export`), then runs the decision benchmark's simulator on it for the current config and for
  * alternatives (`--stoploss 1,2,3`, `--start-rule guide`, `--min-runs`, `--min-rate`,
@@ -15,9 +15,9 @@ import { databaseUrl, prepareDatabase } from '../db/database';
 import type { Database } from '../db/tables';
 import type { KisystemConfig } from '../policy/schemas/config-schema';
 import { parseLearningLine } from '../policy/schemas/learning-line';
-import { makeTasks, simulate, type PolicyName, type TaskOutcome } from '../bench/decision-sim';
-import { fitWorld, type FittedWorld, type HistoryRun } from '../bench/fit-world';
-import { historyTargetLines, historyTargets } from '../bench/history-targets';
+import { makeTasks, simulate, type PolicyName, type TaskOutcome } from '../policy/simulation/decision-sim';
+import { fitWorld, type FittedWorld, type HistoryRun } from '../policy/simulation/fit-world';
+import { historyTargetLines, historyTargets } from '../policy/simulation/history-targets';
 import { table } from './format-table';
 
 type Out = (line: string) => void;

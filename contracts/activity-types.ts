@@ -20,7 +20,7 @@ export interface GenerateResult {
   durationMs: number;
   /** Tokens generated, when the server says. */
   evalCount: number | null;
-  /** Set when the prompt was shortened to fit the model's context window: what was cut (issue 12). */
+  /** Set when the prompt was shortened to fit the model's context window: what was cut. */
   promptNote?: string;
 }
 
@@ -107,7 +107,7 @@ export interface RecordRunInput {
   firstErrorLine: string | null;
   hint: string | null;
   decision: string | null;
-  /** issue 13: the decision's kind and rule (columns; statistics read these). Absent from older workflows: derived from the decision's kind in the activity is NOT done. */
+  /** The decision's kind and rule (columns; statistics read these). Absent from older workflows: derived from the decision's kind in the activity is NOT done. */
   decisionKind?: 'retry' | 'escalate' | 'fallback' | null;
   decisionRule?: 'below-stoploss' | 'stoploss' | 'severity' | 'chain-exhausted' | 'non-recoverable' | null;
   llmMs: number;
@@ -116,7 +116,7 @@ export interface RecordRunInput {
   startedAt: string;
   finishedAt: string;
   host: string | null;
-  /** The sandbox the run's build and test ran in: 'bubblewrap', 'none' (unsandboxed), null when nothing was built (issue 10). */
+  /** The sandbox the run's build and test ran in: 'bubblewrap', 'none' (unsandboxed), null when nothing was built. */
   sandbox?: string | null;
   /** Where the verdict came from: the task's checker, or the candidate's own line (a task without a checker). Absent from older workflows. */
   verdictSource?: 'checker' | 'self-reported';

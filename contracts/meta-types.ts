@@ -23,7 +23,7 @@ export interface MetaSnapshot {
   priority: PriorityExplanation | null;
   /**
    * Failed model-phase runs of the same task id in its latest earlier submission only (one
-   * workflow) and the newest error type among them (decisions.md "Choosing and escalating models").
+   * workflow) and the newest error type among them.
    */
   earlierFailures: number;
   lastErrorType: ErrorType | null;

@@ -1,5 +1,5 @@
 /**
- * The cost-aware queue workflow's messages (guide section 5, issue 5): updates to add, cancel and
+ * The cost-aware queue workflow's messages (guide section 5): updates to add, cancel and
  * reprioritize tasks and to pause and resume; the query of its live state; and the signal a task
  * workflow started by the queue sends when it ends (to the queue's LATEST run, so that it survives
  * the queue's continue-as-new).
@@ -8,7 +8,7 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { KisystemConfig } from '../policy/schemas/config-schema';
 import type { ResolvedTask } from '../policy/schemas/task-schema';
 import type { TaskQueues } from './task-messages';
-import type { QueueCarryV2, QueueConfigInfo, StoredQueueItem } from './queue-v2-messages';
+import type { PackedPending, QueueConfigInfo, StoredQueueItem } from './queue-v2-messages';
 
 /** The queue workflow of a named queue. */
 export function queueWorkflowId(name: string): string {
@@ -145,6 +145,36 @@ export interface QueueCarry {
   lastRefreshAt: string | null;
 }
 
+/** What a v2 queue run hands to the next one at continue-as-new (no task bodies). */
+export interface QueueCarryV2 {
+  version: 2;
+  epoch: string;
+  seq: number;
+  paused: boolean;
+  /** Dictionaries of the packed pending tasks' domains and models. */
+  domains: string[];
+  models: string[];
+  pending: PackedPending[];
+  running: RunningTask[];
+  recent: FinishedTask[];
+  counters: QueueCounters;
+  outbox: QueueTaskRow[];
+  lastRefreshAt: string | null;
+  /** P(domain) per domain (null: no history). */
+  domainPriority: Record<string, number | null>;
+  /** Real durations (seconds, newest first) per `pairKey(model, domain)`. */
+  durations: Record<string, number[]>;
+}
+
+/** How a child the queue thinks is running stands, as the server describes it. */
+export interface ChildStanding {
+  workflowId: string;
+  running: boolean;
+  /** For a closed child: how it ended, in the queue's words. */
+  status?: QueueTaskEnd;
+  message?: string;
+}
+
 /** How a queue picks its next task. */
 export type QueueOrdering = 'cost-aware' | 'fifo';
 
@@ -219,6 +249,8 @@ export const pauseUpdate = defineUpdate<boolean, []>('pause');
 export const resumeUpdate = defineUpdate<boolean, []>('resume');
 export const queueStateQuery = defineQuery<QueueStateView>('queueState');
 export const taskFinishedSignal = defineSignal<[TaskFinishedNotice]>('taskFinished');
+/** The live state with at most `limit` pending tasks in `order` (`pendingCount` has them all). */
+export const queueStateLimitedQuery = defineQuery<QueueStateView, [number]>('queueStateLimited');
 
-// Queue v2 (issue 13): its messages live in queue-v2-messages.ts; re-exported here for one import place.
+// The v2 building blocks, re-exported: consumers import every queue message from this one file.
 export * from './queue-v2-messages';

@@ -1,10 +1,10 @@
 /**
- * The v2 queue's messages (issue 13): task bodies stored in Postgres and referred to by key, the
- * packed carry of continue-as-new, the config a queue uses, and the v2 activities' answers.
+ * The v2 queue's building blocks that need nothing of the queue's own records: task bodies stored in
+ * Postgres and referred to by key, the packed pending tasks of continue-as-new, the config a queue
+ * uses, and the estimate activity's answer. queue-messages.ts builds on these and re-exports them.
  */
-import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import { defineUpdate } from '@temporalio/workflow';
 import type { KisystemConfig } from '../policy/schemas/config-schema';
-import type { FinishedTask, QueueCounters, QueueStateView, QueueTaskEnd, QueueTaskRow, RunningTask } from './queue-messages';
 
 /** Where a task body is stored: `queue_task_bodies.body_id` (content address, see `bodyIdOf`). */
 export interface StoredTaskRef {
@@ -61,27 +61,6 @@ export interface PairEta {
   reason: string;
 }
 
-/** What a v2 queue run hands to the next one at continue-as-new (no task bodies). */
-export interface QueueCarryV2 {
-  version: 2;
-  epoch: string;
-  seq: number;
-  paused: boolean;
-  /** Dictionaries of the packed pending tasks' domains and models. */
-  domains: string[];
-  models: string[];
-  pending: PackedPending[];
-  running: RunningTask[];
-  recent: FinishedTask[];
-  counters: QueueCounters;
-  outbox: QueueTaskRow[];
-  lastRefreshAt: string | null;
-  /** P(domain) per domain (null: no history). */
-  domainPriority: Record<string, number | null>;
-  /** Real durations (seconds, newest first) per `pairKey(model, domain)`. */
-  durations: Record<string, number[]>;
-}
-
 export function pairKey(model: string, domain: string): string {
   return `${model}|${domain}`;
 }
@@ -93,19 +72,8 @@ export interface StoredEstimates {
   durations: Record<string, number[]>;
 }
 
-/** How a child the queue thinks is running stands, as the server describes it. */
-export interface ChildStanding {
-  workflowId: string;
-  running: boolean;
-  /** For a closed child: how it ended, in the queue's words. */
-  status?: QueueTaskEnd;
-  message?: string;
-}
-
 /** The refusal of an add while the queue continues as new: the client sends the same batch again. */
 export const CONTINUING_AS_NEW = 'the queue is continuing as new: send the tasks again in a moment';
 
 /** Tells the queue to use this config from now on (and for the tasks it starts next). */
 export const reloadConfigUpdate = defineUpdate<QueueConfigInfo, [QueueConfigReload]>('reloadConfig');
-/** The live state with at most `limit` pending tasks in `order` (`pendingCount` has them all). */
-export const queueStateLimitedQuery = defineQuery<QueueStateView, [number]>('queueStateLimited');

@@ -52,13 +52,13 @@ export interface RunSummary {
   llmMs: number;
   buildMs: number;
   testMs: number;
-  /** The sandbox the run's build and test ran in: 'bubblewrap', 'none' (unsandboxed); null when nothing was built (issue 10). */
+  /** The sandbox the run's build and test ran in: 'bubblewrap', 'none' (unsandboxed); null when nothing was built. */
   sandbox?: string | null;
   /** Where the verdict came from: 'checker' (trusted) or 'self-reported' (the candidate's own line, forgeable). */
   verdictSource?: 'checker' | 'self-reported';
 }
 
-/** One iteration of the optimization phase (issue 4). */
+/** One iteration of the optimization phase. */
 export interface OptimizationIteration {
   /** 0: the baseline (the first passing candidate), 1..max_optimization_iterations: new candidates. */
   iteration: number;
@@ -109,7 +109,7 @@ export interface EscalationEvent {
 /** What an attempt is doing; in the optimization phase shown beside the status 'optimizing'. */
 export type TaskStep = 'generating' | 'building' | 'testing';
 
-/** A durable, visible wait for a model server that is down or lacks the model (contract 1). */
+/** A durable, visible wait for a model server that is down or lacks the model: an outage is never a run and never counted against the model. */
 export interface ModelServerWait {
   kind: 'model_server';
   /** The server's base URL as the LLM activity reports it. */

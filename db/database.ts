@@ -1,7 +1,7 @@
 /** Connecting to the learning history: create the database when missing, migrate, open kysely. */
-import { Kysely, Migrator, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect } from 'kysely';
 import { Client, Pool } from 'pg';
-import { migrationProvider } from './migrations';
+import { migratorFor } from './migrations';
 import type { Database } from './tables';
 import { DEFAULT_DATABASE_URL, settingsFromEnv } from '../runtime/settings';
 
@@ -78,7 +78,7 @@ export function openDatabase(url: string, poolSize = 5): Kysely<Database> {
 
 /** Applies every pending migration; throws with the failing migration's name. */
 export async function migrate(db: Kysely<Database>): Promise<string[]> {
-  const migrator = new Migrator({ db, provider: migrationProvider });
+  const migrator = migratorFor(db);
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error || failed) {

@@ -19,7 +19,7 @@ export interface ImportReport {
 const BATCH = 1000;
 
 /** Imports a file; bad lines are reported with their number and skipped, good lines are kept. */
-/** The decision's columns of an imported line: its own, else mapped once from the text (lines exported before issue 13). */
+/** The decision's columns of an imported line: its own, else mapped once from the text (lines exported before the columns existed). */
 function decisionColumns(r: { decision: string | null; decision_kind?: DecisionKind | null; decision_rule?: DecisionRule | null }) {
   if (r.decision_kind !== undefined) return { decision_kind: r.decision_kind, decision_rule: r.decision_rule ?? null };
   const mapped = decisionColumnsFromText(r.decision);

@@ -1,5 +1,5 @@
 /**
- * Whether the learning pays (issue 11), for `kisystem stats`: per domain the mean machine time per
+ * Whether the learning pays, for `kisystem stats`: per domain the mean machine time per
  * task and the recovered % of the last 30 days against the 30 days before; and how often the start
  * rule moved the start past the chain head and whether the model it moved to then solved the task.
  * (This replaces the "bias hit rate", which counted only starts on the bias model and so read high

@@ -30,8 +30,7 @@ export async function domainAggregates(db: Kysely<Database>): Promise<DomainAggr
  * Per (domain, model), with exponential aging w = exp(-age_days / tau) summed exactly from the
  * rollup's power sums (see the migration). Model-phase runs only (`source = 'model'`): runs handed
  * in by people ('manual') say nothing about a model, and optimization-phase runs ('optimization',
- * filed so by the rollup trigger since migration 2026-11-29T1100) are no failures of it
- * (decisions.md "What the learning counts").
+ * filed so by the rollup trigger since migration 2026-11-29T1100) are no failures of it.
  */
 export async function modelAggregates(db: Kysely<Database>, now: Date, agingDays: number, domain?: string): Promise<ModelAggregate[]> {
   const tau = agingDays;
@@ -130,11 +129,6 @@ export interface EarlierSubmissionFailures {
 }
 
 /**
- * The failure state's input at a task's start (decisions.md): the failed runs of the same task id
- * in its latest earlier submission only (one workflow, not `currentWorkflowId`), model phase only
- * (no optimization-phase or manual runs), and the last error type among them.
- */
-/**
  * earlierSubmissionFailures for many task ids at once (a queue's batch): per task id, the failed
  * model-phase runs of its latest submission and the newest error type among them.
  */
@@ -152,6 +146,11 @@ export async function latestSubmissionFailuresOf(db: Kysely<Database>, taskIds: 
   return new Map(rows.rows.map((r) => [r.task_id, { failures: Number(r.failures), lastErrorType: r.last_error_type }]));
 }
 
+/**
+ * The failure state's input at a task's start: the failed runs of the same task id
+ * in its latest earlier submission only (one workflow, not `currentWorkflowId`), model phase only
+ * (no optimization-phase or manual runs), and the last error type among them.
+ */
 export async function earlierSubmissionFailures(db: Kysely<Database>, taskId: string, currentWorkflowId: string | null): Promise<EarlierSubmissionFailures> {
   const notCurrent = currentWorkflowId === null ? sql`` : sql`and workflow_id <> ${currentWorkflowId}`;
   const latest = await sql<{ workflow_id: string }>`

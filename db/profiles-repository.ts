@@ -1,4 +1,4 @@
-/** The two-tier profiling history (issue 4): one row per profiled iteration, and the guide's success figures. */
+/** The two-tier profiling history: one row per profiled iteration, and the guide's success figures. */
 import type { Kysely } from 'kysely';
 import type { Database, NewProfile } from './tables';
 

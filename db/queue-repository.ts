@@ -40,7 +40,7 @@ export async function queueStats(db: Kysely<Database>): Promise<QueueStats[]> {
   });
 }
 
-// ---- issue 13: task bodies of the v2 queue ----
+// ---- task bodies of the v2 queue ----
 
 /** The content address of a resolved task: the first 16 hex digits of the sha256 of its JSON. */
 export function bodyIdOf(task: unknown): string {

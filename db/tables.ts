@@ -1,7 +1,7 @@
 /** Table types of the learning history (kysely). */
 import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
 
-/** One run: one model answer (or a person's), built and tested. decisions.md, "Words". */
+/** One run: one model answer (or a person's), built and tested. */
 export interface RunsTable {
   id: Generated<string>;
   task_id: string;
@@ -26,7 +26,7 @@ export interface RunsTable {
   hint: string | null;
   /** What the stop-loss rule decided after this run ("retry", "escalate -> m", "fallback"). */
   decision: string | null;
-  /** issue 13: the decision's kind and rule as columns (statistics read these, never `decision`). */
+  /** The decision's kind and rule as columns (statistics read these, never `decision`). */
   decision_kind: DecisionKind | null;
   decision_rule: DecisionRule | null;
   llm_ms: number;
@@ -34,7 +34,7 @@ export interface RunsTable {
   test_ms: number;
   duration_ms: number;
   host: string | null;
-  /** The sandbox the run's build and test ran in ('bubblewrap', 'none' = unsandboxed); null for older rows and runs without a build (issue 10). */
+  /** The sandbox the run's build and test ran in ('bubblewrap', 'none' = unsandboxed); null for older rows and runs without a build. */
   sandbox: ColumnType<string | null, string | null | undefined, never>;
   /** 'checker' (the task's trusted checker judged) or 'self-reported' (the candidate's own, forgeable verdict); null for older rows. */
   verdict_source: ColumnType<'checker' | 'self-reported' | null, 'checker' | 'self-reported' | null | undefined, never>;
@@ -52,7 +52,6 @@ export interface Database {
   start_decisions: StartDecisionsTable;
   queue_tasks: QueueTasksTable;
   profiles: ProfilesTable;
-  // issue 13 (H13q)
   queue_task_bodies: QueueTaskBodiesTable;
 }
 
@@ -80,9 +79,9 @@ export interface StartDecisionsTable {
   chain: string[];
   summary: string;
   decided_at: ColumnType<Date, Date | string, never>;
-  /** issue 11: "guide" or "expected-cost" (decisions made before the column existed: "guide"). */
+  /** "guide" or "expected-cost" (decisions made before the column existed: "guide"). */
   start_rule: ColumnType<string, string | undefined, never>;
-  /** issue 11: the chain positions the expected-cost rule weighed (StartPosition[]), null under "guide". */
+  /** The chain positions the expected-cost rule weighed (StartPosition[]), null under "guide". */
   positions: ColumnType<unknown, string | null | undefined, never>;
 }
 
@@ -100,7 +99,7 @@ export interface QueueTasksTable {
   status: QueueTaskStatus;
 }
 
-/** One profiled iteration of an optimization phase (two-tier profiling, issue 4). */
+/** One profiled iteration of an optimization phase (two-tier profiling). */
 export interface ProfilesTable {
   id: Generated<string>;
   task_id: string;
@@ -137,7 +136,7 @@ export interface ProfilesTable {
 
 export type NewProfile = Insertable<ProfilesTable>;
 
-// ---- issue 13 (H13q): the v2 queue's task bodies ----
+// ---- the v2 queue's task bodies ----
 
 /** A resolved task waiting in a queue, stored once by its content address (`body_id`). */
 export interface QueueTaskBodiesTable {
@@ -148,7 +147,7 @@ export interface QueueTaskBodiesTable {
   created_at: Generated<Date>;
 }
 
-// ---- issue 13 (H13q): literal unions of the persistence contract ----
+// ---- literal unions of the persistence contract ----
 
 /** runs.decision_kind / decision_rule: what stop-loss decided after a failed run, and by which rule (policy/rules/decision-columns.ts). */
 export type { DecisionKind, DecisionRule } from '../policy/rules/decision-columns';

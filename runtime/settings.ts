@@ -1,6 +1,6 @@
 /**
  * Settings from the environment: parsed once with zod, frozen, refused loudly with the variable's name
- * (issue 13: five files read process.env with silent fallbacks before). An empty variable counts as
+ * (five files read process.env with silent fallbacks before). An empty variable counts as
  * unset. Every process reads its environment here, so every process agrees.
  */
 import { existsSync } from 'node:fs';
@@ -66,7 +66,7 @@ export interface Settings {
   configPath: string;
   dataDir: string;
   webUiUrl: string;
-  /** issue 13: the rest of what processes read from the environment. */
+  /** The rest of what processes read from the environment. */
   databaseUrl?: string;
   /** KISYSTEM_HOST_ID: this host's id (default: the host name). */
   hostId?: string;

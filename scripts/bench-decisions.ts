@@ -16,7 +16,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { parseConfig } from '../policy/schemas/config-schema';
-import { POLICIES, runBenchmark } from '../bench/decision-scenarios';
+import { POLICIES, runBenchmark } from '../policy/simulation/decision-scenarios';
 
 const { values } = parseArgs({
   options: {

@@ -1,5 +1,5 @@
 /**
- * Benchmark of the cost-aware queue (issue 5): simulated workloads run through the REAL queue workflow
+ * Benchmark of the cost-aware queue: simulated workloads run through the REAL queue workflow
  * (workflows/queue-workflow.ts) and the REAL task workflows it starts, on a private Temporal dev server,
  * with every activity replaced by a timed stand-in (bench/queue-stand-ins.ts, no database).
  * A task's answer takes its ETA from the guide's table (policy/rules/eta.ts, model seconds x domain

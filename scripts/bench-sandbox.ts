@@ -1,5 +1,5 @@
 /**
- * What the sandbox costs per step (issue 10; targets: at most 30 ms added per sandboxed step, at
+ * What the sandbox costs per step (targets: at most 30 ms added per sandboxed step, at
  * most 3 % on an example's build + test).
  *
  *   npm run build && node dist/scripts/bench-sandbox.js [--reps 30] [--example-reps 5]   (--example-reps 0: step cost only)

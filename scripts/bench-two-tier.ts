@@ -1,5 +1,5 @@
 /**
- * Benchmark of two-tier profiling (issue 4), on a machine with an NVIDIA GPU, nvcc and Nsight Compute.
+ * Benchmark of two-tier profiling, on a machine with an NVIDIA GPU, nvcc and Nsight Compute.
  *
  *   npm run build && node dist/scripts/bench-two-tier.js [--iterations 10] [--keep]       live, on a GPU host
  *   npm run build && node dist/scripts/bench-two-tier.js --task transpose-blocked --iterations 13

@@ -1,5 +1,5 @@
 /**
- * 10,000 pending tasks of the examples' real size in one v2 queue (issue 13): copies of the example
+ * 10,000 pending tasks of the examples' real size in one v2 queue: copies of the example
  * task files' resolved bodies (8-33 KB each, only the id differs) stored in a fresh Postgres database
  * and added in batches of 500 to one paused queue on a private dev server, with the real queue
  * activities. Prints the queue's history (length and size per run: it stays bounded), the bodies'

@@ -1,5 +1,5 @@
 /**
- * Load and fault test of the cost-aware queue (issue 5): --tasks tasks (default 1000) are added to ONE
+ * Load and fault test of the cost-aware queue: --tasks tasks (default 1000) are added to ONE
  * queue workflow on a private Temporal dev server; the worker (real workflows, timed stand-in
  * activities: scripts/queue-stand-in-worker.ts, a child process) is killed with SIGKILL in the middle
  * and restarted; at the end every task must have run exactly once and the queue must be empty.

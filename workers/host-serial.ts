@@ -1,5 +1,5 @@
 /**
- * `enable_async_io: false` (guide section 7, issue 13): a host runs one thing at a time, as Phase 6
+ * `enable_async_io: false` (guide section 7): a host runs one thing at a time, as Phase 6
  * did: one LLM generation, build, test or profile, never two at once and never a generation next to a
  * build. The GPU worker polls two task queues (LLM calls on the shared queue, builds and tests on its
  * host queue), each with one slot when the switch is off; `HostSerial` is the one slot both share: a

@@ -41,7 +41,6 @@ export type BuildFailedAttempt = AttemptFacts & { kind: 'build_failed'; categori
 export type PassedAttempt = AttemptFacts & OnHost & { kind: 'tested'; passed: true; categorization: null };
 export type FailedTestAttempt = AttemptFacts & OnHost & { kind: 'tested'; passed: false; categorization: Categorization };
 export type AttemptOutcome = RefusedAttempt | BuildFailedAttempt | PassedAttempt | FailedTestAttempt;
-export type FailedAttempt = Exclude<AttemptOutcome, PassedAttempt>;
 
 export function isPassed(outcome: AttemptOutcome): outcome is PassedAttempt {
   return outcome.kind === 'tested' && outcome.passed;

@@ -35,7 +35,11 @@ export function renderDetails(state: TaskState): string {
   if (state.priority) lines.push('', `**Domain priority** (Meta-Supervisor): ${state.priority.score.toFixed(3)} from ${state.priority.runs} runs, success rate ${state.priority.successRate.toFixed(2)}`);
   if (state.waiting) {
     const w = state.waiting;
-    lines.push('', `⏳ waiting for the model server at ${w.server} since ${w.since}: ${cell(w.error)}${w.hint ? ` (${cell(w.hint)})` : ''} · model ${w.model}, next try ${w.nextTry}; not counted against the model.`);
+    lines.push(
+      '',
+      `⏳ waiting for the model server at ${w.server} since ${w.since}: ${cell(w.error)}${w.hint ? ` (${cell(w.hint)})` : ''}` +
+        ` · model ${w.model}, next try ${w.nextTry}; not counted against the model.`,
+    );
   }
   if (state.fallback) {
     lines.push('', `**Waiting for a person** since ${state.fallback.waitingSince} (until ${state.fallback.deadline}): ${cell(state.fallback.reason)}.`,
@@ -59,7 +63,9 @@ export function renderDetails(state: TaskState): string {
       '|---|---|---|---|---|---|',
     );
     for (const it of o.iterations) {
-      lines.push(`| ${it.iteration} | ${it.attemptNo} | ${cell(it.summary)} | ${it.score === null ? '' : it.score.toFixed(1)} | ${it.timeMs === null ? '' : it.timeMs.toPrecision(4)} | ${it.accepted ? '✅' : `❌ ${it.rejectedAs ?? ''}`} |`);
+      const score = it.score === null ? '' : it.score.toFixed(1);
+      const ms = it.timeMs === null ? '' : it.timeMs.toPrecision(4);
+      lines.push(`| ${it.iteration} | ${it.attemptNo} | ${cell(it.summary)} | ${score} | ${ms} | ${it.accepted ? '✅' : `❌ ${it.rejectedAs ?? ''}`} |`);
     }
   }
   if (state.escalations.length) {

@@ -9,7 +9,10 @@ import type { KisystemConfig } from '../policy/schemas/config-schema';
 import type { ExtractedFile } from '../policy/parsers/extract-code';
 import type { ResolvedTask } from '../policy/schemas/task-schema';
 
-export function buildInputFor(task: ResolvedTask, config: KisystemConfig, ids: { workflowId: string; workflowRunId: string }, attemptNo: number, files: ExtractedFile[]): BuildInput {
+export function buildInputFor(
+  task: ResolvedTask, config: KisystemConfig, ids: { workflowId: string; workflowRunId: string }, attemptNo: number,
+  files: ExtractedFile[],
+): BuildInput {
   return {
     workflowId: ids.workflowId,
     workflowRunId: ids.workflowRunId,

@@ -1,5 +1,5 @@
 /**
- * The manual fallback (decisions.md): at the end of the chain the task waits, durably and visibly,
+ * The manual fallback: at the end of the chain the task waits, durably and visibly,
  * for a person to hand in code (built and tested like any answer) or to give up, until the deadline.
  */
 import { ApplicationFailure, condition } from '@temporalio/workflow';

@@ -31,7 +31,9 @@ export async function modelPhase(input: ModelPhaseInput): Promise<ModelPhaseEnd>
   let previous: PreviousFailure | undefined;
   for (let attemptNo = 1; ; attemptNo++) {
     const model = currentModel(escalation);
-    const outcome = await attempts.generated(attemptNo, model, buildPrompt(task, previous)).catch((e) => infrastructureFault(e, `run #${attemptNo} with ${model}`));
+    const outcome = await attempts
+      .generated(attemptNo, model, buildPrompt(task, previous))
+      .catch((e) => infrastructureFault(e, `run #${attemptNo} with ${model}`));
     if (isPassed(outcome)) {
       await recorder.record(runOf(outcome, 'model'), null);
       return { kind: 'passed', passing: outcome, escalation };

@@ -1,5 +1,5 @@
 /**
- * Outages wait, visibly (contract 1): a model server that is down (LlmUnavailable) or lacks the
+ * Outages wait, visibly: a model server that is down (LlmUnavailable) or lacks the
  * model (ModelNotAvailable) is an infrastructure fault, never a run and never counted against the
  * model. The workflow waits durably with backoff (5 s doubling, at most 5 min), shows the wait
  * (state.waiting, status 'waiting_for_model_server', the Web UI's details line), and asks for the
@@ -16,8 +16,8 @@ const MAX_WAIT_MS = 5 * 60_000;
 /** For configs frozen into tasks before the field existed. */
 const DEFAULT_OUTAGE_BUDGET_S = 21_600;
 
-/** What the LLM activity says about the server (contract 1's details), or null when it is not a model-server fault. */
-export function modelServerFault(error: unknown, model: string): { server: string; error: string; hint: string | null; type: string } | null {
+/** The server details the LLM activity put in its failure (`ModelServerFaultDetails`), or null when it is not a model-server fault. */
+function modelServerFaultOf(error: unknown, model: string): { server: string; error: string; hint: string | null; type: string } | null {
   if (!(error instanceof ActivityFailure)) return null;
   const cause = error.cause;
   if (!(cause instanceof ApplicationFailure) || !cause.type || !MODEL_SERVER_FAULTS.includes(cause.type)) return null;
@@ -42,11 +42,12 @@ export async function generateWaitingOutOutages(
   let waitMs = FIRST_WAIT_MS;
   for (let tryNo = 1; ; tryNo++) {
     try {
-      const reply = await llm.generateCode.executeWithOptions({ summary: tryNo === 1 ? summary : `${summary} (again, after the model server's outage)` }, [input]);
+      const again = tryNo === 1 ? summary : `${summary} (again, after the model server's outage)`;
+      const reply = await llm.generateCode.executeWithOptions({ summary: again }, [input]);
       store.modelServerBack();
       return reply;
     } catch (error) {
-      const fault = modelServerFault(error, input.model);
+      const fault = modelServerFaultOf(error, input.model);
       if (!fault) throw error;
       const now = Date.now();
       since ??= now;
@@ -54,7 +55,9 @@ export async function generateWaitingOutOutages(
       if (left <= 0) {
         throw ApplicationFailure.create({
           type: 'ModelServerUnavailable',
-          message: `model server at ${fault.server} unavailable for ${Math.round((now - since) / 1000)} s (${fault.type}: ${fault.error})${fault.hint ? `; ${fault.hint}` : ''}`,
+          message:
+            `model server at ${fault.server} unavailable for ${Math.round((now - since) / 1000)} s (${fault.type}: ${fault.error})` +
+            (fault.hint ? `; ${fault.hint}` : ''),
           nonRetryable: true,
           cause: error instanceof Error ? error : undefined,
         });

@@ -19,7 +19,10 @@ export function failedBenchmark(error: unknown): FailedBenchmarkRun | null {
   const cause = error.cause;
   if (!(cause instanceof ApplicationFailure) || cause.type !== 'BenchmarkFailed') return null;
   const run = cause.details?.[0] as Partial<FailedBenchmarkRun> | undefined;
-  return { exitCode: run?.exitCode ?? null, signal: run?.signal ?? null, timedOut: run?.timedOut ?? false, output: run?.output ?? cause.message, limitKill: run?.limitKill ?? null };
+  return {
+    exitCode: run?.exitCode ?? null, signal: run?.signal ?? null, timedOut: run?.timedOut ?? false,
+    output: run?.output ?? cause.message, limitKill: run?.limitKill ?? null,
+  };
 }
 
 /** "Type: message" of a profiling failure that ends the phase, else null. */
@@ -53,7 +56,10 @@ export function profilingFor(ctx: CandidateContext, benchmark: NonNullable<Resol
       startToCloseTimeout: `${config.timeouts.profile + 60} seconds`,
       // A cancelled task ends only after the profiler's process group was killed.
       cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-      retry: { initialInterval: '1 second', maximumAttempts: config.retry_profile + 1, nonRetryableErrorTypes: [...PROFILE_STOPPERS, 'BenchmarkFailed', 'CandidateMissing', 'Cancelled'] },
+      retry: {
+        initialInterval: '1 second', maximumAttempts: config.retry_profile + 1,
+        nonRetryableErrorTypes: [...PROFILE_STOPPERS, 'BenchmarkFailed', 'CandidateMissing', 'Cancelled'],
+      },
     });
   const profileHistory = proxyActivities<ProfileHistoryActivities>({
     startToCloseTimeout: '30 seconds',

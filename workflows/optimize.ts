@@ -1,5 +1,5 @@
 /**
- * The optimization phase of a task (issue 4, decisions.md "Two-tier profiling"), run by taskWorkflow
+ * The optimization phase of a task, run by taskWorkflow
  * after the first passing candidate when the task has a `benchmark` section.
  *
  * - Iteration 0: the passing candidate is microbenchmarked (tier 0, its time) and fully profiled

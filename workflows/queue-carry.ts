@@ -15,7 +15,10 @@ export function packPending(pending: readonly PendingRef[]): { domains: string[]
   return {
     domains,
     models,
-    pending: pending.map((p) => [p.taskId, p.seq, p.bodyId, index(domains, p.domain), index(models, p.model), p.ownPriority, p.filePriority, Date.parse(p.addedAt)]),
+    pending: pending.map((p) => [
+      p.taskId, p.seq, p.bodyId, index(domains, p.domain), index(models, p.model), p.ownPriority, p.filePriority,
+      Date.parse(p.addedAt),
+    ]),
   };
 }
 

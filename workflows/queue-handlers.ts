@@ -75,10 +75,13 @@ export function installQueueHandlers(s: QueueState, acts: Acts): void {
       const accepted: { key: string; seq: number; item: QueueItemInput | StoredQueueItem; own: number | null }[] = [];
       const taken = s.takenIds();
       items.forEach((item, index) => {
-        const taskId = isStored(item) ? (typeof item.stored?.taskId === 'string' ? item.stored.taskId : null) : typeof item?.task?.id === 'string' ? item.task.id : null;
+        const claimed = isStored(item) ? item.stored?.taskId : item?.task?.id;
+        const taskId = typeof claimed === 'string' ? claimed : null;
         let reason = isStored(item) ? checkStoredItem(item) : checkQueueItem(item);
         if (!reason && taken.has(taskId!)) reason = `task ${taskId} is already in queue ${s.input.name} (pending or running)`;
-        if (!reason && s.pending.length + accepted.length >= MAX_PENDING) reason = `queue ${s.input.name} is full: ${MAX_PENDING} tasks pending (add them when some have started)`;
+        if (!reason && s.pending.length + accepted.length >= MAX_PENDING) {
+          reason = `queue ${s.input.name} is full: ${MAX_PENDING} tasks pending (add them when some have started)`;
+        }
         if (reason) {
           s.counters.refused++;
           outcomes.push({ index, taskId, accepted: false, reason });
@@ -107,7 +110,10 @@ export function installQueueHandlers(s: QueueState, acts: Acts): void {
           const ref = refs[i]!;
           const model = models.get(a.key);
           if (!model) refuse(`no estimate came back for ${a.key}`);
-          s.addPending({ key: a.key, seq: a.seq, taskId: ref.taskId, bodyId: ref.bodyId, domain: ref.domain, model, ownPriority: a.own, filePriority: ref.filePriority ?? null, addedAt });
+          s.addPending({
+            key: a.key, seq: a.seq, taskId: ref.taskId, bodyId: ref.bodyId, domain: ref.domain, model, ownPriority: a.own,
+            filePriority: ref.filePriority ?? null, addedAt,
+          });
         });
       } finally {
         for (const id of ids) s.reserved.delete(id);
@@ -165,7 +171,9 @@ export function installQueueHandlers(s: QueueState, acts: Acts): void {
     {
       validator: (reload) => {
         const c = reload?.config as { queue?: { max_running?: unknown }; eta?: unknown } | undefined;
-        if (!c || typeof c !== 'object' || typeof c.queue?.max_running !== 'number' || !c.eta) refuse('reloadConfig takes { config, info }: a config parsed by the client (queue and eta sections)');
+        if (!c || typeof c !== 'object' || typeof c.queue?.max_running !== 'number' || !c.eta) {
+          refuse('reloadConfig takes { config, info }: a config parsed by the client (queue and eta sections)');
+        }
         if (typeof reload.info?.hash !== 'string' || typeof reload.info?.loadedAt !== 'string') refuse('reloadConfig: info needs hash and loadedAt');
       },
     },

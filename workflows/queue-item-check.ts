@@ -15,7 +15,9 @@ function isFileList(value: unknown): boolean {
 
 export function checkPriority(value: unknown, what: string): string | null {
   if (value === undefined || value === null) return null;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > 100) return `${what} must be a number between 0 and 100 (got ${JSON.stringify(value)})`;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > 100) {
+    return `${what} must be a number between 0 and 100 (got ${JSON.stringify(value)})`;
+  }
   return null;
 }
 
@@ -44,8 +46,12 @@ export function checkQueueItem(item: unknown): string | null {
 export function checkStoredItem(item: unknown): string | null {
   const { stored, priority } = item as { stored?: Partial<StoredTaskRef>; priority?: unknown };
   if (!stored || typeof stored !== 'object') return 'stored: missing';
-  if (typeof stored.taskId !== 'string' || !TASK_ID_PATTERN.test(stored.taskId)) return `stored.taskId: must be lower-case letters, digits, . _ - (got ${JSON.stringify(stored.taskId)})`;
-  if (typeof stored.bodyId !== 'string' || !/^[0-9a-f]{16}$/.test(stored.bodyId)) return `stored.bodyId: must be 16 hex digits (got ${JSON.stringify(stored.bodyId)})`;
+  if (typeof stored.taskId !== 'string' || !TASK_ID_PATTERN.test(stored.taskId)) {
+    return `stored.taskId: must be lower-case letters, digits, . _ - (got ${JSON.stringify(stored.taskId)})`;
+  }
+  if (typeof stored.bodyId !== 'string' || !/^[0-9a-f]{16}$/.test(stored.bodyId)) {
+    return `stored.bodyId: must be 16 hex digits (got ${JSON.stringify(stored.bodyId)})`;
+  }
   if (stored.language !== 'cuda' && stored.language !== 'cpp') return `stored.language: must be cuda or cpp (got ${JSON.stringify(stored.language)})`;
   if (typeof stored.domain !== 'string' || !isDomain(stored.domain)) return `stored.domain: unknown domain ${JSON.stringify(stored.domain)}`;
   return checkPriority(priority, 'priority') ?? checkPriority(stored.filePriority, 'stored.filePriority');

@@ -1,6 +1,6 @@
 /**
  * FROZEN: the v1 queue (task bodies in the workflow's state), kept only so that queues recorded before
- * issue 13 replay (`patched('queue-v2-postgres')` in queue-workflow.ts picks it for those histories).
+ * task bodies moved to Postgres replay (`patched('queue-v2-postgres')` in queue-workflow.ts picks it for those histories).
  * At its continue-as-new the next run is a v2 run, which stores the carried bodies in Postgres.
  * Do not change its commands; new behaviour goes into the v2 files (queue-state.ts, queue-loop.ts).
  */
@@ -90,7 +90,10 @@ export async function legacyQueueWorkflow(input: QueueWorkflowInput): Promise<vo
   /** Task ids being added by an update in flight (their estimates are on the way). */
   const reserved = new Set<string>();
 
-  const row = (t: { key: string; taskId: string; priorityScore: number; etaSeconds: number; addedAt: string }, rest: Pick<QueueTaskRow, 'workflowId' | 'startedAt' | 'finishedAt' | 'status'>): void => {
+  const row = (
+    t: { key: string; taskId: string; priorityScore: number; etaSeconds: number; addedAt: string },
+    rest: Pick<QueueTaskRow, 'workflowId' | 'startedAt' | 'finishedAt' | 'status'>,
+  ): void => {
     s.outbox.push({ queue: input.name, key: t.key, taskId: t.taskId, priorityScore: t.priorityScore, etaSeconds: t.etaSeconds, addedAt: t.addedAt, ...rest });
   };
 
@@ -132,7 +135,10 @@ export async function legacyQueueWorkflow(input: QueueWorkflowInput): Promise<vo
     const own = p.ownPriority ?? p.task.priority;
     const priority = priorityScoreFor({ priority: own ?? undefined }, est.domainPriority);
     const eta = estimateEta(est.startModel, p.task.domain, input.config.eta, est.durationsSeconds);
-    return { priorityScore: priority.score, prioritySource: priority.source, model: est.startModel, etaSeconds: eta.seconds, etaSource: eta.source, etaReason: eta.reason };
+    return {
+      priorityScore: priority.score, prioritySource: priority.source, model: est.startModel, etaSeconds: eta.seconds,
+      etaSource: eta.source, etaReason: eta.reason,
+    };
   }
 
   async function estimates(tasks: { key: string; task: ResolvedTask }[]): Promise<Map<string, QueueEstimate>> {
@@ -211,7 +217,10 @@ export async function legacyQueueWorkflow(input: QueueWorkflowInput): Promise<vo
       const p = findPending(keyOrId)!;
       s.pending.splice(s.pending.indexOf(p), 1);
       const now = new Date().toISOString();
-      remember({ key: p.key, taskId: p.task.id, workflowId: null, status: 'cancelled', message: 'cancelled while pending', addedAt: p.addedAt, startedAt: null, finishedAt: now, etaSeconds: p.etaSeconds, durationSeconds: null });
+      remember({
+        key: p.key, taskId: p.task.id, workflowId: null, status: 'cancelled', message: 'cancelled while pending',
+        addedAt: p.addedAt, startedAt: null, finishedAt: now, etaSeconds: p.etaSeconds, durationSeconds: null,
+      });
       row({ ...p, taskId: p.task.id }, { workflowId: null, startedAt: null, finishedAt: now, status: 'cancelled' });
       wake = true;
       return p;
@@ -221,7 +230,11 @@ export async function legacyQueueWorkflow(input: QueueWorkflowInput): Promise<vo
         if (typeof keyOrId !== 'string' || keyOrId === '') throw ApplicationFailure.nonRetryable('cancelTask takes a task key or task id');
         if (findPending(keyOrId)) return;
         const r = findRunning(keyOrId);
-        if (r) throw ApplicationFailure.nonRetryable(`task ${r.key} is running as workflow ${r.workflowId}: cancel that workflow (kisystem cancel ${r.workflowId}); the queue hears of it`);
+        if (r) {
+          throw ApplicationFailure.nonRetryable(
+            `task ${r.key} is running as workflow ${r.workflowId}: cancel that workflow (kisystem cancel ${r.workflowId}); the queue hears of it`,
+          );
+        }
         throw ApplicationFailure.nonRetryable(`no pending task ${keyOrId} in queue ${input.name}`);
       },
     },
@@ -292,7 +305,8 @@ export async function legacyQueueWorkflow(input: QueueWorkflowInput): Promise<vo
   function publish(): void {
     const v = view();
     const lines = [
-      `**Queue ${input.name}**${v.paused ? ' · **paused**' : ''}${ordering === 'fifo' ? ' · FIFO order' : ''} · ${v.running.length}/${maxRunning} running · ${v.order.length} pending · ` +
+      `**Queue ${input.name}**${v.paused ? ' · **paused**' : ''}${ordering === 'fifo' ? ' · FIFO order' : ''}` +
+        ` · ${v.running.length}/${maxRunning} running · ${v.order.length} pending · ` +
         `${v.counters.finished} finished (${v.counters.succeeded} succeeded, ${v.counters.failed} failed, ${v.counters.cancelled} cancelled)`,
       '',
     ];
@@ -304,7 +318,9 @@ export async function legacyQueueWorkflow(input: QueueWorkflowInput): Promise<vo
     if (v.order.length) {
       lines.push('| # | task | domain | model | priority | ETA (s) | priority_eff |', '|---|---|---|---|---|---|---|');
       for (const o of v.order.slice(0, 25)) {
-        lines.push(`| ${o.position} | ${o.key} | ${o.domain} | ${o.model} | ${o.priorityScore.toFixed(1)} (${o.prioritySource}) | ${Math.round(o.etaSeconds)} (${o.etaSource}) | ${o.priorityEff.toFixed(4)} |`);
+        const priority = `${o.priorityScore.toFixed(1)} (${o.prioritySource})`;
+        const eta = `${Math.round(o.etaSeconds)} (${o.etaSource})`;
+        lines.push(`| ${o.position} | ${o.key} | ${o.domain} | ${o.model} | ${priority} | ${eta} | ${o.priorityEff.toFixed(4)} |`);
       }
       if (v.order.length > 25) lines.push(`| ... | ${v.order.length - 25} more | | | | | |`);
       lines.push('');
@@ -352,7 +368,10 @@ export async function legacyQueueWorkflow(input: QueueWorkflowInput): Promise<vo
   async function start(p: PendingTask): Promise<void> {
     const workflowId = `${p.task.id}-q-${input.name}-${s.epoch}-${p.seq}`;
     const startedAt = new Date().toISOString();
-    const r: RunningTask = { key: p.key, taskId: p.task.id, workflowId, model: p.model, priorityScore: p.priorityScore, etaSeconds: p.etaSeconds, addedAt: p.addedAt, startedAt };
+    const r: RunningTask = {
+      key: p.key, taskId: p.task.id, workflowId, model: p.model, priorityScore: p.priorityScore, etaSeconds: p.etaSeconds,
+      addedAt: p.addedAt, startedAt,
+    };
     // In `running` before the start completes, so that a notice can never miss it.
     s.running.push(r);
     s.counters.started++;
@@ -372,7 +391,10 @@ export async function legacyQueueWorkflow(input: QueueWorkflowInput): Promise<vo
       // Within this run the child's result also reports (covers a terminated child, which cannot signal).
       child.result().then(
         (res) => finish({ key: p.key, workflowId, status: res.status, message: res.message }),
-        (error) => finish({ key: p.key, workflowId, status: isCancellation(error) ? 'cancelled' : 'failed', message: error instanceof Error ? error.message : String(error) }),
+        (error) => finish({
+          key: p.key, workflowId, status: isCancellation(error) ? 'cancelled' : 'failed',
+          message: error instanceof Error ? error.message : String(error),
+        }),
       );
     } catch (error) {
       finish({ key: p.key, workflowId, status: 'failed', message: `could not start: ${error instanceof Error ? error.message : String(error)}` });

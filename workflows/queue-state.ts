@@ -150,7 +150,10 @@ export class QueueState {
   }
 
   /** Queues the record row of a task's current state. */
-  row(p: { key: string; taskId: string; addedAt: string }, priorityScore: number, etaSeconds: number, rest: Pick<QueueTaskRow, 'workflowId' | 'startedAt' | 'finishedAt' | 'status'>): void {
+  row(
+    p: { key: string; taskId: string; addedAt: string }, priorityScore: number, etaSeconds: number,
+    rest: Pick<QueueTaskRow, 'workflowId' | 'startedAt' | 'finishedAt' | 'status'>,
+  ): void {
     this.outbox.push({ queue: this.input.name, key: p.key, taskId: p.taskId, priorityScore, etaSeconds, addedAt: p.addedAt, ...rest });
   }
 
@@ -170,7 +173,10 @@ export class QueueState {
     const r = this.rank(p);
     this.removePending(p);
     const now = new Date().toISOString();
-    this.remember({ key: p.key, taskId: p.taskId, workflowId: null, status: 'cancelled', message: 'cancelled while pending', addedAt: p.addedAt, startedAt: null, finishedAt: now, etaSeconds: r.etaSeconds, durationSeconds: null });
+    this.remember({
+      key: p.key, taskId: p.taskId, workflowId: null, status: 'cancelled', message: 'cancelled while pending', addedAt: p.addedAt,
+      startedAt: null, finishedAt: now, etaSeconds: r.etaSeconds, durationSeconds: null,
+    });
     this.row(p, r.priorityScore, r.etaSeconds, { workflowId: null, startedAt: null, finishedAt: now, status: 'cancelled' });
     this.wake = true;
     return r;
@@ -202,9 +208,13 @@ export class QueueState {
     const finishedAt = new Date();
     this.remember({
       key: r.key, taskId: r.taskId, workflowId: r.workflowId, status: notice.status, message: notice.message, addedAt: r.addedAt,
-      startedAt: r.startedAt, finishedAt: finishedAt.toISOString(), etaSeconds: r.etaSeconds, durationSeconds: (finishedAt.getTime() - Date.parse(r.startedAt)) / 1000,
+      startedAt: r.startedAt, finishedAt: finishedAt.toISOString(), etaSeconds: r.etaSeconds,
+      durationSeconds: (finishedAt.getTime() - Date.parse(r.startedAt)) / 1000,
     });
-    this.row(r, r.priorityScore, r.etaSeconds, { workflowId: r.workflowId, startedAt: r.startedAt, finishedAt: finishedAt.toISOString(), status: notice.status });
+    this.row(
+      r, r.priorityScore, r.etaSeconds,
+      { workflowId: r.workflowId, startedAt: r.startedAt, finishedAt: finishedAt.toISOString(), status: notice.status },
+    );
     this.wake = true;
   }
 
@@ -229,7 +239,8 @@ export class QueueState {
   publish(): void {
     const v = this.view(25);
     const lines = [
-      `**Queue ${v.name}**${v.paused ? ' · **paused**' : ''}${v.ordering === 'fifo' ? ' · FIFO order' : ''} · ${v.running.length}/${v.maxRunning} running · ${v.pendingCount} pending · ` +
+      `**Queue ${v.name}**${v.paused ? ' · **paused**' : ''}${v.ordering === 'fifo' ? ' · FIFO order' : ''}` +
+        ` · ${v.running.length}/${v.maxRunning} running · ${v.pendingCount} pending · ` +
         `${v.counters.finished} finished (${v.counters.succeeded} succeeded, ${v.counters.failed} failed, ${v.counters.cancelled} cancelled)` +
         (v.config ? ` · config ${v.config.hash} (loaded ${v.config.loadedAt})` : ''),
       '',
@@ -242,7 +253,9 @@ export class QueueState {
     if (v.order.length) {
       lines.push('| # | task | domain | model | priority | ETA (s) | priority_eff |', '|---|---|---|---|---|---|---|');
       for (const o of v.order) {
-        lines.push(`| ${o.position} | ${o.key} | ${o.domain} | ${o.model} | ${o.priorityScore.toFixed(1)} (${o.prioritySource}) | ${Math.round(o.etaSeconds)} (${o.etaSource}) | ${o.priorityEff.toFixed(4)} |`);
+        const priority = `${o.priorityScore.toFixed(1)} (${o.prioritySource})`;
+        const eta = `${Math.round(o.etaSeconds)} (${o.etaSource})`;
+        lines.push(`| ${o.position} | ${o.key} | ${o.domain} | ${o.model} | ${priority} | ${eta} | ${o.priorityEff.toFixed(4)} |`);
       }
       if ((v.pendingCount ?? 0) > v.order.length) lines.push(`| ... | ${(v.pendingCount ?? 0) - v.order.length} more | | | | | |`);
       lines.push('');

@@ -1,11 +1,11 @@
 /**
- * The cost-aware queue (guide section 5, issues 5 and 13): one durable workflow per named queue
+ * The cost-aware queue (guide section 5): one durable workflow per named queue
  * (`kisystem-queue-<name>`). It holds the pending tasks in priority_eff order (priority_score / ETA,
  * `orderQueue`; arrival order when config `queue.ordering` is `fifo`), starts each as a child task
  * workflow while fewer than `max_running` run, and starts the next as soon as one ends. Models:
  * samples-typescript `batch-sliding-window` and `safe-message-handlers` (the state is `QueueState`).
  *
- * - v2 (issue 13): task bodies live in Postgres (`queue_task_bodies`); the queue carries keys and the
+ * - v2: task bodies live in Postgres (`queue_task_bodies`); the queue carries keys and the
  *   order's inputs only, and a child loads its body itself (`queuedTaskWorkflow`). Queues recorded
  *   before are replayed by the frozen v1 code (`patched(QUEUE_V2)`); at their next continue-as-new the
  *   carried bodies are stored and the queue goes on as v2.
@@ -16,7 +16,10 @@
  * - `reloadConfig` makes the queue use a config the client loaded and validated (`queue show` prints
  *   its hash and when it was loaded).
  */
-import { allHandlersFinished, condition, continueAsNew, isCancellation, ParentClosePolicy, patched, proxyActivities, startChild, workflowInfo } from '@temporalio/workflow';
+import {
+  allHandlersFinished, condition, continueAsNew, isCancellation, ParentClosePolicy, patched, proxyActivities, startChild,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { QueueActivities } from '../activities/queue';
 import type { QueueStoreActivities } from '../activities/queue-store';
 import { installQueueHandlers } from './queue-handlers';
@@ -24,9 +27,10 @@ import { legacyQueueWorkflow } from './queue-legacy';
 import type { QueueCarry, QueueCarryV2, QueueWorkflowInput, RunningTask } from '../contracts/queue-messages';
 import { QueueState, type RankedPending } from './queue-state';
 import { queuedTaskWorkflow } from './queue-task-child';
+import { rethrowCancellation } from './faults';
 import { DOMAIN, TASK_ID } from '../contracts/search-attributes';
 
-/** Patch id: queues recorded before issue 13 (task bodies in the history) replay on the v1 code. */
+/** Patch id: queues recorded before task bodies moved to Postgres (bodies in the history) replay on the v1 code. */
 const QUEUE_V2 = 'queue-v2-postgres';
 
 /**
@@ -43,10 +47,6 @@ const acts = proxyActivities<QueueStoreActivities & Pick<QueueActivities, 'recor
   startToCloseTimeout: '30 seconds',
   retry: { maximumAttempts: 5, initialInterval: '1 second', maximumInterval: '20 seconds', nonRetryableErrorTypes: ['UnknownDomain', 'QueuedTaskMissing'] },
 });
-
-function rethrowCancellation(error: unknown): void {
-  if (isCancellation(error)) throw error;
-}
 
 /** A v1 run handed its state: everything but the pending tasks' bodies carries over as is. */
 function fromV1Carry(input: QueueWorkflowInput, carry: QueueCarry): QueueState {
@@ -66,7 +66,10 @@ async function storeV1Pending(s: QueueState, carry: QueueCarry): Promise<void> {
       const chunk = carry.pending.slice(i, i + 50);
       const ids = await acts.storeQueueTasks(chunk.map((p) => p.task));
       chunk.forEach((p, j) => {
-        s.pending.push({ key: p.key, seq: p.seq, taskId: p.task.id, bodyId: ids[j]!, domain: p.task.domain, model: p.model, ownPriority: p.ownPriority, filePriority: p.task.priority ?? null, addedAt: p.addedAt });
+        s.pending.push({
+          key: p.key, seq: p.seq, taskId: p.task.id, bodyId: ids[j]!, domain: p.task.domain, model: p.model,
+          ownPriority: p.ownPriority, filePriority: p.task.priority ?? null, addedAt: p.addedAt,
+        });
       });
     }
   } finally {
@@ -128,7 +131,10 @@ export async function queueWorkflow(input: QueueWorkflowInput): Promise<void> {
   async function start(p: RankedPending): Promise<void> {
     const workflowId = `${p.taskId}-q-${s.input.name}-${s.epoch}-${p.seq}`;
     const startedAt = new Date().toISOString();
-    const r: RunningTask = { key: p.key, taskId: p.taskId, workflowId, model: p.model, priorityScore: p.priorityScore, etaSeconds: p.etaSeconds, addedAt: p.addedAt, startedAt };
+    const r: RunningTask = {
+      key: p.key, taskId: p.taskId, workflowId, model: p.model, priorityScore: p.priorityScore, etaSeconds: p.etaSeconds,
+      addedAt: p.addedAt, startedAt,
+    };
     // In `running` before the start completes, so that a notice can never miss it.
     s.running.push(r);
     s.counters.started++;
@@ -146,7 +152,10 @@ export async function queueWorkflow(input: QueueWorkflowInput): Promise<void> {
       });
       child.result().then(
         (res) => s.finish({ key: p.key, workflowId, status: res.status, message: res.message }),
-        (error) => s.finish({ key: p.key, workflowId, status: isCancellation(error) ? 'cancelled' : 'failed', message: error instanceof Error ? error.message : String(error) }),
+        (error) => s.finish({
+          key: p.key, workflowId, status: isCancellation(error) ? 'cancelled' : 'failed',
+          message: error instanceof Error ? error.message : String(error),
+        }),
       );
     } catch (error) {
       rethrowCancellation(error);

@@ -6,7 +6,7 @@ import type { MetaActivities } from '../activities/meta';
 import type { KisystemConfig } from '../policy/schemas/config-schema';
 import type { TaskQueues } from '../contracts/task-messages';
 
-/** Model-server faults the workflow waits out itself (contract 1), so Temporal must not retry them. */
+/** Model-server faults the workflow waits out itself, so Temporal must not retry them (an outage would be spent in a few quick retries). */
 export const MODEL_SERVER_FAULTS = ['LlmUnavailable', 'ModelNotAvailable'];
 
 export function taskActivities(config: KisystemConfig, queues: TaskQueues) {

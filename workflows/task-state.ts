@@ -151,6 +151,9 @@ export class TaskStateStore {
     const path: string[] = [];
     for (const run of this.state.runs) if (path[path.length - 1] !== run.model) path.push(run.model);
     const s = this.state;
-    return { taskId: s.taskId, status, winningModel, escalationPath: path, start: s.start, runs: s.runs, escalations: s.escalations, finalCode, optimization: s.optimization, message };
+    return {
+      taskId: s.taskId, status, winningModel, escalationPath: path, start: s.start, runs: s.runs, escalations: s.escalations,
+      finalCode, optimization: s.optimization, message,
+    };
   }
 }

@@ -1,5 +1,5 @@
 /**
- * The loop of one task, as the guide's flow chart draws it (guide section 2, decisions.md):
+ * The loop of one task, as the guide's flow chart draws it (guide section 2):
  *
  *   start decision -> model phase (stop-loss along the chain) -> optimization phase (a task with a
  *   benchmark, after the first pass) -> manual fallback (at the end of the chain) -> result
@@ -20,7 +20,7 @@ import { optimizePhase } from './optimize';
 import { taskFinishedSignal, type TaskFinishedNotice } from '../contracts/queue-messages';
 import { RunRecorder } from './run-record';
 import { STATUS } from '../contracts/search-attributes';
-import { decideTaskStart, recordTaskStart } from './start-decision';
+import { planTaskStart, recordTaskStart } from './start-decision';
 import { taskActivities } from './task-activities';
 import { TaskStateStore } from './task-state';
 import { refuseMiswiredTask } from './task-fault';
@@ -63,7 +63,7 @@ async function runTask(input: TaskWorkflowInput, started: { store: TaskStateStor
   const { llm, learning, meta } = taskActivities(config, input.queues);
 
   // Start decision: the Meta-Supervisor's snapshot in, the start model out.
-  const decided = await decideTaskStart(meta, task, config, info.workflowId);
+  const decided = await planTaskStart(meta, task, config, info.workflowId);
   const escalation = startEscalation(decided.start.chain, decided.start.startIndex);
   const p = decided.snapshot.priority;
   const store = new TaskStateStore({
@@ -92,7 +92,7 @@ async function runTask(input: TaskWorkflowInput, started: { store: TaskStateStor
   if (modelEnd.kind === 'passed') {
     const { passing } = modelEnd;
     const passed = `${passing.model} passed the tests at run #${passing.attemptNo}`;
-    // Optimization phase (issue 4): only for a task with a benchmark.
+    // Optimization phase: only for a task with a benchmark.
     if (!task.benchmark || config.max_optimization_iterations <= 0) return store.finish('succeeded', passing.model, passed, passing.files);
     const optimizeEscalation = { ...modelEnd.escalation, failuresOfCurrent: 0 };
     store.setEscalation(optimizeEscalation);
@@ -112,11 +112,18 @@ async function runTask(input: TaskWorkflowInput, started: { store: TaskStateStor
     });
     store.setOptimization(optimized.summary);
     const o = optimized.summary;
-    return store.finish('succeeded', passing.model, `${passed}; optimization: best score ${Math.round(o.bestScore * 10) / 10} at iteration ${o.bestIteration} (${o.stopReason})`, optimized.bestFiles);
+    return store.finish(
+      'succeeded', passing.model,
+      `${passed}; optimization: best score ${Math.round(o.bestScore * 10) / 10} at iteration ${o.bestIteration} (${o.stopReason})`,
+      optimized.bestFiles,
+    );
   }
 
   // Manual fallback: wait for a person's code or their giving up, until the deadline.
-  const manualEnd = await manualFallback({ config, workflowId: info.workflowId, reason: modelEnd.reason, lastAttemptNo: modelEnd.lastAttemptNo, inbox, attempts, recorder, store });
+  const manualEnd = await manualFallback({
+    config, workflowId: info.workflowId, reason: modelEnd.reason, lastAttemptNo: modelEnd.lastAttemptNo, inbox, attempts,
+    recorder, store,
+  });
   switch (manualEnd.kind) {
     case 'passed':
       return store.finish('succeeded', 'manual', `code handed in by ${manualEnd.author} passed the tests at run #${manualEnd.attemptNo}`, manualEnd.files);

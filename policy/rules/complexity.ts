@@ -1,5 +1,5 @@
 /**
- * Complexity detection (guide section 3, decisions.md "Complexity and failure state"): the guide's
+ * Complexity detection (guide section 3): the guide's
  * CUDA and C++ keyword rules, applied to a text (the task's text plus the current code).
  *
  * The guide tests substrings (`"class" in code`), case-sensitively, and so does this module, with
@@ -26,7 +26,7 @@ const CUDA_LIBRARIES = ['cufft', 'cublas', 'cudnn'] as const;
 
 /**
  * "no cuBLAS", "without cufft or cudnn", "do not use cuBLAS", "ohne cuFFT": a library the task
- * rules out adds no complexity (decisions.md "Complexity and failure state"; issue 11). Removes
+ * rules out adds no complexity. Removes
  * such mentions from lower-cased text: a negation, at most three words, then a list of library
  * names joined by commas, slashes, "or", "and", "nor".
  */
@@ -94,7 +94,7 @@ export function detectComplexity(text: string, language: ComplexityLanguage): { 
 }
 
 /**
- * Complexity of a task (decisions.md): the CUDA rules for CUDA/Kernel, the C++ rules for
+ * Complexity of a task: the CUDA rules for CUDA/Kernel, the C++ rules for
  * C++/System, the 0.5 baseline for every other domain (Audio/DSP included, although its code is C++).
  */
 export function taskComplexity(domain: string, text: string): { score: number; matched: string[] } {

@@ -1,5 +1,5 @@
 /**
- * The stop-loss decision's kind and rule (issue 13: statistics read these columns, never the text).
+ * The stop-loss decision's kind and rule (statistics read these columns, never the text).
  * `decisionColumnsFromText` maps the display text older records carry, once, on import (the same
  * mapping as the migration 2026-11-29T1300-decision-columns). Pure.
  */

@@ -17,7 +17,7 @@ export interface DomainInference {
 }
 
 /**
- * Infers a domain from the language and the goal text (decisions.md, "Words").
+ * Infers a domain from the language and the goal text.
  * CUDA is always CUDA/Kernel; C++ goes to Audio/DSP, Tests/Docs or Planning/Refactor when the goal
  * says so, else C++/System.
  */

@@ -1,5 +1,5 @@
 /**
- * ETA of a task (guide section 5 "ETA Estimation", decisions.md "Cost-aware queue"):
+ * ETA of a task (guide section 5 "ETA Estimation"):
  * the guide's table, model base seconds x domain multiplier + overhead (30 s for build and test),
  * until the history holds `history_min_samples` (5) finished tasks of that model and domain; from
  * then on the median of their real durations.

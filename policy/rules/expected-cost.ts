@@ -1,6 +1,6 @@
 /**
  * Expected machine time of a whole task when it starts at a given position of its chain and then
- * follows the unchanged stop-loss (decisions.md "Choosing and escalating models", rule
+ * follows the unchanged stop-loss (rule
  * "expected-cost").
  *
  * Model j of the chain gets at most k = `stoploss_per_model` runs, each succeeding with chance p_j
@@ -44,11 +44,4 @@ export function expectedCostsByStart(steps: readonly ChainStep[], stoploss: numb
     costs[j] = step.runSeconds * expectedRuns(step.chance, stoploss) + failAll(step.chance, stoploss) * costs[j + 1]!;
   }
   return costs;
-}
-
-/** Chance of reaching the manual fallback when starting at position i. */
-export function fallbackChance(steps: readonly ChainStep[], start: number, stoploss: number): number {
-  let chance = 1;
-  for (let j = start; j < steps.length; j++) chance *= failAll(steps[j]!.chance, stoploss);
-  return chance;
 }

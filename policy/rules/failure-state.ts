@@ -1,5 +1,5 @@
 /**
- * Failure state (guide section 3, decisions.md "Complexity and failure state"):
+ * Failure state (guide section 3):
  * min(1, 0.5 + min(0.3, 0.1·retries) + error factor).
  *
  * Summed in hundredths (integers) so that 0.5 + 0.1 + 0.1 is exactly 0.7.

@@ -1,6 +1,5 @@
 /**
- * Hybrid decision at the start of a task (guide section 3, decisions.md "Choosing and escalating
- * models"): start model = bias model (put in front of the chain when it is not in it) or the chain
+ * Hybrid decision at the start of a task (guide section 3): start model = bias model (put in front of the chain when it is not in it) or the chain
  * head; then the hybrid score 0.40·meta + 0.30·complexity + 0.30·failure state maps to a model, and
  * when that model stands later in the task's chain than the start model, the task starts there.
  * Never earlier; a score model outside the chain changes nothing.

@@ -1,5 +1,5 @@
 /**
- * The Meta-Supervisor (guide section 1, decisions.md "Meta-Supervisor"): task priorities per domain
+ * The Meta-Supervisor (guide section 1): task priorities per domain
  * and the model bias per domain, computed from aggregates of the learning history.
  *
  * Pure and read-only: the database side hands in the aggregates (SQL sums and means); nothing here
@@ -104,7 +104,7 @@ function days(value: number): string {
 }
 
 /**
- * The recency boost R (decisions.md): +boost when the domain's newest failed run is younger than
+ * The recency boost R: +boost when the domain's newest failed run is younger than
  * `recency_failure_days` (3); otherwise -boost when its newest successful run is younger than
  * `recency_success_days` (1); otherwise 0. "Younger than" is strict: a failure exactly 3 days old
  * no longer counts. An unreadable timestamp counts as absent. A timestamp after `now` (clock skew)
@@ -160,7 +160,7 @@ export function priorityScore(
 /**
  * The priority of one domain with every factor (the guide's `explain_priority`).
  *
- * sr = successes / runs, t = mean run duration, c = runs (plain figures, decisions.md).
+ * sr = successes / runs, t = mean run duration, c = runs (plain figures).
  * A domain with 0 runs has sr = 0 and t = 0: nothing has been solved there yet and nothing is known
  * to be slow, so it gets the full failure and time contributions (w_f + w_t = 0.7 with the default
  * weights) and no count contribution; R still follows its timestamps (none: 0). An untried domain
@@ -194,7 +194,7 @@ export function weightedSuccessRate(m: ModelAggregate): number {
 }
 
 /**
- * The bias rule's thresholds (decisions.md): weighted success rate >= `bias_min_success_rate` (0.65)
+ * The bias rule's thresholds: weighted success rate >= `bias_min_success_rate` (0.65)
  * AND plain run count >= `bias_min_runs` (5). The rate is compared rounded to 9 decimals.
  */
 export function qualifies(m: ModelAggregate, settings: MetaSettings): boolean {

@@ -1,4 +1,4 @@
-/** Small number helpers shared by the rules and parsers (one of each: issue 13). Pure. */
+/** Small number helpers shared by the rules and parsers (one of each). Pure. */
 
 /** The middle value; for an even count the mean of the two middle values. Throws on an empty list or NaN. */
 export function median(values: readonly number[]): number {

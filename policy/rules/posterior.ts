@@ -1,6 +1,5 @@
 /**
- * Per-run success chance of a model in a domain as an aged Beta posterior (decisions.md "Choosing
- * and escalating models", rule "expected-cost"), and deterministic draws from it.
+ * Per-run success chance of a model in a domain as an aged Beta posterior (rule "expected-cost"), and deterministic draws from it.
  *
  * The aged sums of the Meta-Supervisor (sum(w·success), sum(w) with w = exp(-age/aging_days)) are
  * pseudo-counts: Beta(s·m + sum(w·success), s·(1 - m) + sum(w) - sum(w·success)), with prior mean m

@@ -1,5 +1,5 @@
 /**
- * Cost-aware queue order (guide section 5, decisions.md "Cost-aware queue"):
+ * Cost-aware queue order (guide section 5):
  * priority_eff = priority_score / ETA, highest first; equal priority_eff keeps arrival order (FIFO).
  *
  * On one slot this is Smith's rule (weighted shortest processing time), which minimises the sum of

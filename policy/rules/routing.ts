@@ -17,7 +17,7 @@ export function chainForDomain(config: Pick<KisystemConfig, 'routing' | 'default
 }
 
 /**
- * The chain a task runs on when it starts at `startModel` (decisions.md: a bias model that is not
+ * The chain a task runs on when it starts at `startModel` (a bias model that is not
  * in the chain is put in front of it for this task).
  */
 export function chainStartingAt(chain: readonly string[], startModel: string): { models: string[]; startIndex: number } {

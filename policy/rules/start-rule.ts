@@ -1,6 +1,6 @@
 /**
- * The start of a task: ONE pure function, used by the task workflow and by the decision benchmark
- * (decisions.md "Choosing and escalating models"). Config `start_rule` picks the rule:
+ * The start of a task: ONE pure function, used by the task workflow and by the decision benchmark.
+ * Config `start_rule` picks the rule:
  *
  * - "guide": {@link decideStart} unchanged (bias model, then the hybrid jump).
  * - "expected-cost" (default): for every position i of the domain's chain, the expected machine time

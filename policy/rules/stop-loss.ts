@@ -1,5 +1,5 @@
 /**
- * Stop-loss escalation (guide section 2, decisions.md): after `stoploss_per_model` failed runs of
+ * Stop-loss escalation (guide section 2): after `stoploss_per_model` failed runs of
  * the current model move to the next model of the chain; severity >= 4 moves on at once; a
  * non-recoverable error or the end of the chain goes to the manual fallback. Never back, no model
  * twice, no model skipped.

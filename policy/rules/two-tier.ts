@@ -1,5 +1,5 @@
 /**
- * Two-tier profiling (guide section 4, decisions.md "Two-tier profiling"). Pure: no I/O.
+ * Two-tier profiling (guide section 4). Pure: no I/O.
  *
  * Flow of one optimization iteration:
  *  1. Tier 0 (cheap) runs first: the task's benchmark program prints its kernel time
@@ -16,7 +16,7 @@
  *  - two-tier profiling disabled: always tier 1;
  *  - baseline: iteration 0, no full profile in the history yet, or no tier-0 score this iteration;
  *  - score-change (the guide's rule): |score - previous iteration's score| > threshold;
- *  - slow-regression (decisions.md, beyond the guide): the score fell by more than the threshold
+ *  - slow-regression (beyond the guide): the score fell by more than the threshold
  *    since the last full profile (75, 72, 69: caught at 69). Rises are left to the guide's rule so
  *    its example 75, 78, 82, 88 keeps its full profiles at iterations 0 and 3 only;
  *  - stale-full-profile: the last full profile is more than `maxTier0Streak` iterations old

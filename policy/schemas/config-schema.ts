@@ -152,7 +152,7 @@ export const configSchema = z
         /** Name of the environment variable holding the API key (never the key itself). */
         openai_api_key_env: z.string().default('KISYSTEM_OPENAI_API_KEY'),
         temperature: z.number().min(0).max(2).default(0.2),
-        // --- issue 12: model-server outages, cold loads and the context window (contract 1) ---
+        // --- model-server outages (waited out by the workflow), cold loads and the context window ---
         /** Ollama context window in tokens (options.num_ctx); Ollama's own default (a few thousand) truncates long prompts silently. */
         num_ctx: z.number().int().min(1024).max(1_048_576).default(16384),
         /** How long Ollama keeps the model loaded after a request (Ollama duration, e.g. "30m"; "-1" forever). */
@@ -181,7 +181,7 @@ export const configSchema = z
         memory_mb: z.number().int().min(64).default(4096),
         max_processes: z.number().int().min(8).default(256),
         max_file_mb: z.number().int().min(1).default(256),
-        // ---- issue 10: the sandbox (activities/sandbox.ts) -------------------------------------
+        // ---- the sandbox (activities/sandbox.ts) -------------------------------------
         /** `bubblewrap` (default): model code runs sandboxed; `none`: unsandboxed, said in the worker log, run records and Web UI. */
         kind: z.enum(['bubblewrap', 'none']).default('bubblewrap'),
         /** The bwrap binary (KISYSTEM_BWRAP overrides it). */
@@ -211,7 +211,7 @@ export const configSchema = z
         cgroup_root: null,
         run_as_user: 'kisystem-sandbox',
       }),
-    // ---- issue 10: run folder retention (activities/run-folder-cleanup.ts) ---------------------
+    // ---- run folder retention (activities/run-folder-cleanup.ts) ---------------------
     /** Which run folders a host keeps: the last `keep_last` or those younger than `keep_days`; failed runs kept up to `failed_cap_mb`. */
     run_folders: z
       .object({

@@ -28,7 +28,7 @@ export const learningLineSchema = z
     first_error_line: z.string().max(2000).nullable().default(null),
     hint: z.string().max(2000).nullable().default(null),
     decision: z.string().max(500).nullable().default(null),
-    /** issue 13: the decision as columns; a line without them gets them from `decision` (older exports). */
+    /** The decision as columns; a line without them gets them from `decision` (older exports). */
     decision_kind: z.enum(DECISION_KINDS).nullable().optional(),
     decision_rule: z.enum(DECISION_RULES).nullable().optional(),
     llm_ms: ms.default(0),

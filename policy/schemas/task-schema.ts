@@ -65,7 +65,7 @@ export const taskFileSchema = z
     /** 0..100; used by the queue. */
     priority: z.number().min(0).max(100).optional(),
     /**
-     * The optimization phase (issue 4) runs only for a task with this section: the benchmark program
+     * The optimization phase runs only for a task with this section: the benchmark program
      * (part of the harness, run in the run folder after the build) prints `KISYSTEM_BENCH` lines
      * (policy/parsers/microbench-line.ts).
      */

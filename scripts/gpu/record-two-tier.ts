@@ -1,5 +1,5 @@
 /**
- * Device half of the two-tier benchmark (issue 4): on a GPU machine WITHOUT the rest of the stack
+ * Device half of the two-tier benchmark: on a GPU machine WITHOUT the rest of the stack
  * (no Temporal server, no Postgres: the lent H200 has neither), runs kisystem's REAL host activities
  * (activities/build-test.ts, activities/profile.ts: nvcc, the harness, the benchmark program, ncu)
  * on every kernel of the scripted optimization sequence and writes what each activity returned,

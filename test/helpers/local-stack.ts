@@ -141,7 +141,7 @@ export async function startLocalStack(scripts: LoadedScript[], configPath = join
       await server.stop();
       await db.destroy();
       await dropDatabase(databaseUrl);
-      rmSync(dataDir, { recursive: true, force: true }); // issue 13: no /tmp/kisystem-it-* left behind
+      rmSync(dataDir, { recursive: true, force: true }); // no /tmp/kisystem-it-* left behind
     },
   };
   return stack;

@@ -17,7 +17,7 @@ export interface ScriptedWorld {
   faults?: Partial<Record<'generateCode' | 'buildCandidate' | 'testCandidate' | 'recordRun', { times: number; type: string; after?: number; details?: unknown[] }>>;
   /**
    * Activities that take this long (ms) before answering, heartbeating; cancelled, they rethrow the
-   * cancellation (contract 2) and are listed in `cancelled`. `generateCode: { ms, after: 1 }` slows calls after the first.
+   * cancellation (never wrapped) and are listed in `cancelled`. `generateCode: { ms, after: 1 }` slows calls after the first.
    */
   delays?: Partial<Record<'generateCode' | 'buildCandidate' | 'testCandidate' | 'microbenchmark' | 'fullProfile', { ms: number; after?: number }>>;
   hostQueue: string;

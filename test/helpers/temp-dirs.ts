@@ -1,5 +1,5 @@
 /**
- * Temporary folders of a test file, removed after it (issue 13: integration tests left their
+ * Temporary folders of a test file, removed after it (integration tests left their
  * /tmp/kisystem-* folders behind). Each test file gets its own module registry, so its own list.
  */
 import { mkdtempSync, rmSync } from 'node:fs';

@@ -1,4 +1,4 @@
-/** `--help` on every command and subcommand answers with that command's usage, exit 0 (issue 12: "Unknown option '--help'"). */
+/** `--help` on every command and subcommand answers with that command's usage, exit 0 ("Unknown option '--help'"). */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../../runtime/settings';

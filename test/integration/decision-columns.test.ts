@@ -1,14 +1,14 @@
 /**
- * The persistence contract in columns (issue 13) on a real PostgreSQL: the stop-loss statistics of
+ * The persistence contract in columns on a real PostgreSQL: the stop-loss statistics of
  * `kisystem stats` read runs.decision_kind / decision_rule, never the display text; rows recorded
  * before the migration are mapped once from their text.
  */
-import { Migrator, sql } from 'kysely';
+import { sql } from 'kysely';
 import { createLearningActivities } from '../../activities/learning';
 import type { RecordRunInput } from '../../contracts/activity-types';
 import { ensureDatabase, openDatabase } from '../../db/database';
 import { escalationStats } from '../../db/meta-repository';
-import { migrationProvider } from '../../db/migrations';
+import { migratorFor } from '../../db/migrations';
 import { createTestDatabase, dropDatabase, testDatabaseUrl, type TestDatabase } from '../helpers/test-database';
 
 let testDb: TestDatabase;
@@ -46,7 +46,7 @@ describe('decision columns', () => {
     await ensureDatabase(url);
     const db = openDatabase(url);
     try {
-      const migrator = new Migrator({ db, provider: migrationProvider });
+      const migrator = migratorFor(db);
       const to = await migrator.migrateTo('2026-11-28T0400-profiles');
       expect(to.error).toBeUndefined();
       const texts = [

@@ -12,7 +12,7 @@ import { cudaHost } from '../helpers/cuda-host';
 import { startLocalStack, type LocalStack } from '../helpers/local-stack';
 import { removeTempDirs, tempDir } from '../helpers/temp-dirs';
 
-// issue 13: the folders this file makes go with it.
+// The folders this file makes go with it.
 afterAll(removeTempDirs);
 
 jest.setTimeout(400_000);

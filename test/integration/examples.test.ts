@@ -19,7 +19,7 @@ import { exampleTaskFiles } from '../../client/demo';
 import { cudaHost } from '../helpers/cuda-host';
 import { removeTempDirs, tempDir } from '../helpers/temp-dirs';
 
-// issue 13: the folders this file makes go with it.
+// The folders this file makes go with it.
 afterAll(removeTempDirs);
 
 jest.setTimeout(300_000);
@@ -99,7 +99,7 @@ describe.each(['cpp', 'cuda'] as const)('%s examples with their real compiler an
         expect(['LOGIC', 'RUNTIME']).toContain(category.errorType);
         break;
       default: {
-        // A mistyped expectation must fail, never pass silently (issue 13).
+        // A mistyped expectation must fail, never pass silently.
         const unknown: never = expected;
         throw new Error(`${c.task.id} ${c.answer}: unknown expected outcome ${JSON.stringify(unknown)} (expected-outcomes.txt)`);
       }

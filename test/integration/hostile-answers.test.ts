@@ -1,5 +1,5 @@
 /**
- * Hostile answers (issue 10), each through the real build and test activities in the real sandbox:
+ * Hostile answers, each through the real build and test activities in the real sandbox:
  * every probe must be contained or fail the answer. The task is tiny (twice(x)), its verdict comes
  * from a trusted checker; each hostile solution is a correct twice() plus an attack.
  */

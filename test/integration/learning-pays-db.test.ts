@@ -1,5 +1,5 @@
 /**
- * `kisystem stats`: whether the learning pays (issue 11), on a real PostgreSQL: machine time per
+ * `kisystem stats`: whether the learning pays, on a real PostgreSQL: machine time per
  * task and recovered % of the last 30 days against the 30 before; how often the start moved past
  * the chain head and whether that start then solved the task.
  */

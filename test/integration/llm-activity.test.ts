@@ -54,7 +54,7 @@ describe.each([
     expect(r.doneReason).toBe('length');
   });
 
-  // Contract 1: non-retryable (the workflow waits, visibly, instead of a few quick retries), with details.
+  // Non-retryable (the workflow waits, visibly, instead of a few quick retries), with details.
   it('throws a non-retryable LlmUnavailable with details on a 5xx', async () => {
     const error = await generate(endpointOf(server.url), 'good-model', 3).catch((e) => e);
     expect(error).toBeInstanceOf(ApplicationFailure);

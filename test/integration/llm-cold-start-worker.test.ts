@@ -1,7 +1,7 @@
 /**
  * A cold model on a real worker and a real Temporal server: the model server holds the first token
  * three times longer than the activity's heartbeat timeout, and the answer still arrives, because the
- * activity heartbeats on a timer (issue 12: it heartbeated only per streamed chunk, so the activity
+ * activity heartbeats on a timer (it heartbeated only per streamed chunk, so the activity
  * timed out and every retry started the model load again). The control without timer beats fails.
  */
 import { WorkflowFailedError } from '@temporalio/client';

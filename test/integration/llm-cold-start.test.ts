@@ -1,5 +1,5 @@
 /**
- * Issue 12 on real HTTP (the scripted model server): a cold model that holds its first token is
+ * Cold loads on real HTTP (the scripted model server): a cold model that holds its first token is
  * waited for with heartbeats on a timer, up to the first-token timeout; the request carries num_ctx
  * and keep_alive; a prompt larger than the model's context is shortened (tool output first) or
  * refused, never silently truncated; a cancelled activity rethrows the cancellation.

@@ -16,7 +16,7 @@ import { explainPriority, nextPriorities, recommendModelBias } from '../../polic
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database';
 import { removeTempDirs, tempDir } from '../helpers/temp-dirs';
 
-// issue 13: the folders this file makes go with it.
+// The folders this file makes go with it.
 afterAll(removeTempDirs);
 
 const dir = tempDir('kisystem-learning-');

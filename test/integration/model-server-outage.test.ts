@@ -1,5 +1,5 @@
 /**
- * Outages wait, visibly, on the whole local stack (issue 12): both workers as processes, the
+ * Outages wait, visibly, on the whole local stack: both workers as processes, the
  * `kisystem` client, Postgres, the scripted model server over HTTP. The model server is down when
  * the task starts: `kisystem status` says "waiting for the model server at X since T: ...", the
  * task keeps waiting past the old retry limit, and when the server is back on the same port the

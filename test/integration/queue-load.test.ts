@@ -1,5 +1,5 @@
 /**
- * A real-size backlog in a v2 queue (issue 13): 300 copies of the examples' resolved tasks (8-33 KB
+ * A real-size backlog in a v2 queue: 300 copies of the examples' resolved tasks (8-33 KB
  * each) stored in a real Postgres and added in batches of 50 to one paused queue on a real dev server.
  * No task body enters the queue's history; the history stays small; `queue show` answers fast.
  * (The 10,000-task figures: scripts/load-queue-10k.ts, docs/benchmarks.md.)

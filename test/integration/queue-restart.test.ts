@@ -13,7 +13,7 @@ import { queueStateQuery, queueWorkflowId, type QueueStateView } from '../../con
 import { startLocalStack, type LocalStack } from '../helpers/local-stack';
 import { removeTempDirs, tempDir } from '../helpers/temp-dirs';
 
-// issue 13: the folders this file makes go with it.
+// The folders this file makes go with it.
 afterAll(removeTempDirs);
 
 jest.setTimeout(400_000);

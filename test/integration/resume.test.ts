@@ -14,7 +14,7 @@ import type { TaskResult } from '../../contracts/task-messages';
 import { startLocalStack, type LocalStack } from '../helpers/local-stack';
 import { removeTempDirs, tempDir } from '../helpers/temp-dirs';
 
-// issue 13: the folders this file makes go with it.
+// The folders this file makes go with it.
 afterAll(removeTempDirs);
 
 jest.setTimeout(400_000);

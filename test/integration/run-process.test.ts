@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { ProgramNotStartedError, runProcess } from '../../activities/run-process';
 import { removeTempDirs, tempDir } from '../helpers/temp-dirs';
 
-// issue 13: the folders this file makes go with it.
+// The folders this file makes go with it.
 afterAll(removeTempDirs);
 
 const cwd = tempDir('kisystem-run-process-');

@@ -1,12 +1,11 @@
 /**
- * What the start decision reads, on a real PostgreSQL (issue 11, decisions.md "Choosing and
- * escalating models", "What the learning counts"): the failure state of the latest earlier
+ * What the start decision reads, on a real PostgreSQL: the failure state of the latest earlier
  * submission only, model phase only; model aggregates without optimization-phase or manual runs;
  * learned per-run times; the start decision recorded with its rule and positions.
  */
-import { type Kysely, Migrator, sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { ensureDatabase, openDatabase } from '../../db/database';
-import { migrationProvider } from '../../db/migrations';
+import { migratorFor } from '../../db/migrations';
 import { createMetaActivities } from '../../activities/meta';
 import { learnedRunTimes, modelAggregates } from '../../db/meta-repository';
 import type { Database, NewRun } from '../../db/tables';
@@ -112,7 +111,7 @@ describe('migration 2026-11-29T1100 on a history recorded before it', () => {
     await ensureDatabase(url);
     const old = openDatabase(url);
     try {
-      const migrator = new Migrator({ db: old, provider: migrationProvider });
+      const migrator = migratorFor(old);
       expect((await migrator.migrateTo('2026-11-28T0400-profiles')).error).toBeUndefined();
       await old.insertInto('runs').values([
         run('m-1', 1, 'qwen2.5-coder:32b', 'failure', 3),

@@ -21,7 +21,7 @@ import { BENCH_MODEL, scriptedKernels, TWO_TIER_TASK, type KernelRecording, type
 import { testDatabaseUrl } from '../helpers/test-database';
 import { removeTempDirs, tempDir } from '../helpers/temp-dirs';
 
-// issue 13: the folders this file makes go with it.
+// The folders this file makes go with it.
 afterAll(removeTempDirs);
 
 jest.setTimeout(300_000);

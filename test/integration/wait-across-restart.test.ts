@@ -1,6 +1,6 @@
 /**
  * `kisystem submit --wait` and `kisystem status` ride out a restart of the Temporal dev server: they
- * say they lost the server and reconnected, and report the task's true end (issue 12: --wait printed
+ * say they lost the server and reconnected, and report the task's true end (--wait printed
  * "FAILED: 14 UNAVAILABLE" and exited 1 while the task went on and succeeded).
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';

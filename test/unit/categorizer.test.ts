@@ -503,7 +503,7 @@ describe('helpers', () => {
       [...readFileSync(join(folder, f), 'utf8').matchAll(/(?:from|require\()\s*['"]([^'"]+)['"]/g)].map((m) => m[1]!),
     );
     const outside = [...new Set(imports.filter((i) => !own.has(i)))].sort();
-    expect(outside).toEqual(['../../run-types', '../limit-kill']); // limit-kill.ts: pure too (issue 10)
+    expect(outside).toEqual(['../../run-types', '../limit-kill']); // limit-kill.ts: pure too
     expect(files).toContain('index.ts');
   });
 });

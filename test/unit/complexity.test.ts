@@ -1,5 +1,5 @@
 /**
- * Complexity detection (guide section 3, decisions.md "Complexity and failure state"): each CUDA
+ * Complexity detection (guide section 3): each CUDA
  * and C++ rule alone and at its edges, the guide's FFT example step by step, then properties.
  */
 import fc from 'fast-check';
@@ -96,7 +96,7 @@ describe('properties', () => {
   });
 });
 
-describe('a library the task rules out adds no complexity (issue 11)', () => {
+describe('a library the task rules out adds no complexity', () => {
   it.each([
     ['Write a GEMM kernel, no cuBLAS', 0.5],
     ['Implement it without cuFFT or cuDNN', 0.5],

@@ -5,8 +5,8 @@
  * "Start decisions, second step").
  */
 import { defaultConfig } from '../../policy/schemas/config-schema';
-import { runBenchmark, scenarios, type ScenarioResult } from '../../bench/decision-scenarios';
-import { makeTasks, simulate } from '../../bench/decision-sim';
+import { runBenchmark, scenarios, type ScenarioResult } from '../../policy/simulation/decision-scenarios';
+import { makeTasks, simulate } from '../../policy/simulation/decision-sim';
 
 const OPTIONS = { seeds: [1000, 1001, 1002, 1003, 1004], days: 60, perDay: { 'CUDA/Kernel': 6, 'C++/System': 3 } };
 

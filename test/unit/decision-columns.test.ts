@@ -1,4 +1,4 @@
-/** The decision's columns from the text older records carry (issue 13), for every decision the workflow writes. */
+/** The decision's columns from the text older records carry, for every decision the workflow writes. */
 import { decisionColumnsFromText } from '../../policy/rules/decision-columns';
 import type { StopLossDecision } from '../../policy/rules/stop-loss';
 import { decisionText } from '../../workflows/run-record';

@@ -1,4 +1,4 @@
-/** Inferring a task's domain from its language and goal (decisions.md "Words"). */
+/** Inferring a task's domain from its language and goal. */
 import fc from 'fast-check';
 import { DOMAINS, inferDomain, isDomain, type Domain } from '../../policy/rules/domains';
 

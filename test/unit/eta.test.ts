@@ -1,5 +1,5 @@
 /**
- * ETA estimation (guide section 5 "ETA Estimation", decisions.md "Cost-aware queue"): the guide's
+ * ETA estimation (guide section 5 "ETA Estimation"): the guide's
  * table (model base seconds x domain multiplier + 30 s) as a table, the switch to the history
  * median at exactly `history_min_samples`, the median itself, and properties over random configs
  * and histories.

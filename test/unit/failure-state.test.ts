@@ -1,5 +1,5 @@
 /**
- * Failure state (guide section 3, decisions.md): min(1, 0.5 + min(0.3, 0.1·retries) + error factor)
+ * Failure state (guide section 3): min(1, 0.5 + min(0.3, 0.1·retries) + error factor)
  * with COMPILATION 0, RUNTIME 0.1, PERFORMANCE 0.2, LOGIC 0.15, none/other (GENERATION, null) 0.1.
  */
 import fc from 'fast-check';

@@ -1,7 +1,7 @@
 /** What the clients say while a task waits for the model server, and which errors mean "Temporal did not answer". */
 import { describeWaiting, isConnectionError, OutageNotice } from '../../client/follow';
 
-it('describes a wait for the model server as contract 1 words it', () => {
+it('describes a wait for the model server with its server, since when, error and hint', () => {
   expect(describeWaiting({ kind: 'model_server', server: 'http://gpu-box:11434', model: 'qwen2.5-coder:32b', since: '2026-11-29T10:00:00.000Z', error: 'connect ECONNREFUSED', hint: 'is Ollama running?', nextTry: '2026-11-29T10:00:05.000Z' }))
     .toBe('waiting for the model server at http://gpu-box:11434 since 2026-11-29T10:00:00.000Z: connect ECONNREFUSED (is Ollama running?)');
   expect(describeWaiting({ kind: 'model_server', server: 's', model: 'm', since: 't', error: 'HTTP 404', hint: null, nextTry: 't2' })).toBe('waiting for the model server at s since t: HTTP 404');

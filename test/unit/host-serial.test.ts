@@ -1,4 +1,4 @@
-/** enable_async_io (issue 13): off, a host runs one LLM call, build or test at a time; on, they overlap. */
+/** enable_async_io: off, a host runs one LLM call, build or test at a time; on, they overlap. */
 import { CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { HostSerial, hostConcurrency } from '../../workers/host-serial';

@@ -1,6 +1,5 @@
 /**
- * Hybrid decision at a task's start (guide section 3, decisions.md "Choosing and escalating
- * models"): the guide's worked example end to end, the score tiers at their bounds, every rule of
+ * Hybrid decision at a task's start (guide section 3): the guide's worked example end to end, the score tiers at their bounds, every rule of
  * decideStart as a table, then properties: the start never moves back in the chain, the start model
  * is always in the returned chain, the chain has no duplicates.
  */
@@ -136,7 +135,7 @@ describe('decideStart: the rules', () => {
       },
     ],
     [
-      // The rule as decisions.md writes it: the 0.4..0.6 tier model is third in the CUDA chain.
+      // The rule as written: the 0.4..0.6 tier model is third in the CUDA chain.
       'no bias, a fresh simple CUDA task (0.5, 0.6, 0.6 -> 0.56): jumps to deepseek-coder-v2:16b, later in the CUDA chain',
       CUDA, null, 0.6, 0.6, true,
       { model: 'deepseek-coder-v2:16b', startIndex: 2, rule: 'hybrid-jump', summary: 'start deepseek-coder-v2:16b: no bias (meta 0.5), complexity 0.6, failure 0.6 -> 0.56' },

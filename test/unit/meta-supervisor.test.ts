@@ -1,5 +1,5 @@
 /**
- * Meta-Supervisor (guide section 1, decisions.md "Meta-Supervisor"): the guide's worked priority
+ * Meta-Supervisor (guide section 1): the guide's worked priority
  * examples, its aging table and bias table, the recency rule and the bias thresholds at their
  * edges, then properties: P within the bounds the formula allows, bias only from qualifying models.
  */

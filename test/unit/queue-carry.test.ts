@@ -1,4 +1,4 @@
-/** The v2 queue's carry (issue 13): pending tasks packed for continue-as-new, unpacked unchanged, small. */
+/** The v2 queue's carry: pending tasks packed for continue-as-new, unpacked unchanged, small. */
 import fc from 'fast-check';
 import { packPending, unpackPending } from '../../workflows/queue-carry';
 import type { PendingRef } from '../../contracts/queue-messages';

@@ -1,5 +1,5 @@
 /**
- * Cost-aware queue order (guide section 5, decisions.md "Cost-aware queue"): the guide's example
+ * Cost-aware queue order (guide section 5): the guide's example
  * (with its ETAs given directly, not from the table), ties and stability, the empty queue, bad
  * ETAs, and Smith's rule as a property: on one slot, orderQueue minimises the sum of priority x
  * completion time (brute force over every permutation for n <= 7, random permutations beyond).

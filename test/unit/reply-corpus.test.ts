@@ -23,7 +23,7 @@ const FOLDER = join(__dirname, '..', 'fixtures', 'replies');
 const EXAMPLES = join(__dirname, '..', '..', 'examples');
 const replies = readdirSync(FOLDER).filter((name) => name.endsWith('.md')).sort();
 
-it('the corpus covers the replies issue 12 names, and every reply has its expectation', () => {
+it('the corpus covers the reply shapes the extractor must handle, and every reply has its expectation', () => {
   expect(replies.length).toBeGreaterThanOrEqual(12);
   for (const name of replies) expect(readdirSync(FOLDER)).toContain(name.replace(/\.md$/, '.expected.json'));
 });

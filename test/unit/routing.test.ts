@@ -1,5 +1,5 @@
 /**
- * Domain chains (guide section 2 routing table, decisions.md "Words": an unknown domain uses the
+ * Domain chains (guide section 2 routing table: an unknown domain uses the
  * configured default route and says so) and the start of a task's chain at a bias model.
  */
 import fc from 'fast-check';

@@ -1,4 +1,4 @@
-/** Settings from the environment (issue 13): parsed with zod, defaults for a local setup, refused loudly by name. */
+/** Settings from the environment: parsed with zod, defaults for a local setup, refused loudly by name. */
 import { DEFAULT_DATABASE_URL, SettingsError, settingsFromEnv } from '../../runtime/settings';
 
 describe('settingsFromEnv', () => {

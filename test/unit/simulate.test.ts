@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runSimulate } from '../../client/simulate';
 import { defaultConfig } from '../../policy/schemas/config-schema';
-import { fitWorld, modelPhaseRuns, type HistoryRun } from '../../bench/fit-world';
+import { fitWorld, modelPhaseRuns, type HistoryRun } from '../../policy/simulation/fit-world';
 
 const dir = mkdtempSync(join(tmpdir(), 'kisystem-simulate-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,5 +1,5 @@
 /**
- * The "expected-cost" start rule (decisions.md "Choosing and escalating models"): hand-computed
+ * The "expected-cost" start rule: hand-computed
  * snapshots as a table, the guide rule untouched behind `start_rule: "guide"`, then properties:
  * never a later start without the evidence, the chosen cost is the minimum of the drawn estimates
  * among allowed positions, equal inputs give equal decisions.

@@ -1,5 +1,5 @@
 /**
- * Stop-loss escalation (guide section 2, decisions.md "Choosing and escalating models"): the guide's
+ * Stop-loss escalation (guide section 2): the guide's
  * example flow and the edge cases as a table, then properties over random chains and failures:
  * never back in the chain, no model twice, no model skipped, escalation after exactly `stoploss`
  * ordinary failures, fallback only at the end of the chain or on a non-recoverable error.

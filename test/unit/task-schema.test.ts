@@ -131,7 +131,7 @@ describe('relativeFileName', () => {
   });
 });
 
-describe('the benchmark section (issue 4)', () => {
+describe('the benchmark section', () => {
   it('is optional: a task without it has no benchmark key at all', () => {
     expect('benchmark' in parseTaskFile('tasks/vec.yaml', MINIMAL)).toBe(false);
   });

@@ -1,4 +1,4 @@
-/** Two-tier profiling: when a full profile (tier 1) runs, and the scores (guide section 4, decisions.md). */
+/** Two-tier profiling: when a full profile (tier 1) runs, and the scores (guide section 4). */
 import fc from 'fast-check';
 import { decideTier, estimateScoreFromTime, fullProfileScore, type TierDecision, type TierHistoryEntry } from '../../policy/rules/two-tier';
 

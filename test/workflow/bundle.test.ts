@@ -4,11 +4,13 @@
  * for the database packages, which would bundle without complaint.
  */
 import { builtinModules } from 'node:module';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { quietLogger, workflowBundle } from '../helpers/temporal-env';
+import { removeTempDirs, tempDir } from '../helpers/temp-dirs';
+
+afterAll(removeTempDirs);
 
 jest.setTimeout(120_000);
 
@@ -22,7 +24,7 @@ describe('workflow bundle', () => {
   });
 
   it('fails on a workflow that imports a Node built-in (the check has teeth)', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'kisystem-bad-workflow-'));
+    const dir = tempDir('kisystem-bad-workflow-');
     const file = join(dir, 'bad-workflow.js');
     writeFileSync(file, "const fs = require('fs');\nexports.bad = async () => fs.readFileSync('/etc/hostname', 'utf8');\n");
     await expect(bundleWorkflowCode({ workflowsPath: file, logger: quietLogger })).rejects.toThrow();
@@ -33,7 +35,7 @@ describe('workflow bundle', () => {
   });
 
   it('the import scan finds kysely, pg, Node built-ins and value imports of activities (the scan has teeth)', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'kisystem-scan-'));
+    const dir = tempDir('kisystem-scan-');
     writeFileSync(join(dir, 'index.ts'), "import { sql } from 'kysely';\nimport { Pool } from 'pg';\nimport { readFileSync } from 'node:fs';\nimport os from 'os';\nimport { createLlmActivities } from '../activities/llm';\nimport type { LlmActivities } from '../activities/llm';\n");
     expect(forbiddenImports(join(dir, 'index.ts')).map((f) => f.module)).toEqual(['kysely', 'pg', 'node:fs', 'os', '../activities/llm']);
   });

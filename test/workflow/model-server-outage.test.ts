@@ -1,5 +1,5 @@
 /**
- * Outages wait, visibly (issue 12, contract 1), on a real Temporal dev server: the real LLM activity
+ * Outages wait, visibly, on a real Temporal dev server: the real LLM activity
  * against the scripted model server, stopped for longer than the old retry limit and started again
  * on the same port: the task waits durably, shows it (state, status, search attribute, Web UI
  * details), and finishes with every run recorded once. An outage in the optimization phase waits

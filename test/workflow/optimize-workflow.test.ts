@@ -1,5 +1,5 @@
 /**
- * The optimization phase (issue 4) on a real Temporal dev server with scripted activities: the
+ * The optimization phase on a real Temporal dev server with scripted activities: the
  * scripted microbenchmark and full profile answer from markers in the candidate's code
  * (`ms=<median ms>`, `sol=<speed-of-light %>`), see test/helpers/scripted-activities.ts.
  */

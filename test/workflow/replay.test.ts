@@ -21,7 +21,7 @@ const SAVED = join(__dirname, '../fixtures/histories/guide-example-flow.json');
 const SAVED_QUEUE_V1 = join(__dirname, '../fixtures/histories/queue-guide-example-v1.json');
 
 /**
- * Task histories recorded on commit 6070dbc, before the task workflow was reshaped into phases (issue 13):
+ * Task histories recorded on commit 6070dbc, before the task workflow was reshaped into phases:
  * the optimization phase (a model-phase failure, a baseline, an improvement, a LOGIC failure, a
  * regression that escalates) and the manual fallback resolved by a person (a wrong, then a right answer).
  */

@@ -1,6 +1,6 @@
 /**
  * The "expected-cost" start on a real Temporal dev server with a seeded history in a real
- * PostgreSQL (issue 11): the head of the CUDA chain solved 2 of 20 runs, deepseek-coder-v2:16b 19
+ * PostgreSQL: the head of the CUDA chain solved 2 of 20 runs, deepseek-coder-v2:16b 19
  * of 20 at 200 s a run; a new CUDA task starts at deepseek-coder-v2:16b, the decision is stored with
  * its rule and positions, and the history replays (the exploration draws come from the workflow's
  * seeded random).

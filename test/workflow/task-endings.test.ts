@@ -1,5 +1,5 @@
 /**
- * Every way a task ends is right (issue 13), on a real Temporal dev server: `kisystem cancel` (a
+ * Every way a task ends is right, on a real Temporal dev server: `kisystem cancel` (a
  * workflow cancellation) during generation, build, test, optimization and the manual wait ends the
  * task CANCELLED, kills the build's or test's process group (real g++, real processes), and tells
  * a queue "cancelled"; a fault in the optimization phase keeps the best passing code; the status

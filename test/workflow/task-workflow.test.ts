@@ -10,14 +10,14 @@ import { CURRENT_MODEL, ESCALATIONS, STATUS } from '../../contracts/search-attri
 import { createScriptedActivities, fence, type ScriptedWorld } from '../helpers/scripted-activities';
 import { uniqueName, workflowBundle } from '../helpers/temporal-env';
 import { cudaTask, useTestServer, workflowTestConfig } from '../helpers/workflow-test-env';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import { createMetaActivities } from '../../activities/meta';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database';
 import { importLearningFile } from '../../db/learning-io';
 import type { Database } from '../../db/tables';
+import { removeTempDirs, tempDir } from '../helpers/temp-dirs';
 
 jest.setTimeout(120_000);
 
@@ -212,7 +212,7 @@ describe('start decision (Meta-Supervisor and hybrid decision)', () => {
     testDb = await createTestDatabase('kisystem_wf_meta');
     db = testDb.db;
     // deepseek-r1:32b: 6 CUDA runs, 5 passed, 2 days ago: weighted rate 0.83 >= 0.65 with >= 5 runs.
-    const dir = mkdtempSync(join(tmpdir(), 'kisystem-wf-history-'));
+    const dir = tempDir('kisystem-wf-history-');
     const finished = new Date(Date.now() - 2 * 86_400_000).toISOString();
     const lines = [0, 1, 2, 3, 4, 5].map((i) =>
       JSON.stringify({ task_id: `old-${i}`, workflow_run_id: `old-run-${i}`, domain: 'CUDA/Kernel', model: 'deepseek-r1:32b', outcome: i < 5 ? 'success' : 'failure', finished_at: finished }),
@@ -223,6 +223,7 @@ describe('start decision (Meta-Supervisor and hybrid decision)', () => {
   });
 
   afterAll(async () => {
+    removeTempDirs();
     await testDb?.drop();
   });
 

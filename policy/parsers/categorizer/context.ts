@@ -48,7 +48,7 @@ export interface SignalInfo {
 
 /**
  * The signal that ended the process: the signal name when the runner saw one, else a shell-style
- * exit status 128+N (decisions.md), or a negative status -N as some runners report it.
+ * exit status 128+N, or a negative status -N as some runners report it.
  */
 export function resolveSignal(outcome: ProcessOutcome): SignalInfo | null {
   if (typeof outcome.signal === 'string' && outcome.signal.trim() !== '') {

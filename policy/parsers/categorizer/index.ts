@@ -7,7 +7,7 @@
  * Rules are tried in order and the first match wins; each has a short name (`Categorization.rule`).
  * Severity follows the guide: 1 minor .. 5 critical, and >= 4 escalates to the next model at once.
  * `recoverable: false` means no model can fix it (the task or the machine is broken).
- * decisions.md: timeouts and signals (exit 128+N) are RUNTIME, wrong results are LOGIC, a score
+ * Timeouts and signals (exit 128+N) are RUNTIME, wrong results are LOGIC, a score
  * below target or a regression is PERFORMANCE.
  */
 import type { Categorization, ProcessOutcome } from '../../run-types';
@@ -76,7 +76,7 @@ export function parseVerdict(output: string): { verdict: 'PASS' | 'FAIL' | 'NONE
 }
 
 /**
- * A kernel that runs correctly but too slowly (decisions.md: PERFORMANCE). A regression against the
+ * A kernel that runs correctly but too slowly: PERFORMANCE. A regression against the
  * previous iteration's score wins over "below target", since undoing the last change is the clearest advice.
  */
 export function categorizePerformance(p: { score: number; target: number; previousScore?: number | null }): Categorization {

@@ -1,6 +1,6 @@
 /** compute-sanitizer and the host sanitizers (ASan, LSan, TSan, UBSan): what went wrong and where. */
 import type { Categorization } from '../../run-types';
-import { type Context, type Rule, stripSanitizerPrefix, where, clip, finish } from './context';
+import { type Context, type Rule, stripSanitizerPrefix, clip, finish } from './context';
 
 /** Sanitizer reports say what went wrong and where, so they win over the signal that follows them. */
 export const sanitizerReport: Rule = (ctx) => computeSanitizer(ctx) ?? hostSanitizer(ctx);

@@ -1,5 +1,5 @@
 /**
- * A simulated world fitted from a team's own learning history (`kisystem simulate`, issue 11):
+ * A simulated world fitted from a team's own learning history (`kisystem simulate`):
  * per domain and model the aged per-run success chance (the Beta posterior mean of the
  * expected-cost rule, from model-phase runs) and the median run time; per domain the task rate.
  * Every task of the fitted world is "medium" (the history does not say how hard a task was).
@@ -8,11 +8,11 @@
  * fitted chance is lower than it would be on every task; the what-if is as good as the history.
  * Pure: the caller reads the runs (Postgres or a JSON Lines export) and hands them in.
  */
-import type { KisystemConfig } from '../policy/schemas/config-schema';
-import { agingWeight } from '../policy/rules/meta-supervisor';
-import { median } from '../policy/rules/numbers';
-import { agedPosterior } from '../policy/rules/posterior';
-import { runSecondsOf } from '../policy/rules/start-rule';
+import type { KisystemConfig } from '../schemas/config-schema';
+import { agingWeight } from '../rules/meta-supervisor';
+import { median } from '../rules/numbers';
+import { agedPosterior } from '../rules/posterior';
+import { runSecondsOf } from '../rules/start-rule';
 import type { SeedRun, World } from './decision-sim';
 
 /** The fields of a run the fit reads (as in `runs` and in a `learning export` line). */

@@ -7,7 +7,7 @@
  * can reach. The chain order counts as right when that oracle starts every task at the chain head.
  * Pure: the caller fits the world.
  */
-import type { KisystemConfig } from '../policy/schemas/config-schema';
+import type { KisystemConfig } from '../schemas/config-schema';
 import { figures, targets, type PolicyFigures, type ScenarioResult } from './decision-scenarios';
 import { makeTasks, simulate, type PolicyName } from './decision-sim';
 import type { FittedWorld } from './fit-world';

@@ -3,7 +3,7 @@
  * machine time per task (fallbacks costed), time to success, start == oracle %, days to follow a
  * drift; and the targets for "expected-cost".
  */
-import type { KisystemConfig } from '../policy/schemas/config-schema';
+import type { KisystemConfig } from '../schemas/config-schema';
 import { makeTasks, simulate, type Difficulty, type PolicyName, type SimTask, type TaskOutcome, type World } from './decision-sim';
 
 /** Hidden per-run chances of a medium task, per domain and model. */

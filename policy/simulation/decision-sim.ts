@@ -1,5 +1,5 @@
 /**
- * A simulated world for start decisions (issue 11), pure and fast, no Temporal, no database:
+ * A simulated world for start decisions, pure and fast, no Temporal, no database:
  * tasks arrive over simulated days; each policy starts each task (the SAME decideTaskStart the
  * workflow calls, or the fixed chain, or an oracle), then runs the unchanged stop-loss against
  * hidden per-run success chances; every run feeds that policy's own history (aged aggregates,
@@ -9,13 +9,13 @@
  * number per (task, model, attempt), the same for every policy; so is each run's time and the
  * exploration draws. Policies differ only by their decisions.
  */
-import type { KisystemConfig } from '../policy/schemas/config-schema';
-import { expectedCostsByStart } from '../policy/rules/expected-cost';
-import { failureStateScore } from '../policy/rules/failure-state';
-import type { ModelAggregate } from '../policy/rules/meta-supervisor';
-import { recommendModelBias } from '../policy/rules/meta-supervisor';
-import type { ErrorType } from '../policy/run-types';
-import { decideTaskStart, runSecondsOf, type LearnedRunTime } from '../policy/rules/start-rule';
+import type { KisystemConfig } from '../schemas/config-schema';
+import { expectedCostsByStart } from '../rules/expected-cost';
+import { failureStateScore } from '../rules/failure-state';
+import type { ModelAggregate } from '../rules/meta-supervisor';
+import { recommendModelBias } from '../rules/meta-supervisor';
+import type { ErrorType } from '../run-types';
+import { decideTaskStart, runSecondsOf, type LearnedRunTime } from '../rules/start-rule';
 import { seededRandom } from './seeded-random';
 
 
