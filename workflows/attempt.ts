@@ -37,7 +37,13 @@ interface OnHost {
 }
 
 export type RefusedAttempt = AttemptFacts & { kind: 'refused'; categorization: Categorization };
-export type BuildFailedAttempt = AttemptFacts & { kind: 'build_failed'; categorization: Categorization; buildMs: number; host: string; sandbox: string | null };
+export type BuildFailedAttempt = AttemptFacts & {
+  kind: 'build_failed';
+  categorization: Categorization;
+  buildMs: number;
+  host: string;
+  sandbox: string | null;
+};
 export type PassedAttempt = AttemptFacts & OnHost & { kind: 'tested'; passed: true; categorization: null };
 export type FailedTestAttempt = AttemptFacts & OnHost & { kind: 'tested'; passed: false; categorization: Categorization };
 export type AttemptOutcome = RefusedAttempt | BuildFailedAttempt | PassedAttempt | FailedTestAttempt;
@@ -64,19 +70,32 @@ export class TaskAttempts {
     this.store.beginStep('generating');
     const modelAttempt = (this.modelAnswers.get(model) ?? 0) + 1;
     this.modelAnswers.set(model, modelAttempt);
-    const reply = await generateWaitingOutOutages(this.llm, this.store, config.llm.outage_budget_seconds, {
-      taskId: task.id,
-      workflowId: this.ctx.workflowId,
-      model,
-      modelAttempt,
-      messages,
-      temperature: config.llm.temperature,
-    }, `${label}: generate`);
-    const extraction = extractFiles(reply.reply, task.solution_file, task.language, task.harnessFiles.map((f) => f.path), task);
+    const reply = await generateWaitingOutOutages(
+      this.llm,
+      this.store,
+      config.llm.outage_budget_seconds,
+      {
+        taskId: task.id,
+        workflowId: this.ctx.workflowId,
+        model,
+        modelAttempt,
+        messages,
+        temperature: config.llm.temperature,
+      },
+      `${label}: generate`,
+    );
+    const extraction = extractFiles(
+      reply.reply,
+      task.solution_file,
+      task.language,
+      task.harnessFiles.map((f) => f.path),
+      task,
+    );
     const facts = { attemptNo, model, startedAt, llmMs: reply.durationMs };
     const refused = categorizeReply(reply.doneReason, extraction.ok ? null : extraction);
     if (refused) return { ...facts, kind: 'refused', categorization: refused, files: [], output: reply.reply.slice(0, config.output_keep_chars) };
-    if (!extraction.ok) throw ApplicationFailure.nonRetryable(`categorizeReply accepted a reply without code (${extraction.reason})`, 'UnreadableReply');
+    if (!extraction.ok)
+      throw ApplicationFailure.nonRetryable(`categorizeReply accepted a reply without code (${extraction.reason})`, 'UnreadableReply');
     return this.buildAndTest(facts, extraction.files);
   }
 
@@ -100,10 +119,28 @@ export class TaskAttempts {
       const verdict = judgeBuild(task, b);
       // Only the answer is charged: a build the task's own files break ends the task, no run recorded.
       if (verdict.kind === 'task-fault' && patched('kisystem-task-fault')) taskBroken(verdict.categorization, facts.model, facts.attemptNo);
-      return { ...facts, kind: 'build_failed', categorization: verdict.categorization, files, output: b.output, buildMs: b.durationMs, host: b.host, sandbox: b.sandbox ?? null };
+      return {
+        ...facts,
+        kind: 'build_failed',
+        categorization: verdict.categorization,
+        files,
+        output: b.output,
+        buildMs: b.durationMs,
+        host: b.host,
+        sandbox: b.sandbox ?? null,
+      };
     }
     const t = run.test;
-    const onHost = { files, output: t.output, buildMs: b.durationMs, testMs: t.durationMs, host: t.host, runFolder: b.runFolder, hostQueue: run.hostQueue, sandbox: t.sandbox ?? null };
+    const onHost = {
+      files,
+      output: t.output,
+      buildMs: b.durationMs,
+      testMs: t.durationMs,
+      host: t.host,
+      runFolder: b.runFolder,
+      hostQueue: run.hostQueue,
+      sandbox: t.sandbox ?? null,
+    };
     const verdict = judgeTest(task, t);
     if (verdict.kind === 'passed') return { ...facts, ...onHost, kind: 'tested', passed: true, categorization: null };
     return { ...facts, ...onHost, kind: 'tested', passed: false, categorization: verdict.categorization };

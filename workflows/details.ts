@@ -22,17 +22,28 @@ export function renderDetails(state: TaskState): string {
   const chain = state.chain.map((m) => (m === state.currentModel ? `**${cell(m)}**` : cell(m))).join(' → ');
   const lines = [
     `### ${escapeMarkdown(state.title)} (\`${state.taskId}\`)`,
-    `**Status:** ${statusWord(state.status)}${state.step ? ` (${state.step})` : ''} · **Domain:** ${state.domain} (${cell(state.domainReason)}) · **Escalations:** ${state.escalations.length}`,
+    `**Status:** ${statusWord(state.status)}${state.step ? ` (${state.step})` : ''}` +
+      ` · **Domain:** ${state.domain} (${cell(state.domainReason)}) · **Escalations:** ${state.escalations.length}`,
     '',
     `**Chain** (${cell(state.chainReason)}): ${chain}${state.currentModel === 'manual' ? ' → **manual**' : ''}`,
     '',
-    `**Start decision** (${state.start.rule}): ${cell(state.start.summary)}${state.start.complexityMatched.length ? ` · complexity rules: ${state.start.complexityMatched.join(', ')}` : ''}`,
+    `**Start decision** (${state.start.rule}): ${cell(state.start.summary)}` +
+      (state.start.complexityMatched.length ? ` · complexity rules: ${state.start.complexityMatched.join(', ')}` : ''),
   ];
   if (state.verdictSource === 'self-reported') {
-    lines.push('', '⚠️ **No checker: the verdicts are self-reported.** This task has no checker* file, so each answer prints its own verdict and can forge a pass; its runs are left out of the learning unless the config sets learning.include_self_reported.');
+    lines.push(
+      '',
+      '⚠️ **No checker: the verdicts are self-reported.** This task has no checker* file, so each answer prints its own verdict ' +
+        'and can forge a pass; its runs are left out of the learning unless the config sets learning.include_self_reported.',
+    );
   }
   if (state.endMessage) lines.splice(2, 0, '', `**${statusWord(state.status)}:** ${cell(state.endMessage)}`);
-  if (state.priority) lines.push('', `**Domain priority** (Meta-Supervisor): ${state.priority.score.toFixed(3)} from ${state.priority.runs} runs, success rate ${state.priority.successRate.toFixed(2)}`);
+  if (state.priority)
+    lines.push(
+      '',
+      `**Domain priority** (Meta-Supervisor): ${state.priority.score.toFixed(3)} from ${state.priority.runs} runs, ` +
+        `success rate ${state.priority.successRate.toFixed(2)}`,
+    );
   if (state.waiting) {
     const w = state.waiting;
     lines.push(
@@ -42,22 +53,31 @@ export function renderDetails(state: TaskState): string {
     );
   }
   if (state.fallback) {
-    lines.push('', `**Waiting for a person** since ${state.fallback.waitingSince} (until ${state.fallback.deadline}): ${cell(state.fallback.reason)}.`,
-      'Hand in code with `kisystem resolve <workflow id> --file <code>`, or give up with `kisystem resolve <workflow id> --give-up`.');
+    lines.push(
+      '',
+      `**Waiting for a person** since ${state.fallback.waitingSince} (until ${state.fallback.deadline}): ${cell(state.fallback.reason)}.`,
+      'Hand in code with `kisystem resolve <workflow id> --file <code>`, or give up with `kisystem resolve <workflow id> --give-up`.',
+    );
   }
   if (state.runs.length) {
     lines.push('', '| run | model | result | category | first error | then |', '|---|---|---|---|---|---|');
     for (const run of state.runs) {
       const c = run.categorization;
       const then = run.decision ? `${run.decision.kind}${run.decision.kind === 'escalate' ? ` → ${run.decision.to}` : ''}` : '';
-      lines.push(`| ${run.attemptNo} | ${cell(run.model)} | ${run.outcome === 'success' ? '✅ passed' : `❌ ${run.phase}`}${run.sandbox === 'none' ? ' ⚠️ unsandboxed' : ''}${run.verdictSource === 'self-reported' ? ' ⚠️ self-reported' : ''} | ${c ? `${c.errorType} (sev ${c.severity})` : ''} | ${cell(c?.firstErrorLine ?? '')} | ${cell(then)} |`);
+      lines.push(
+        `| ${run.attemptNo} | ${cell(run.model)} | ${run.outcome === 'success' ? '✅ passed' : `❌ ${run.phase}`}` +
+          `${run.sandbox === 'none' ? ' ⚠️ unsandboxed' : ''}${run.verdictSource === 'self-reported' ? ' ⚠️ self-reported' : ''} | ` +
+          `${c ? `${c.errorType} (sev ${c.severity})` : ''} | ${cell(c?.firstErrorLine ?? '')} | ${cell(then)} |`,
+      );
     }
   }
   if (state.optimization) {
     const o = state.optimization;
     lines.push(
       '',
-      `**Optimization**: best score ${o.bestScore.toFixed(1)} at iteration ${o.bestIteration} (${o.bestTimeMs.toPrecision(4)} ms) · profiling ${Math.round(o.profileMsTier0)} ms at tier 0, ${Math.round(o.profileMsTier1)} ms at tier 1${o.stopReason ? ` · stopped: ${cell(o.stopReason)}` : ''}${o.fellBack ? ` · ${cell(o.fellBack)}` : ''}`,
+      `**Optimization**: best score ${o.bestScore.toFixed(1)} at iteration ${o.bestIteration} (${o.bestTimeMs.toPrecision(4)} ms)` +
+        ` · profiling ${Math.round(o.profileMsTier0)} ms at tier 0, ${Math.round(o.profileMsTier1)} ms at tier 1` +
+        `${o.stopReason ? ` · stopped: ${cell(o.stopReason)}` : ''}${o.fellBack ? ` · ${cell(o.fellBack)}` : ''}`,
       '',
       '| iteration | run | tier decision | score | ms | kept |',
       '|---|---|---|---|---|---|',
@@ -65,7 +85,9 @@ export function renderDetails(state: TaskState): string {
     for (const it of o.iterations) {
       const score = it.score === null ? '' : it.score.toFixed(1);
       const ms = it.timeMs === null ? '' : it.timeMs.toPrecision(4);
-      lines.push(`| ${it.iteration} | ${it.attemptNo} | ${cell(it.summary)} | ${score} | ${ms} | ${it.accepted ? '✅' : `❌ ${it.rejectedAs ?? ''}`} |`);
+      lines.push(
+        `| ${it.iteration} | ${it.attemptNo} | ${cell(it.summary)} | ${score} | ${ms} | ${it.accepted ? '✅' : `❌ ${it.rejectedAs ?? ''}`} |`,
+      );
     }
   }
   if (state.escalations.length) {

@@ -10,7 +10,10 @@ import type { ExtractedFile } from '../policy/parsers/extract-code';
 import type { ResolvedTask } from '../policy/schemas/task-schema';
 
 export function buildInputFor(
-  task: ResolvedTask, config: KisystemConfig, ids: { workflowId: string; workflowRunId: string }, attemptNo: number,
+  task: ResolvedTask,
+  config: KisystemConfig,
+  ids: { workflowId: string; workflowRunId: string },
+  attemptNo: number,
   files: ExtractedFile[],
 ): BuildInput {
   return {
@@ -48,15 +51,35 @@ export function testInputFor(task: ResolvedTask, config: KisystemConfig, runFold
 
 type Benchmark = NonNullable<ResolvedTask['benchmark']>;
 
-export function microbenchmarkInputFor(task: ResolvedTask, benchmark: Benchmark, config: KisystemConfig, runFolder: string, seed: number): MicrobenchmarkInput {
-  return { runFolder, command: benchmark.command, timeoutS: config.timeouts.profile, keepChars: config.output_keep_chars, seed, language: task.language };
+export function microbenchmarkInputFor(
+  task: ResolvedTask,
+  benchmark: Benchmark,
+  config: KisystemConfig,
+  runFolder: string,
+  seed: number,
+): MicrobenchmarkInput {
+  return {
+    runFolder,
+    command: benchmark.command,
+    timeoutS: config.timeouts.profile,
+    keepChars: config.output_keep_chars,
+    seed,
+    language: task.language,
+  };
 }
 
 /**
  * The full profile of an iteration runs the benchmark of the same seed: the same frames as its timed
  * run. `baselineInstructions`: a C++ task's yardstick after its baseline profile (cachegrindScore).
  */
-export function fullProfileInputFor(task: ResolvedTask, benchmark: Benchmark, config: KisystemConfig, runFolder: string, seed: number, baselineInstructions: number | null = null): FullProfileInput {
+export function fullProfileInputFor(
+  task: ResolvedTask,
+  benchmark: Benchmark,
+  config: KisystemConfig,
+  runFolder: string,
+  seed: number,
+  baselineInstructions: number | null = null,
+): FullProfileInput {
   return {
     runFolder,
     command: benchmark.command,

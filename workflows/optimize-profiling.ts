@@ -20,8 +20,11 @@ export function failedBenchmark(error: unknown): FailedBenchmarkRun | null {
   if (!(cause instanceof ApplicationFailure) || cause.type !== 'BenchmarkFailed') return null;
   const run = cause.details?.[0] as Partial<FailedBenchmarkRun> | undefined;
   return {
-    exitCode: run?.exitCode ?? null, signal: run?.signal ?? null, timedOut: run?.timedOut ?? false,
-    output: run?.output ?? cause.message, limitKill: run?.limitKill ?? null,
+    exitCode: run?.exitCode ?? null,
+    signal: run?.signal ?? null,
+    timedOut: run?.timedOut ?? false,
+    output: run?.output ?? cause.message,
+    limitKill: run?.limitKill ?? null,
   };
 }
 
@@ -57,7 +60,8 @@ export function profilingFor(ctx: CandidateContext, benchmark: NonNullable<Resol
       // A cancelled task ends only after the profiler's process group was killed.
       cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
       retry: {
-        initialInterval: '1 second', maximumAttempts: config.retry_profile + 1,
+        initialInterval: '1 second',
+        maximumAttempts: config.retry_profile + 1,
         nonRetryableErrorTypes: [...PROFILE_STOPPERS, 'BenchmarkFailed', 'CandidateMissing', 'Cancelled'],
       },
     });
@@ -67,9 +71,19 @@ export function profilingFor(ctx: CandidateContext, benchmark: NonNullable<Resol
   });
   return {
     microbenchmark: (hostQueue: string, runFolder: string, iteration: number, seed: number): Promise<MicrobenchmarkResult> =>
-      profiler(hostQueue).microbenchmark.executeWithOptions({ summary: `iteration ${iteration}: tier 0 microbenchmark` }, [microbenchmarkInputFor(task, benchmark, config, runFolder, seed)]),
-    fullProfile: (hostQueue: string, runFolder: string, summary: string, seed: number, baselineInstructions: number | null): Promise<FullProfileResult> =>
-      profiler(hostQueue).fullProfile.executeWithOptions({ summary }, [fullProfileInputFor(task, benchmark, config, runFolder, seed, baselineInstructions)]),
+      profiler(hostQueue).microbenchmark.executeWithOptions({ summary: `iteration ${iteration}: tier 0 microbenchmark` }, [
+        microbenchmarkInputFor(task, benchmark, config, runFolder, seed),
+      ]),
+    fullProfile: (
+      hostQueue: string,
+      runFolder: string,
+      summary: string,
+      seed: number,
+      baselineInstructions: number | null,
+    ): Promise<FullProfileResult> =>
+      profiler(hostQueue).fullProfile.executeWithOptions({ summary }, [
+        fullProfileInputFor(task, benchmark, config, runFolder, seed, baselineInstructions),
+      ]),
     storeProfile: (entry: ProfiledIteration, bench: MicrobenchmarkResult, profile: FullProfileResult | null, scoreChange: number | null) =>
       profileHistory.recordProfile.executeWithOptions({ summary: `store profile: ${entry.summary}` }, [
         {

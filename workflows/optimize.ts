@@ -123,7 +123,17 @@ interface Rejection {
 function initialState(input: OptimizeInput): PhaseState {
   return {
     escalation: input.escalation,
-    summary: { iterations: [], bestScore: 0, bestIteration: 0, bestTimeMs: 0, profileMsTier0: 0, profileMsTier1: 0, stopReason: '', fellBack: null, escalations: [] },
+    summary: {
+      iterations: [],
+      bestScore: 0,
+      bestIteration: 0,
+      bestTimeMs: 0,
+      profileMsTier0: 0,
+      profileMsTier1: 0,
+      stopReason: '',
+      fellBack: null,
+      escalations: [],
+    },
     history: [],
     iteration: 0,
     attemptNo: input.passing.attemptNo,
@@ -162,7 +172,17 @@ async function profileBaseline(phase: Phase, state: PhaseState): Promise<string 
     summary.fellBack = profile.fellBack;
     history.push({ iteration: 0, tier: 1, score: profile.score });
     state.best = { iteration: 0, attemptNo: passing.attemptNo, files: passing.files, timeMs: bench.medianMs, score: profile.score };
-    const entry = { iteration: 0, attemptNo: passing.attemptNo, model: passing.model, tier: 1 as const, rule: decision.rule, summary: decision.summary, score: profile.score, timeMs: bench.medianMs, accepted: true };
+    const entry = {
+      iteration: 0,
+      attemptNo: passing.attemptNo,
+      model: passing.model,
+      tier: 1 as const,
+      rule: decision.rule,
+      summary: decision.summary,
+      score: profile.score,
+      timeMs: bench.medianMs,
+      accepted: true,
+    };
     summary.iterations.push({ ...entry, rejectedAs: null });
     await phase.profiling.storeProfile(entry, bench, profile, null);
     state.lastFull = { iteration: 0, score: profile.score, timeMs: bench.medianMs, facts: factsOf(profile) };
@@ -199,14 +219,31 @@ async function measure(phase: Phase, state: PhaseState, candidate: PassedAttempt
 
 function rejectedEntry(state: PhaseState, model: string, c: Categorization, why: string): OptimizationIteration {
   const { iteration, attemptNo } = state;
-  return { iteration, attemptNo, model, tier: null, rule: null, summary: `iteration ${iteration}: rejected (${why}), not profiled`, score: null, timeMs: null, accepted: false, rejectedAs: c.errorType };
+  return {
+    iteration,
+    attemptNo,
+    model,
+    tier: null,
+    rule: null,
+    summary: `iteration ${iteration}: rejected (${why}), not profiled`,
+    score: null,
+    timeMs: null,
+    accepted: false,
+    rejectedAs: c.errorType,
+  };
 }
 
 /**
  * A measured candidate: kept when faster than the best (returns null), else its rejection as a
  * PERFORMANCE failure. Either way its profile is stored and the tier history grows.
  */
-async function judgeMeasured(phase: Phase, state: PhaseState, outcome: PassedAttempt, model: string, measured: Extract<Measured, { kind: 'measured' }>): Promise<Rejection | null> {
+async function judgeMeasured(
+  phase: Phase,
+  state: PhaseState,
+  outcome: PassedAttempt,
+  model: string,
+  measured: Extract<Measured, { kind: 'measured' }>,
+): Promise<Rejection | null> {
   const { iteration, attemptNo, history } = state;
   const current = state.best!;
   const { bench, estimate, profile, decision } = measured;
@@ -216,12 +253,25 @@ async function judgeMeasured(phase: Phase, state: PhaseState, outcome: PassedAtt
   if (profile) state.lastFull = { iteration, score, timeMs: bench.medianMs, facts: factsOf(profile) };
   const accepted = bench.medianMs < current.timeMs;
   const figures = `score ${round1(score)}, ${Number(bench.medianMs.toPrecision(4))} ms`;
-  const stored = { iteration, attemptNo, model, tier: decision.tier, rule: decision.rule, summary: decision.summary, score, timeMs: bench.medianMs, accepted };
+  const stored = {
+    iteration,
+    attemptNo,
+    model,
+    tier: decision.tier,
+    rule: decision.rule,
+    summary: decision.summary,
+    score,
+    timeMs: bench.medianMs,
+    accepted,
+  };
   const scoreChange = previousScore === null ? null : score - previousScore;
   if (accepted) {
     publishBest(state, { iteration, attemptNo, files: outcome.files, timeMs: bench.medianMs, score });
     state.escalation = { ...state.escalation, failuresOfCurrent: 0 };
-    await phase.input.recorder.record({ ...runOf(outcome, 'model'), output: `${figures}\n${bench.output}` }, null, { note: `${decision.summary} · ${figures}, new best`, phase: 'PROFILE' });
+    await phase.input.recorder.record({ ...runOf(outcome, 'model'), output: `${figures}\n${bench.output}` }, null, {
+      note: `${decision.summary} · ${figures}, new best`,
+      phase: 'PROFILE',
+    });
     await phase.profiling.storeProfile(stored, bench, profile, scoreChange);
     state.summary.iterations.push({ ...stored, rejectedAs: null });
     state.lastFailure = null;
@@ -230,9 +280,19 @@ async function judgeMeasured(phase: Phase, state: PhaseState, outcome: PassedAtt
   }
   let failure = categorizePerformance({ score, target: phase.input.ctx.config.target_score, previousScore: current.score });
   if (failure.rule !== 'score-regression') {
-    failure = { ...failure, rule: 'time-regression', firstErrorLine: `${Number(bench.medianMs.toPrecision(4))} ms, not faster than the best ${Number(current.timeMs.toPrecision(4))} ms (iteration ${current.iteration})` };
+    failure = {
+      ...failure,
+      rule: 'time-regression',
+      firstErrorLine:
+        `${Number(bench.medianMs.toPrecision(4))} ms, not faster than the best ` +
+        `${Number(current.timeMs.toPrecision(4))} ms (iteration ${current.iteration})`,
+    };
   }
-  const run = { ...runOf(outcome, 'model'), categorization: failure, output: `${figures} (best: ${Number(current.timeMs.toPrecision(4))} ms)\n${bench.output}` };
+  const run = {
+    ...runOf(outcome, 'model'),
+    categorization: failure,
+    output: `${figures} (best: ${Number(current.timeMs.toPrecision(4))} ms)\n${bench.output}`,
+  };
   const entry = { ...stored, summary: `${decision.summary} · ${figures}, slower than the best`, rejectedAs: 'PERFORMANCE' as const };
   await phase.profiling.storeProfile({ ...stored, summary: entry.summary }, bench, profile, scoreChange);
   return { failure, run, entry };
@@ -247,7 +307,13 @@ async function applyRejection(phase: Phase, state: PhaseState, rejection: Reject
   state.escalation = next.state;
   state.lastFailure = { iteration: state.iteration, categorization: failure, output: run.output };
   if (next.decision.kind === 'escalate') {
-    state.summary.escalations.push({ afterAttempt: state.attemptNo, from: next.decision.from, to: next.decision.to, rule: next.decision.rule, reason: next.decision.reason });
+    state.summary.escalations.push({
+      afterAttempt: state.attemptNo,
+      from: next.decision.from,
+      to: next.decision.to,
+      rule: next.decision.rule,
+      reason: next.decision.reason,
+    });
   }
   phase.input.update(state.summary, state.escalation);
   return next.decision.kind === 'fallback' ? `stop-loss: ${next.decision.reason}` : null;
@@ -271,18 +337,29 @@ async function runIteration(phase: Phase, state: PhaseState): Promise<string | n
   const outcome = await phase.input.attempts.generated(state.attemptNo, model, messages);
   if (!isPassed(outcome)) {
     const failure = outcome.categorization;
-    return applyRejection(phase, state, { failure, run: runOf(outcome, 'model'), entry: rejectedEntry(state, model, failure, `${failure.errorType} in ${failure.phase}`) });
+    return applyRejection(phase, state, {
+      failure,
+      run: runOf(outcome, 'model'),
+      entry: rejectedEntry(state, model, failure, `${failure.errorType} in ${failure.phase}`),
+    });
   }
   const measured = await measure(phase, state, outcome, lastFull);
   if (measured.kind === 'stop') {
-    await phase.input.recorder.record(runOf(outcome, 'model'), null, { note: `iteration ${state.iteration}: profiling failed, phase ends`, phase: 'PROFILE' });
+    await phase.input.recorder.record(runOf(outcome, 'model'), null, {
+      note: `iteration ${state.iteration}: profiling failed, phase ends`,
+      phase: 'PROFILE',
+    });
     return `iteration ${state.iteration} could not be profiled: ${measured.reason}`;
   }
   if (measured.kind === 'benchmark-failed') {
     // The candidate passed its tests but its benchmark run failed: rejected like a failing test.
     const run = measured.run;
     const failure = categorize({ phase: 'PROFILE', ...run, solutionFile: task.solution_file, harnessFiles: task.harnessFiles.map((f) => f.path) });
-    return applyRejection(phase, state, { failure, run: { ...runOf(outcome, 'model'), categorization: failure, output: run.output }, entry: rejectedEntry(state, model, failure, `${failure.errorType}: the benchmark program failed`) });
+    return applyRejection(phase, state, {
+      failure,
+      run: { ...runOf(outcome, 'model'), categorization: failure, output: run.output },
+      entry: rejectedEntry(state, model, failure, `${failure.errorType}: the benchmark program failed`),
+    });
   }
   const rejection = await judgeMeasured(phase, state, outcome, model, measured);
   return rejection ? applyRejection(phase, state, rejection) : null;
@@ -315,7 +392,11 @@ export async function optimizePhase(input: OptimizeInput): Promise<OptimizeEnd> 
   const phase: Phase = {
     input,
     profiling: profilingFor(input.ctx, input.benchmark),
-    tierSettings: { threshold: config.two_tier_profiling.score_change_threshold, maxTier0Streak: config.two_tier_profiling.max_tier0_streak, enabled: config.enable_two_tier_profiling },
+    tierSettings: {
+      threshold: config.two_tier_profiling.score_change_threshold,
+      maxTier0Streak: config.two_tier_profiling.max_tier0_streak,
+      enabled: config.enable_two_tier_profiling,
+    },
   };
   const state = initialState(input);
   try {

@@ -27,17 +27,24 @@ export function checkQueueItem(item: unknown): string | null {
   const { task, priority } = item as Partial<QueueItemInput>;
   if (!task || typeof task !== 'object') return 'task: missing';
   const t = task as Partial<ResolvedTask>;
-  if (typeof t.id !== 'string' || !TASK_ID_PATTERN.test(t.id)) return `task.id: must be lower-case letters, digits, . _ - (got ${JSON.stringify(t.id)})`;
+  if (typeof t.id !== 'string' || !TASK_ID_PATTERN.test(t.id))
+    return `task.id: must be lower-case letters, digits, . _ - (got ${JSON.stringify(t.id)})`;
   if (!isText(t.title)) return 'task.title: must be a non-empty string';
   if (!isText(t.goal)) return 'task.goal: must be a non-empty string';
   if (t.language !== 'cuda' && t.language !== 'cpp') return `task.language: must be cuda or cpp (got ${JSON.stringify(t.language)})`;
   if (typeof t.domain !== 'string' || !isDomain(t.domain)) return `task.domain: unknown domain ${JSON.stringify(t.domain)}`;
   if (!isText(t.solution_file)) return 'task.solution_file: must be a non-empty string';
-  if (!isFileList(t.harnessFiles) || (t.harnessFiles as unknown[]).length === 0) return 'task.harnessFiles: must be a non-empty list of { path, content }';
+  if (!isFileList(t.harnessFiles) || (t.harnessFiles as unknown[]).length === 0)
+    return 'task.harnessFiles: must be a non-empty list of { path, content }';
   if (!isFileList(t.interfaceFiles)) return 'task.interfaceFiles: must be a list of { path, content }';
-  if (!t.build || typeof t.build !== 'object' || !Array.isArray(t.build.flags) || typeof t.build.output !== 'string') return 'task.build: must have flags and output';
-  if (!t.test || typeof t.test !== 'object' || !Array.isArray(t.test.command) || t.test.command.length === 0) return 'task.test.command: must be a non-empty list';
-  const wiring = checkTaskWiring(wiringOfTask(t as ResolvedTask), (t.harnessFiles as ResolvedTask['harnessFiles']).map((f) => f.path)).errors[0];
+  if (!t.build || typeof t.build !== 'object' || !Array.isArray(t.build.flags) || typeof t.build.output !== 'string')
+    return 'task.build: must have flags and output';
+  if (!t.test || typeof t.test !== 'object' || !Array.isArray(t.test.command) || t.test.command.length === 0)
+    return 'task.test.command: must be a non-empty list';
+  const wiring = checkTaskWiring(
+    wiringOfTask(t as ResolvedTask),
+    (t.harnessFiles as ResolvedTask['harnessFiles']).map((f) => f.path),
+  ).errors[0];
   if (wiring) return formatWiringProblem('task', wiring);
   return checkPriority(priority, 'priority') ?? checkPriority(t.priority, 'task.priority');
 }

@@ -14,7 +14,16 @@ import type { ResolvedTask } from '../policy/schemas/task-schema';
 import { currentModel, type EscalationState } from '../policy/rules/stop-loss';
 import { renderDetails } from './details';
 import { verdictSourceOf } from '../policy/schemas/task-wiring';
-import type { EscalationEvent, ModelServerWait, OptimizationSummary, RunSummary, TaskResult, TaskState, TaskStatus, TaskStep } from '../contracts/task-messages';
+import type {
+  EscalationEvent,
+  ModelServerWait,
+  OptimizationSummary,
+  RunSummary,
+  TaskResult,
+  TaskState,
+  TaskStatus,
+  TaskStep,
+} from '../contracts/task-messages';
 import { CURRENT_MODEL, DOMAIN, ESCALATIONS, STATUS, TASK_ID } from '../contracts/search-attributes';
 
 export interface TaskStateInit {
@@ -152,8 +161,16 @@ export class TaskStateStore {
     for (const run of this.state.runs) if (path[path.length - 1] !== run.model) path.push(run.model);
     const s = this.state;
     return {
-      taskId: s.taskId, status, winningModel, escalationPath: path, start: s.start, runs: s.runs, escalations: s.escalations,
-      finalCode, optimization: s.optimization, message,
+      taskId: s.taskId,
+      status,
+      winningModel,
+      escalationPath: path,
+      start: s.start,
+      runs: s.runs,
+      escalations: s.escalations,
+      finalCode,
+      optimization: s.optimization,
+      message,
     };
   }
 }
