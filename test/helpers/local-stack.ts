@@ -4,7 +4,7 @@
  * processes on unique queues. Everything it starts, it stops.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -54,8 +54,39 @@ function waitExit(child: ChildProcess, timeoutMs: number): Promise<void> {
   });
 }
 
+/**
+ * Resolves when the worker has printed the line naming its queues (it polls from then on); rejects
+ * with the workers' output when it exits first, so a worker that refuses to start fails the test at
+ * once instead of leaving tasks to wait out the test's timeout.
+ */
+export function workerReady(child: ChildProcess, kind: 'workflow' | 'gpu', logs: string[], timeoutMs = 120_000): Promise<void> {
+  const marker = `kisystem ${kind} worker: queue`;
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    const onData = (d: Buffer) => {
+      seen += d.toString();
+      if (seen.includes(marker)) done();
+    };
+    const onExit = (code: number | null, signal: NodeJS.Signals | null) =>
+      done(new Error(`the ${kind} worker exited before it polled (code ${code}, signal ${signal}):\n${logs.join('')}`));
+    const timer = setTimeout(() => done(new Error(`the ${kind} worker did not name its queues in ${timeoutMs} ms:\n${logs.join('')}`)), timeoutMs);
+    function done(error?: Error): void {
+      clearTimeout(timer);
+      child.stdout!.off('data', onData);
+      child.off('exit', onExit);
+      if (error) reject(error);
+      else resolve();
+    }
+    child.stdout!.on('data', onData);
+    child.once('exit', onExit);
+  });
+}
+
 export async function startLocalStack(scripts: LoadedScript[], configPath = join(PROJECT_ROOT, 'config/optimization_config.json')): Promise<LocalStack> {
   const dataDir = mkdtempSync(join(tmpdir(), 'kisystem-it-'));
+  // The sandbox user must pass through to the run folders under it (the GPU worker refuses a work
+  // folder it cannot reach); mkdtemp makes it 0700.
+  chmodSync(dataDir, 0o711);
   const binary = temporalCli();
   const dbFile = join(dataDir, 'temporal.db');
   // Ports chosen by startDevServer; a restart keeps the gRPC and UI ports the workers were given.
@@ -85,11 +116,14 @@ export async function startLocalStack(scripts: LoadedScript[], configPath = join
     const child = spawn(process.execPath, [join(PROJECT_ROOT, `dist/workers/${kind}-worker.js`)], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout!.on('data', (d: Buffer) => logs.push(`[${kind}] ${d}`));
     child.stderr!.on('data', (d: Buffer) => logs.push(`[${kind}!] ${d}`));
+    child.once('exit', (code, signal) => logs.push(`[${kind}] exited: code ${code}, signal ${signal}\n`));
     children.add(child);
     child.once('exit', () => children.delete(child));
     return child;
   };
   const connection = await Connection.connect({ address: server.address });
+  const gpuWorker = startWorker('gpu');
+  const workflowWorker = startWorker('workflow');
   const stack: LocalStack = {
     dataDir,
     env,
@@ -97,8 +131,8 @@ export async function startLocalStack(scripts: LoadedScript[], configPath = join
     db,
     server,
     logs,
-    gpuWorker: startWorker('gpu'),
-    workflowWorker: startWorker('workflow'),
+    gpuWorker,
+    workflowWorker,
     startGpuWorker() {
       stack.gpuWorker = startWorker('gpu');
       return stack.gpuWorker;
@@ -144,5 +178,11 @@ export async function startLocalStack(scripts: LoadedScript[], configPath = join
       rmSync(dataDir, { recursive: true, force: true }); // no /tmp/kisystem-it-* left behind
     },
   };
+  try {
+    await Promise.all([workerReady(gpuWorker, 'gpu', logs), workerReady(workflowWorker, 'workflow', logs)]);
+  } catch (error) {
+    await stack.stop();
+    throw error;
+  }
   return stack;
 }
