@@ -97,6 +97,19 @@ export async function streamPieces(
 }
 
 /** Waits the scripted delay; false (and the connection dropped) when the client or server went away. */
+/** A cold model: nothing at all until it is loaded (the delay, then the test's hold); false when the client left. */
+export async function coldLoad(ctx: HandlerContext, res: ServerResponse): Promise<boolean> {
+  if (!(await waitOrDrop(ctx, ctx.firstTokenDelayMs, res))) return false;
+  if (!ctx.holdFirstToken) return true;
+  const left = new Promise<false>((resolve) => {
+    if (ctx.signal.aborted) resolve(false);
+    ctx.signal.addEventListener('abort', () => resolve(false), { once: true });
+  });
+  const loaded = await Promise.race([ctx.holdFirstToken().then(() => true as const), left]);
+  if (!loaded) res.destroy();
+  return loaded;
+}
+
 export async function waitOrDrop(ctx: HandlerContext, delayMs: number, res: ServerResponse): Promise<boolean> {
   if (delayMs <= 0 || (await pause(delayMs, ctx.signal))) return true;
   res.destroy();

@@ -11,6 +11,8 @@ export interface HandlerContext {
   chunkDelayMs: number;
   /** Pause before the first byte of every chat answer (a cold model loading); 0 for none. */
   firstTokenDelayMs: number;
+  /** After that pause, the first byte also waits until this resolves: a cold load whose end a test decides. */
+  holdFirstToken?: () => Promise<void>;
   /** What `/api/show` and `/v1/models` report as the models' context length (tokens). */
   contextLength: number;
   /** Aborted when the client goes away or the server closes: stops sleeps and streams. */

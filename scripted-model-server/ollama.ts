@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BadRequestError, canonicalModel } from './answers';
-import { logRefused, planChat, streamPieces, waitOrDrop, type PlannedReply } from './chat';
+import { coldLoad, logRefused, planChat, streamPieces, waitOrDrop, type PlannedReply } from './chat';
 import { SCRIPTED_HEADERS, promptText, readJsonObject, roughTokens, sendJson, type HandlerContext } from './http';
 
 /** Reported by `/api/version`; says what this is rather than pretending to be an Ollama release. */
@@ -120,7 +120,7 @@ export async function handleChat(ctx: HandlerContext, req: IncomingMessage, res:
     return;
   }
   // A cold model: nothing at all (not even the headers) until it is loaded.
-  if (!(await waitOrDrop(ctx, ctx.firstTokenDelayMs, res))) return;
+  if (!(await coldLoad(ctx, res))) return;
   res.writeHead(200, { ...SCRIPTED_HEADERS, 'Content-Type': 'application/x-ndjson' });
   const write = (obj: unknown) => res.write(`${JSON.stringify(obj)}\n`);
   if (!(await streamPieces(ctx, plan.content, plan.delayMs, (piece) => write(line(piece, false))))) return void res.destroy();

@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BadRequestError } from './answers';
-import { logRefused, planChat, streamPieces, waitOrDrop, type PlannedReply } from './chat';
+import { coldLoad, logRefused, planChat, streamPieces, waitOrDrop, type PlannedReply } from './chat';
 import { SCRIPTED_HEADERS, promptText, readJsonObject, roughTokens, sendJson, type HandlerContext } from './http';
 
 /** OpenAI's error body shape, which OpenAI-compatible clients read `error.message` from. */
@@ -77,7 +77,7 @@ export async function handleChatCompletions(ctx: HandlerContext, req: IncomingMe
     });
   }
 
-  if (!(await waitOrDrop(ctx, ctx.firstTokenDelayMs, res))) return;
+  if (!(await coldLoad(ctx, res))) return;
   res.writeHead(200, { ...SCRIPTED_HEADERS, 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive' });
   const chunk = (choices: unknown[], extra: Record<string, unknown> = {}) =>
     res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices, ...extra })}\n\n`);

@@ -28,6 +28,11 @@ export interface ScriptedModelServerOptions {
   chunkDelayMs?: number;
   /** Holds every chat answer this long before its first byte, as a cold model loading does (default 0). */
   firstTokenDelayMs?: number;
+  /**
+   * Holds every streamed chat answer before its first byte until the promise it returns resolves,
+   * after firstTokenDelayMs: a cold load that lasts until the test says, whatever the machine's speed.
+   */
+  holdFirstToken?: () => Promise<void>;
   /** Context length the models report on `/api/show` and `/v1/models` (default 32768). */
   contextLength?: number;
   /** Where the start line goes; default console.log. */
@@ -64,6 +69,7 @@ export async function startScriptedModelServer(options: ScriptedModelServerOptio
       requests,
       chunkDelayMs: options.chunkDelayMs ?? 0,
       firstTokenDelayMs: options.firstTokenDelayMs ?? 0,
+      holdFirstToken: options.holdFirstToken,
       contextLength: options.contextLength ?? 32768,
       signal: AbortSignal.any([gone.signal, closing.signal]),
     };
