@@ -7,7 +7,7 @@
  *
  * Such a database is recognised by its trigger function lacking the bucket: the function is replaced
  * by the one the decision-columns migration installs (bucket, escalations read from the columns) and
- * the rollup is rebuilt from `runs`. Any other database is left as it is, so running this on a
+ * the rollup is rebuilt from the runs the learning counts (`in_learning`, as the trigger admits them). Any other database is left as it is, so running this on a
  * database that is already right changes nothing.
  */
 import { type Kysely, sql } from 'kysely';
@@ -64,6 +64,7 @@ async function rebuildRollup(db: Kysely<unknown>): Promise<void> {
           then 'optimization' else r.source end as bucket,
         extract(epoch from (finished_at - (date_trunc('day', finished_at at time zone 'UTC') at time zone 'UTC'))) / 86400.0 as x
       from runs r
+      where r.in_learning
     ) r
     group by domain, model, bucket, day`.execute(db);
 }

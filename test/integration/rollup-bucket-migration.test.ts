@@ -25,11 +25,15 @@ function run(workflowRunId: string, attemptNo: number, over: Partial<RecordRunIn
   };
 }
 
-/** A task that passes at its first run, then a slower candidate of the optimization phase; and an escalation. */
+/**
+ * A task that passes at its first run, then a slower candidate of the optimization phase; an
+ * escalation; and a run the learning leaves out (a self-reported verdict), which no rollup counts.
+ */
 const FIRST_RUNS = [
   run('r1', 1, { outcome: 'success', errorType: null, severity: null }),
   run('r1', 2, {}),
   run('r2', 1, { decision: 'escalate to qwen2.5-coder:32b (stoploss: 2 of 2)', decisionKind: 'escalate', decisionRule: 'stoploss' }),
+  run('r3', 1, { outcome: 'success', errorType: null, severity: null, verdictSource: 'self-reported', inLearning: false }),
 ];
 const LATER_RUN = run('r1', 3, {});
 
