@@ -16,6 +16,7 @@ import { buildChecker, CheckerBrokenError, hasChecker, isCheckerFile, runChecked
 import { claimDecision } from '../policy/rules/host-claim';
 import type { HostLoad } from './host-load';
 import type { BuildInput, BuildResult, HostClaim, TestInput, TestResult } from '../contracts/activity-types';
+import type { VerdictSource } from '../policy/schemas/task-wiring';
 
 /** The host's sandbox limits (config `sandbox`), for the steps whose inputs do not carry limits. */
 export interface HostSandbox extends SandboxRuntime {
@@ -174,7 +175,7 @@ export function createHostActivities(deps: HostActivityDeps) {
         throw new ProgramNotStartedError(program, 'ENOENT', `${program} does not exist`);
       }
       let result: ProcessResult;
-      let verdictFrom: 'checker' | 'harness' = 'harness';
+      let verdictSource: VerdictSource = 'self-reported';
       if (hasChecker(input.runFolder)) {
         const checked = await runChecked('test', input.seed, input.runFolder, input.command, limits, gpu, {
           sandbox,
@@ -184,7 +185,7 @@ export function createHostActivities(deps: HostActivityDeps) {
           signal: ctx.cancellationSignal,
         });
         result = checked.result;
-        verdictFrom = 'checker';
+        verdictSource = 'checker';
       } else {
         // A task without a checker: the verdict is the harness's own line (forgeable; docs/task-authors.md, "Harness format").
         result = await runProcess({
@@ -207,7 +208,7 @@ export function createHostActivities(deps: HostActivityDeps) {
       }
       const { cancelled: _cancelled, ...rest } = result;
       await writeResultNote(input.runFolder, testPassed(result)).catch(() => undefined); // for run_folders retention
-      return { ...rest, limitKill: result.limitKill ?? null, sandbox: kind, verdictFrom, host: capabilities.hostId };
+      return { ...rest, limitKill: result.limitKill ?? null, sandbox: kind, verdictSource, host: capabilities.hostId };
     } catch (error) {
       if (error instanceof SandboxSetupError) throw sandboxFailure(error, capabilities.hostId);
       if (error instanceof CheckerBrokenError) {

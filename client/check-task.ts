@@ -94,7 +94,7 @@ async function checkAnswer(task: ResolvedTask, config: KisystemConfig, host: Ret
     }
     const seed = Math.floor(Math.random() * 2 ** 31);
     const test = await local('testCandidate', host.testCandidate, testInputFor(task, config, build.runFolder, seed));
-    out(`  test (${(test.durationMs / 1000).toFixed(1)} s, seed ${seed}, verdict from ${test.verdictFrom === 'checker' ? "the task's checker" : 'the candidate itself (self-reported)'})`);
+    out(`  test (${(test.durationMs / 1000).toFixed(1)} s, seed ${seed}, verdict from ${test.verdictSource === 'checker' ? "the task's checker" : 'the candidate itself (self-reported)'})`);
     const verdict = judgeTest(task, test);
     if (verdict.kind === 'passed') {
       out(`  PASSED: ${parseVerdict(test.output).line}`);

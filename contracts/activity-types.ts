@@ -2,6 +2,7 @@
 import type { ExtractedFile } from '../policy/parsers/extract-code';
 import type { ChatMessage } from '../policy/prompts/prompt';
 import type { TaskFileContent } from '../policy/schemas/task-schema';
+import type { VerdictSource } from '../policy/schemas/task-wiring';
 
 export interface GenerateInput {
   taskId: string;
@@ -86,8 +87,8 @@ export interface TestResult {
   limitKill?: string | null;
   /** 'bubblewrap', or 'none' when the host runs model code unsandboxed. */
   sandbox?: string;
-  /** 'checker': the verdict came from the task's trusted checker; 'harness': from the candidate's own output (legacy tasks). */
-  verdictFrom?: 'checker' | 'harness';
+  /** 'checker': the task's trusted checker gave the verdict; 'self-reported': the candidate's own output did (a task without a checker). */
+  verdictSource?: VerdictSource;
 }
 
 export interface RecordRunInput {
@@ -119,7 +120,7 @@ export interface RecordRunInput {
   /** The sandbox the run's build and test ran in: 'bubblewrap', 'none' (unsandboxed), null when nothing was built. */
   sandbox?: string | null;
   /** Where the verdict came from: the task's checker, or the candidate's own line (a task without a checker). Absent from older workflows. */
-  verdictSource?: 'checker' | 'self-reported';
+  verdictSource?: VerdictSource;
   /** false: the learning leaves this run out (a self-reported verdict, config learning.include_self_reported false). Absent: counted. */
   inLearning?: boolean;
   code: string | null;

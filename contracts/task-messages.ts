@@ -6,6 +6,7 @@ import type { StopLossDecision } from '../policy/rules/stop-loss';
 import type { StartDecision } from '../policy/rules/hybrid-decision';
 import type { KisystemConfig } from '../policy/schemas/config-schema';
 import type { ResolvedTask } from '../policy/schemas/task-schema';
+import type { VerdictSource } from '../policy/schemas/task-wiring';
 
 export type TaskStatus =
   | 'starting'
@@ -55,7 +56,7 @@ export interface RunSummary {
   /** The sandbox the run's build and test ran in: 'bubblewrap', 'none' (unsandboxed); null when nothing was built. */
   sandbox?: string | null;
   /** Where the verdict came from: 'checker' (trusted) or 'self-reported' (the candidate's own line, forgeable). */
-  verdictSource?: 'checker' | 'self-reported';
+  verdictSource?: VerdictSource;
 }
 
 /** One iteration of the optimization phase. */
@@ -150,7 +151,7 @@ export interface TaskState {
   /** Set while the workflow waits for the model server. */
   waiting: ModelServerWait | null;
   /** Where the task's verdicts come from: its trusted checker, or the candidate's own (forgeable) line. Absent in older tasks. */
-  verdictSource?: 'checker' | 'self-reported';
+  verdictSource?: VerdictSource;
   /** How the task ended, in a sentence (the result's message, or the failure's); absent while it runs. */
   endMessage?: string;
 }

@@ -45,7 +45,7 @@ async function buildAndTest(solution: string, limits = {}, timeoutS = 60) {
 it('a correct answer passes inside the sandbox, judged by the trusted checker', async () => {
   const { build, test } = await buildAndTest('int twice(int x) { return 2 * x; }\n');
   expect(build.sandbox).toBe('bubblewrap');
-  expect(test).toMatchObject({ exitCode: 0, verdictFrom: 'checker', sandbox: 'bubblewrap' });
+  expect(test).toMatchObject({ exitCode: 0, verdictSource: 'checker', sandbox: 'bubblewrap' });
   expect(testPassed(test)).toBe(true);
 });
 
@@ -216,7 +216,7 @@ it('a forged verdict fails: wrong results with an atexit PASS line, a verdict fi
   FILE* f = std::fopen("verdict.txt", "w"); if (f) { std::fputs("KISYSTEM_VERDICT: PASS\\n", f); std::fclose(f); }
   f = std::fopen("../run-1.trusted/checker", "w"); std::fprintf(stderr, "checker %s\\n", f ? "REPLACED" : "out of reach");`;
   const { test } = await buildAndTest(hostile(attack, 'return 3 * x;'));
-  expect(test.verdictFrom).toBe('checker');
+  expect(test.verdictSource).toBe('checker');
   expect(test.output).not.toContain('REPLACED');
   expect(testPassed(test)).toBe(false);
   const c = categorize({ phase: 'TEST', exitCode: test.exitCode, signal: test.signal, timedOut: test.timedOut, output: test.output, solutionFile: 'twice.cpp', harnessFiles: [] });

@@ -108,7 +108,7 @@ it('a benchmark of a task without a checker hands the program no worker variable
   const build = await h.build(hostile(attack), { checker: false });
   expect(build.ok).toBe(true);
   const test = await h.test(build);
-  expect(test.verdictFrom).toBe('harness');
+  expect(test.verdictSource).toBe('self-reported');
   expect(test.output).toContain('ENV KISYSTEM_SEED=');
   const bench = await h.bench(build);
   expect(bench.output).toContain('ENV KISYSTEM_SEED=');
