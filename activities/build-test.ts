@@ -14,6 +14,7 @@ import { join, resolve } from 'node:path';
 import { ProgramNotStartedError, runProcess, SandboxSetupError, type ProcessResult, type ResourceLimits, type SandboxRuntime } from './run-process';
 import { buildChecker, CheckerBrokenError, hasChecker, isCheckerFile, runChecked, writeProtocolHeader } from './sandbox-verdict';
 import { claimDecision } from '../policy/rules/host-claim';
+import { compilerFileSizeKill } from '../policy/parsers/limit-kill';
 import type { HostLoad } from './host-load';
 import type { BuildInput, BuildResult, HostClaim, TestInput, TestResult } from '../contracts/activity-types';
 import type { VerdictSource } from '../policy/schemas/task-wiring';
@@ -135,8 +136,9 @@ export function createHostActivities(deps: HostActivityDeps) {
         signal: ctx.cancellationSignal,
       });
       if (result.cancelled) return await throwActivityCancellation(ctx);
+      const failed = result.exitCode !== 0 || result.timedOut;
       return {
-        limitKill: result.limitKill ?? null,
+        limitKill: result.limitKill ?? (failed && compilerFileSizeKill(result.output) ? 'disk' : null),
         sandbox: kind,
         ok: result.exitCode === 0 && !result.timedOut,
         runFolder,

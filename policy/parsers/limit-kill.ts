@@ -68,3 +68,19 @@ export function categorizeLimitKill(kind: unknown, phase: Exclude<Phase, 'GENERA
     rule: phase === 'PROFILE' ? `profile-${text.rule}` : text.rule,
   };
 }
+
+/**
+ * A compiler driver's own report that one of its programs (the assembler, the compiler proper, the
+ * linker) was killed by SIGXFSZ: the object file or assembly it wrote reached the per-file limit.
+ * The program wrote into the driver's temporary folder and the driver removed the file, so no file
+ * at the limit is left to find; the driver's line is the evidence. Only lines the driver prints
+ * itself count (they start with its name: "g++: internal compiler error: File size limit exceeded
+ * signal terminated program as", "nvcc error : 'ptxas' died due to signal 25"), never diagnostics
+ * that quote the answer's source, which start with a file name and line.
+ */
+const DRIVER_FILE_SIZE_KILL =
+  /^(?:[^\s:]*\/)?(?:g\+\+|gcc|c\+\+|cc|clang\+\+|clang|nvcc|collect2|ld)(?:-[\d.]+)?(?::| +error *:) .*(?:File size limit exceeded|signal 25\b)/m;
+
+export function compilerFileSizeKill(output: string): boolean {
+  return DRIVER_FILE_SIZE_KILL.test(output);
+}

@@ -89,3 +89,15 @@ it('space preallocated faster than any poll (fallocate, then exit) is the disk l
   expect(existsSync(join(build.runFolder, 'pre-0'))).toBe(false);
   expect(await folderBytes(build.runFolder)).toBeLessThan(64 * 1024 * 1024);
 });
+
+it('an object file past the per-file limit (the assembler killed by SIGXFSZ, reported by g++ as its own failure) is the disk limit', async () => {
+  const small = await sandboxedHost({ disk_mb: 64, build_memory_mb: 1024, max_file_mb: 4 });
+  try {
+    // 16 MB of initialized data: a short assembly file, an object file four times the limit.
+    const build = await small.build('static char big[16 << 20] = {1};\nint twice(int x) { return 2 * x + big[x & 1] - big[1]; }\n');
+    expect(build.ok).toBe(false);
+    expect(build.limitKill).toBe('disk');
+  } finally {
+    small.cleanup();
+  }
+});
