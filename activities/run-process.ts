@@ -114,6 +114,13 @@ const READ_CAP = 4 * 1024 * 1024;
  */
 const LAUNCH_SCRIPT = 'for d in /proc/$$/fd/*; do n=${d##*/}; case $n in 0|1|2) ;; *) eval "exec $n>&-" 2>/dev/null ;; esac; done; for f do if [ "$f" = -- ]; then break; fi; echo $$ > "$f" || exit 125; done; while [ "$1" != -- ]; do shift; done; shift; exec "$@"';
 
+/**
+ * The launcher's own command. Without --norc, bash whose stdin is a socket (every piped stdin of a
+ * Node child is one) takes itself for a remote shell and runs the worker user's ~/.bashrc before the
+ * sandbox starts: whatever that prints lands in the candidate's output.
+ */
+export const LAUNCHER: readonly string[] = Object.freeze(['/bin/bash', '--norc', '--noprofile', '-c', LAUNCH_SCRIPT, 'kisystem-launch']);
+
 export async function runProcess(options: RunProcessOptions): Promise<ProcessResult> {
   const box = options.sandbox;
   const sandboxed = box !== undefined && box.settings.kind === 'bubblewrap';
@@ -137,7 +144,7 @@ export async function runProcess(options: RunProcessOptions): Promise<ProcessRes
     const tmpMb = options.limits?.diskMb ?? 512;
     const tmpDir = await stepTmpDir(box.writable, box.settings.runAs);
     argv = [...runAsArgs(box.settings.runAs), ...bwrapArgs(box.settings.bwrapPath, { writable: box.writable, readOnly: box.readOnly, gpu: box.gpu, tmpMb, tmpDir, env: vars }, options.cwd), ...limited];
-    argv = ['/bin/bash', '-c', LAUNCH_SCRIPT, 'kisystem-launch', ...(cgroup?.procsFiles() ?? []), '--', ...argv];
+    argv = [...LAUNCHER, ...(cgroup?.procsFiles() ?? []), '--', ...argv];
     env = { ...BWRAP_SPAWN_ENV };
   } else {
     argv = limited;

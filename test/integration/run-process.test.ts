@@ -1,8 +1,9 @@
 /** Subprocesses of activities: timeouts and cancellation kill the whole process group; limits apply. */
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ProgramNotStartedError, runProcess } from '../../activities/run-process';
+import { LAUNCHER, ProgramNotStartedError, runProcess } from '../../activities/run-process';
 import { removeTempDirs, tempDir } from '../helpers/temp-dirs';
 
 // The folders this file makes go with it.
@@ -80,4 +81,24 @@ describe('runProcess', () => {
   it('says which program could not be started', async () => {
     await expect(runProcess({ command: ['kisystem-no-such-compiler', '--version'], cwd, timeoutMs: 1000, keepChars: 100 })).rejects.toThrow(ProgramNotStartedError);
   });
+});
+
+it("the sandbox's launcher reads no shell startup files, with a socket as stdin as every piped child has", async () => {
+  // bash -c with a socket on stdin runs ~/.bashrc (taking itself for a remote shell); a marker in a
+  // HOME of its own shows whether the launcher's command would.
+  const home = mkdtempSync(join(tmpdir(), 'kisystem-launcher-home-'));
+  try {
+    writeFileSync(join(home, '.bashrc'), 'echo STARTUP-FILE-RAN >&2\n');
+    const run = (args: readonly string[]) =>
+      spawnSync(args[0]!, [...args.slice(1), '--', '/bin/echo', 'launched'], { env: { PATH: '/usr/bin:/bin', HOME: home }, stdio: ['pipe', 'pipe', 'pipe'], input: '', encoding: 'utf8' });
+    const plain = run(['/bin/bash', ...LAUNCHER.slice(3)]);
+    const launched = run(LAUNCHER);
+    expect(launched.stdout).toBe('launched\n');
+    expect(launched.stderr).not.toContain('STARTUP-FILE-RAN');
+    // The same script without the flags does read it: the check above is not vacuous.
+    expect(plain.stdout).toBe('launched\n');
+    expect(plain.stderr).toContain('STARTUP-FILE-RAN');
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
 });
