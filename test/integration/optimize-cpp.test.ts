@@ -53,9 +53,11 @@ describe('a C++ task through the optimization phase (real workflow, sandbox, cac
     // The Web UI's details of the workflow carry the same table.
     const meta = (await stack.client.workflow.getHandle(workflowId).query<unknown>('__temporal_workflow_metadata')) as { currentDetails?: string };
     expect(meta.currentDetails).toMatch(/\*\*Optimization\*\*: best score \d+\.\d at iteration 3/);
-    expect(meta.currentDetails).toMatch(/\| 1 \| 2 \| iteration 1: tier [01], score \+[\d.]+ <?>?=? 5 \| [\d.]+ \| [\d.]+ \| ✅ \|/);
-    expect(meta.currentDetails).toMatch(/\| 3 \| 4 \| iteration 3: tier 1, score \+[\d.]+ > 5 \| [\d.]+ \| [\d.]+ \| ✅ \|/);
-    expect(meta.currentDetails).toMatch(/\| 2 \| 3 \| iteration 2: rejected \(LOGIC in TEST\), not profiled \| {2}\| {2}\| ❌ LOGIC \|/);
+    // Cells are Markdown-escaped (`\+`, `\<`, `\(`): read as the Web UI renders them.
+    const details = (meta.currentDetails ?? '').replace(/\\([\\`*_{}[\]()#+\-.!<>|])/g, '$1');
+    expect(details).toMatch(/\| 1 \| 2 \| iteration 1: tier [01], score \+[\d.]+ <?>?=? 5 \| [\d.]+ \| [\d.]+ \| ✅ \|/);
+    expect(details).toMatch(/\| 3 \| 4 \| iteration 3: tier 1, score \+[\d.]+ > 5 \| [\d.]+ \| [\d.]+ \| ✅ \|/);
+    expect(details).toMatch(/\| 2 \| 3 \| iteration 2: rejected \(LOGIC in TEST\), not profiled \| {2}\| {2}\| ❌ LOGIC \|/);
 
     // Every profiled iteration is in the profiles table, with cachegrind's facts for the full ones.
     const rows = await stack.db.selectFrom('profiles').selectAll().where('workflow_id', '=', workflowId).orderBy('iteration').execute();
