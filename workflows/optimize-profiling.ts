@@ -6,12 +6,39 @@ import { ActivityCancellationType, ActivityFailure, ApplicationFailure, proxyAct
 import type { ProfileActivities } from '../activities/profile';
 import type { FailedBenchmarkRun, FullProfileResult, MicrobenchmarkResult } from '../contracts/profile-types';
 import type { ProfileHistoryActivities } from '../activities/profile-history';
+import type { ExtractedFile } from '../policy/parsers/extract-code';
+import { testPassed } from '../policy/parsers/categorizer';
+import { hostLossTimeouts, hostStepPickupSeconds } from '../policy/rules/host-loss';
 import type { ResolvedTask } from '../policy/schemas/task-schema';
-import type { CandidateContext } from './candidate';
+import { buildAndTest, type CandidateContext } from './candidate';
 import { fullProfileInputFor, microbenchmarkInputFor } from './host-inputs';
+import { onLiveHost } from './host-wait';
+
+/** Where a passing candidate's binary is, and what it takes to build it again on another host. */
+export interface BinaryPlace {
+  hostQueue: string;
+  host: string;
+  runFolder: string;
+  attemptNo: number;
+  files: ExtractedFile[];
+}
+
+/** A profiling step's result and where the binary was when it ran: another host's folder when the first host died. */
+export interface Placed<T> {
+  value: T;
+  place: BinaryPlace;
+}
+
+/** Hosts tried for one profiling step before the phase gives up on measuring the candidate. */
+const MAX_PROFILE_HOSTS = 3;
+
+/** A binary's host gone (its step never picked up, its probe unanswered) or its run folder gone. */
+function binaryLost(error: unknown): boolean {
+  return error instanceof ActivityFailure && error.cause instanceof ApplicationFailure && error.cause.type === 'CandidateMissing';
+}
 
 /** Profiling failures that end the phase (the best so far is kept): not the candidate's fault to retry. */
-const PROFILE_STOPPERS = ['BenchmarkOutputMissing', 'ProfilerMissing', 'ProfileUnparsable'];
+const PROFILE_STOPPERS = ['BenchmarkOutputMissing', 'ProfilerMissing', 'ProfileUnparsable', 'HostsLost'];
 
 /** The candidate's failed benchmark run, when `error` is a `BenchmarkFailed` activity failure. */
 export function failedBenchmark(error: unknown): FailedBenchmarkRun | null {
@@ -51,10 +78,13 @@ export interface ProfiledIteration {
 
 export function profilingFor(ctx: CandidateContext, benchmark: NonNullable<ResolvedTask['benchmark']>) {
   const { task, config } = ctx;
+  const hostLoss = hostLossTimeouts(config.timeouts);
   const profiler = (hostQueue: string) =>
     proxyActivities<ProfileActivities>({
       taskQueue: hostQueue,
-      scheduleToStartTimeout: `${config.timeouts.host_pickup} seconds`,
+      // Short, as for builds and tests: a step still waiting gets its host probed (workflows/host-wait.ts),
+      // so a dead host's candidate is built again elsewhere while a busy host is waited for up to host_pickup.
+      scheduleToStartTimeout: `${hostStepPickupSeconds(hostLoss)} seconds`,
       heartbeatTimeout: `${config.timeouts.heartbeat} seconds`,
       startToCloseTimeout: `${config.timeouts.profile + 60} seconds`,
       // A cancelled task ends only after the profiler's process group was killed.
@@ -69,21 +99,50 @@ export function profilingFor(ctx: CandidateContext, benchmark: NonNullable<Resol
     startToCloseTimeout: '30 seconds',
     retry: { maximumAttempts: 10, initialInterval: '1 second', maximumInterval: '30 seconds' },
   });
+
+  /** The same candidate built and tested on a host that is alive; refused when it no longer passes there. */
+  async function placedElsewhere(place: BinaryPlace, label: string, why: string): Promise<BinaryPlace> {
+    const run = await buildAndTest(ctx, place.attemptNo, place.files, Math.floor(Math.random() * 2 ** 31), `${label} (moved: ${why})`);
+    if (run.stage !== 'test' || !testPassed(run.test)) {
+      const message = `${label}: its host was lost while profiling, and the same code did not pass again on ${run.build.host}`;
+      throw ApplicationFailure.create({ type: 'HostsLost', message, nonRetryable: true });
+    }
+    return { ...place, hostQueue: run.hostQueue, host: run.test.host, runFolder: run.build.runFolder };
+  }
+
+  /** Runs a profiling step where the binary is; when its host is lost, on a host it is built again on. */
+  async function onAnyLiveHost<T>(first: BinaryPlace, label: string, step: (place: BinaryPlace) => Promise<T>): Promise<Placed<T>> {
+    let place = first;
+    for (let hostNo = 1; ; hostNo++) {
+      let why: string;
+      try {
+        const outcome = await onLiveHost({ hostId: place.host, hostQueue: place.hostQueue }, hostLoss, () => step(place));
+        if (!outcome.moved) return { value: outcome.value, place };
+        why = outcome.reason;
+      } catch (error) {
+        if (!binaryLost(error)) throw error;
+        why = `the binary is gone from ${place.host}`;
+      }
+      if (hostNo >= MAX_PROFILE_HOSTS) {
+        throw ApplicationFailure.create({ type: 'HostsLost', message: `no host kept ${label} for profiling: ${why}`, nonRetryable: true });
+      }
+      place = await placedElsewhere(place, label, why);
+    }
+  }
+
   return {
-    microbenchmark: (hostQueue: string, runFolder: string, iteration: number, seed: number): Promise<MicrobenchmarkResult> =>
-      profiler(hostQueue).microbenchmark.executeWithOptions({ summary: `iteration ${iteration}: tier 0 microbenchmark` }, [
-        microbenchmarkInputFor(task, benchmark, config, runFolder, seed),
-      ]),
-    fullProfile: (
-      hostQueue: string,
-      runFolder: string,
-      summary: string,
-      seed: number,
-      baselineInstructions: number | null,
-    ): Promise<FullProfileResult> =>
-      profiler(hostQueue).fullProfile.executeWithOptions({ summary }, [
-        fullProfileInputFor(task, benchmark, config, runFolder, seed, baselineInstructions),
-      ]),
+    microbenchmark: (place: BinaryPlace, iteration: number, seed: number): Promise<Placed<MicrobenchmarkResult>> =>
+      onAnyLiveHost(place, `iteration ${iteration}`, (p) =>
+        profiler(p.hostQueue).microbenchmark.executeWithOptions({ summary: `iteration ${iteration}: tier 0 microbenchmark` }, [
+          microbenchmarkInputFor(task, benchmark, config, p.runFolder, seed),
+        ]),
+      ),
+    fullProfile: (place: BinaryPlace, summary: string, seed: number, baselineInstructions: number | null): Promise<Placed<FullProfileResult>> =>
+      onAnyLiveHost(place, summary, (p) =>
+        profiler(p.hostQueue).fullProfile.executeWithOptions({ summary }, [
+          fullProfileInputFor(task, benchmark, config, p.runFolder, seed, baselineInstructions),
+        ]),
+      ),
     storeProfile: (entry: ProfiledIteration, bench: MicrobenchmarkResult, profile: FullProfileResult | null, scoreChange: number | null) =>
       profileHistory.recordProfile.executeWithOptions({ summary: `store profile: ${entry.summary}` }, [
         {

@@ -36,7 +36,7 @@ import { isPassed, type PassedAttempt, type TaskAttempts } from './attempt';
 import type { CandidateContext } from './candidate';
 import { faultReason, rethrowCancellation } from './faults';
 import type { OptimizationIteration, OptimizationSummary } from '../contracts/task-messages';
-import { failedBenchmark, profileStopper, profilingFor } from './optimize-profiling';
+import { failedBenchmark, profileStopper, profilingFor, type BinaryPlace } from './optimize-profiling';
 import { runOf, type RunRecorder, type RunToRecord } from './run-record';
 
 export interface OptimizeInput {
@@ -61,6 +61,11 @@ export interface OptimizeEnd {
 /** An iteration's benchmark seed (the workflow's deterministic random): its timed and its profiled run get the same frames. */
 function benchmarkSeed(): number {
   return Math.floor(Math.random() * 2 ** 31);
+}
+
+/** Where a passing attempt's binary is, for the profiling steps (which build it again elsewhere if its host dies). */
+function placeOf(attempt: PassedAttempt): BinaryPlace {
+  return { hostQueue: attempt.hostQueue, host: attempt.host, runFolder: attempt.runFolder, attemptNo: attempt.attemptNo, files: attempt.files };
 }
 
 function round1(value: number): number {
@@ -163,10 +168,11 @@ async function profileBaseline(phase: Phase, state: PhaseState): Promise<string 
   const { summary, history } = state;
   try {
     const seed = benchmarkSeed();
-    const bench = await phase.profiling.microbenchmark(passing.hostQueue, passing.runFolder, 0, seed);
+    const timed = await phase.profiling.microbenchmark(placeOf(passing), 0, seed);
+    const bench = timed.value;
     summary.profileMsTier0 += bench.durationMs;
     const decision = decideTier({ iteration: 0, currentScore: null, history, ...phase.tierSettings });
-    const profile = await phase.profiling.fullProfile(passing.hostQueue, passing.runFolder, decision.summary, seed, null);
+    const profile = (await phase.profiling.fullProfile(timed.place, decision.summary, seed, null)).value;
     if (profile.tool === 'cachegrind') state.baselineInstructions = profile.summary.instructions;
     summary.profileMsTier1 += profile.durationMs;
     summary.fellBack = profile.fellBack;
@@ -199,12 +205,13 @@ async function measure(phase: Phase, state: PhaseState, candidate: PassedAttempt
   const { summary, iteration } = state;
   try {
     const seed = benchmarkSeed();
-    const bench = await phase.profiling.microbenchmark(candidate.hostQueue, candidate.runFolder, iteration, seed);
+    const timed = await phase.profiling.microbenchmark(placeOf(candidate), iteration, seed);
+    const bench = timed.value;
     summary.profileMsTier0 += bench.durationMs;
     const estimate = estimateScoreFromTime(lastFull.score, lastFull.timeMs, bench.medianMs);
     const decision = decideTier({ iteration, currentScore: estimate, history: state.history, ...phase.tierSettings });
     if (decision.tier === 0) return { kind: 'measured', bench, estimate, profile: null, decision };
-    const profile = await phase.profiling.fullProfile(candidate.hostQueue, candidate.runFolder, decision.summary, seed, state.baselineInstructions);
+    const profile = (await phase.profiling.fullProfile(timed.place, decision.summary, seed, state.baselineInstructions)).value;
     summary.profileMsTier1 += profile.durationMs;
     summary.fellBack = profile.fellBack ?? summary.fellBack;
     return { kind: 'measured', bench, estimate, profile, decision };

@@ -231,3 +231,50 @@ describe('optimization phase', () => {
     expect(run.scripted.microbenchmarks).toHaveLength(0);
   });
 });
+
+describe('a host lost before the profile', () => {
+  it('builds the passing candidate again on a live host and profiles it there; no run is recorded twice', async () => {
+    const taskQueue = uniqueName('opt-host-loss');
+    const doomedQueue = `${taskQueue}-doomed`;
+    const scripted = createScriptedActivities({ replies: { [FIRST]: [ok(1, 75), ok(0.5)] }, hostQueue: taskQueue });
+    // The first claim names a host that builds and tests the candidate, then stops polling for good
+    // (its worker shuts down as the test returns): its probe goes unanswered.
+    let claims = 0;
+    const claimHost = async () => (++claims === 1 ? { hostId: 'doomed-host', hostQueue: doomedQueue, hasGpu: true, hasNvcc: true, description: 'doomed-host' } : scripted.activities.claimHost(true));
+    const doomed = await Worker.create({
+      connection: env().nativeConnection,
+      taskQueue: doomedQueue,
+      activities: {
+        buildCandidate: async (input: Parameters<typeof scripted.activities.buildCandidate>[0]) => ({ ...(await scripted.activities.buildCandidate(input)), host: 'doomed-host' }),
+        testCandidate: async (input: Parameters<typeof scripted.activities.testCandidate>[0]) => {
+          const result = await scripted.activities.testCandidate(input);
+          setImmediate(() => doomed.shutdown());
+          return { ...result, host: 'doomed-host' };
+        },
+      },
+    });
+    const doomedRun = doomed.run();
+    const worker = await Worker.create({ connection: env().nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities: { ...scripted.activities, claimHost } });
+    const cfg = config({ target_score: 95, max_optimization_iterations: 1, timeouts: { manual_fallback: 600, heartbeat: 10, host_probe_after: 2, host_probe: 2 } });
+    const input: TaskWorkflowInput = { task: benchTask, config: cfg, queues: { gpu: taskQueue, cuda: taskQueue } };
+    const { result, history } = await worker.runUntil(async () => {
+      const handle = await env().client.workflow.start('taskWorkflow', { taskQueue, workflowId: uniqueName('host-loss'), args: [input] });
+      return { result: (await handle.result()) as TaskResult, history: await handle.fetchHistory() };
+    });
+    await doomedRun;
+    expect(result.status).toBe('succeeded');
+    expect(result.optimization!.iterations.map((i) => [i.iteration, i.accepted])).toEqual([[0, true], [1, true]]);
+    // The baseline: built on the doomed host, built again on the live one, measured and profiled there.
+    const builds = activitySummaries(history, 'buildCandidate');
+    expect(builds).toHaveLength(3);
+    expect(builds[1]).toMatch(/^iteration 0 \(moved: host doomed-host .*\): build on scripted-host/);
+    expect(scripted.microbenchmarks.map((m) => m.runFolder.slice(-2))).toEqual(['/1', '/2']);
+    expect(scripted.fullProfiles[0]!.runFolder.slice(-2)).toBe('/1');
+    expect(claims).toBe(3);
+    // The move is no run: each answer is recorded once.
+    expect(scripted.recorded.map((r) => [r.attemptNo, r.outcome])).toEqual([
+      [1, 'success'],
+      [2, 'success'],
+    ]);
+  });
+});
