@@ -4,7 +4,7 @@
  * history there too, the scripted model server answering real-size C++ tasks, one workflow worker and
  * several GPU workers (hosts) with the gated compiler first on their PATH. Everything it starts, it stops.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -53,6 +53,8 @@ const suffix = () => `${Date.now().toString(36)}${Math.random().toString(36).sli
 
 export async function startHostLoadStack(o: HostLoadStackOptions): Promise<HostLoadStack> {
   const root = mkdtempSync(join(tmpdir(), 'kisystem-hosts-'));
+  // The hosts' work folders are under it: the sandbox user must pass through (mkdtemp makes it 0700).
+  chmodSync(root, 0o711);
   const cleanups: (() => Promise<void> | void)[] = [() => rmSync(root, { recursive: true, force: true })];
   const stopAll = async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await Promise.resolve(cleanup()).catch(() => undefined);

@@ -3,7 +3,7 @@
  * off, judges the targets and words the report. scripts/bench-two-tier.ts is its command line (the
  * full description is there); test/integration/two-tier-replay.test.ts runs it on a recording.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NativeConnection, Worker } from '@temporalio/worker';
@@ -225,7 +225,8 @@ export interface TwoTierBenchmarkResult {
 export async function runTwoTierBenchmark(options: TwoTierBenchmarkOptions): Promise<TwoTierBenchmarkResult> {
   const log = options.log ?? ((line: string) => console.log(line));
   const dataDir = mkdtempSync(join(tmpdir(), 'kisystem-bench-two-tier-'));
-  mkdirSync(dataDir, { recursive: true });
+  // The GPU worker's run folders are under it: the sandbox user must pass through (mkdtemp makes it 0700).
+  chmodSync(dataDir, 0o711);
   const settings = benchSettings(dataDir, await freePort(64000)); // the Web UI at port + 1000
   const databaseUrl = options.databaseUrl ?? benchDatabaseUrl();
   await ensureDatabase(databaseUrl);
