@@ -23,8 +23,13 @@ let stack: LocalStack;
 
 beforeAll(async () => {
   // Three optimization iterations (the script's three answers after the baseline), two-tier profiling on.
+  // Tier 0's estimates follow measured times, which a loaded machine moves; max_tier0_streak 1 makes
+  // iteration 3 a full profile whatever the times say (by the score change when it is large enough,
+  // else because the last full profile is too old), so the test sees both tiers on any machine.
   const configPath = join(tempDir('kisystem-optimize-cpp-'), 'config.json');
-  writeFileSync(configPath, JSON.stringify({ ...defaultConfig(), max_optimization_iterations: 3, target_score: 100 }, null, 2));
+  const config = defaultConfig();
+  const twoTier = { ...config.two_tier_profiling, max_tier0_streak: 1 };
+  writeFileSync(configPath, JSON.stringify({ ...config, max_optimization_iterations: 3, target_score: 100, two_tier_profiling: twoTier }, null, 2));
   stack = await startLocalStack(loadModelScripts([join(EXAMPLE, 'model-script.yaml')]), configPath);
 });
 
@@ -43,11 +48,13 @@ describe('a C++ task through the optimization phase (real workflow, sandbox, cac
     expect(status.code).toBe(0);
     expect(status.out).toMatch(/optimization: best score \d+\.\d at iteration 3 .*stopped: 3 optimization iterations used/);
     expect(status.out).toMatch(/iteration 0 \(run 1, deepseek-coder-v2:16b\): tier 1, rule baseline, score \d+\.\d, [\d.]+ ms, kept/);
-    // Iteration 1 (blocks, about 2x faster than the baseline) is estimated +5 to +7 points from its
-    // time: whether that crosses the threshold of 5 depends on the machine's load, so either tier is right.
-    expect(status.out).toMatch(/iteration 1 \(run 2, deepseek-coder-v2:16b\): tier (1, rule score-change|0, rule no-trigger), .*kept/);
+    // Iteration 1 (blocks, about 2x faster than the baseline on a quiet machine) is estimated +5 to +7
+    // points from its time: whether that crosses the threshold of 5, and whether it beats the baseline's
+    // time at all, depends on the machine's load, so either tier and either verdict is right.
+    expect(status.out).toMatch(/iteration 1 \(run 2, deepseek-coder-v2:16b\): tier (1, rule score-change|0, rule no-trigger), /);
     expect(status.out).toMatch(/iteration 2 \(run 3, deepseek-coder-v2:16b\): not profiled, rejected \(LOGIC\)/);
-    expect(status.out).toMatch(/iteration 3 \(run 4, deepseek-coder-v2:16b\): tier 1, rule score-change, .*kept/);
+    // The SSE tiles: three to four times faster than the naive baseline, kept on any machine.
+    expect(status.out).toMatch(/iteration 3 \(run 4, deepseek-coder-v2:16b\): tier 1, rule (score-change|stale-full-profile), .*kept/);
     expect(status.out).toContain('_MM_TRANSPOSE4_PS'); // the final code is the SSE transpose
 
     // The Web UI's details of the workflow carry the same table.
@@ -55,21 +62,20 @@ describe('a C++ task through the optimization phase (real workflow, sandbox, cac
     expect(meta.currentDetails).toMatch(/\*\*Optimization\*\*: best score \d+\.\d at iteration 3/);
     // Cells are Markdown-escaped (`\+`, `\<`, `\(`): read as the Web UI renders them.
     const details = (meta.currentDetails ?? '').replace(/\\([\\`*_{}[\]()#+\-.!<>|])/g, '$1');
-    expect(details).toMatch(/\| 1 \| 2 \| iteration 1: tier [01], score \+[\d.]+ <?>?=? 5 \| [\d.]+ \| [\d.]+ \| ✅ \|/);
-    expect(details).toMatch(/\| 3 \| 4 \| iteration 3: tier 1, score \+[\d.]+ > 5 \| [\d.]+ \| [\d.]+ \| ✅ \|/);
+    expect(details).toMatch(/\| 1 \| 2 \| iteration 1: tier [01], score [+-]?[\d.]+ (<=|>) 5 \| [\d.]+ \| [\d.]+ \| (✅|❌ PERFORMANCE) \|/);
+    expect(details).toMatch(/\| 3 \| 4 \| iteration 3: tier 1, (score \+[\d.]+ > 5|last full profile [23] iterations ago > 1) \| [\d.]+ \| [\d.]+ \| ✅ \|/);
     expect(details).toMatch(/\| 2 \| 3 \| iteration 2: rejected \(LOGIC in TEST\), not profiled \| {2}\| {2}\| ❌ LOGIC \|/);
 
     // Every profiled iteration is in the profiles table, with cachegrind's facts for the full ones.
     const rows = await stack.db.selectFrom('profiles').selectAll().where('workflow_id', '=', workflowId).orderBy('iteration').execute();
-    expect(rows.map((r) => [r.iteration, r.accepted])).toEqual([
-      [0, true],
-      [1, true],
-      [3, true],
+    expect(rows.map((r) => r.iteration)).toEqual([0, 1, 3]);
+    expect([rows[0]!.accepted, rows[2]!.accepted]).toEqual([true, true]);
+    expect([rows[0], rows[2]].map((r) => [r!.tier, r!.tool])).toEqual([
+      [1, 'cachegrind'],
+      [1, 'cachegrind'],
     ]);
-    expect([rows[0], rows[2]].map((r) => [r!.tier, r!.rule, r!.tool])).toEqual([
-      [1, 'baseline', 'cachegrind'],
-      [1, 'score-change', 'cachegrind'],
-    ]);
+    expect(rows[0]!.rule).toBe('baseline');
+    expect(rows[2]!.rule).toMatch(/^(score-change|stale-full-profile)$/);
     expect(rows[0]!.kernel_name).toBe('transpose(float const*, float*, int, int)');
     expect(rows[0]!.bottleneck).toBe('memory');
     expect(rows.filter((r) => r.tier === 1).every((r) => r.full_profile_ms > r.microbench_ms)).toBe(true);
