@@ -96,7 +96,6 @@ export async function streamPieces(
   return true;
 }
 
-/** Waits the scripted delay; false (and the connection dropped) when the client or server went away. */
 /** A cold model: nothing at all until it is loaded (the delay, then the test's hold); false when the client left. */
 export async function coldLoad(ctx: HandlerContext, res: ServerResponse): Promise<boolean> {
   if (!(await waitOrDrop(ctx, ctx.firstTokenDelayMs, res))) return false;
@@ -110,6 +109,7 @@ export async function coldLoad(ctx: HandlerContext, res: ServerResponse): Promis
   return loaded;
 }
 
+/** Waits the scripted delay; false (and the connection dropped) when the client or server went away. */
 export async function waitOrDrop(ctx: HandlerContext, delayMs: number, res: ServerResponse): Promise<boolean> {
   if (delayMs <= 0 || (await pause(delayMs, ctx.signal))) return true;
   res.destroy();

@@ -29,7 +29,8 @@ export type CandidateRun =
   | { stage: 'build'; build: BuildResult; hostQueue: string }
   | { stage: 'test'; build: BuildResult; test: TestResult; hostQueue: string };
 
-const MAX_HOST_CLAIMS = 3;
+/** Hosts one candidate's build, test or profile is tried on before the task gives up on it. */
+export const MAX_HOST_CLAIMS = 3;
 
 function hostLost(error: unknown): boolean {
   if (!(error instanceof ActivityFailure)) return false;

@@ -10,7 +10,7 @@ import type { ExtractedFile } from '../policy/parsers/extract-code';
 import { testPassed } from '../policy/parsers/categorizer';
 import { hostLossTimeouts, hostStepPickupSeconds } from '../policy/rules/host-loss';
 import type { ResolvedTask } from '../policy/schemas/task-schema';
-import { buildAndTest, type CandidateContext } from './candidate';
+import { buildAndTest, MAX_HOST_CLAIMS, type CandidateContext } from './candidate';
 import { fullProfileInputFor, microbenchmarkInputFor } from './host-inputs';
 import { onLiveHost } from './host-wait';
 
@@ -29,10 +29,7 @@ export interface Placed<T> {
   place: BinaryPlace;
 }
 
-/** Hosts tried for one profiling step before the phase gives up on measuring the candidate. */
-const MAX_PROFILE_HOSTS = 3;
-
-/** A binary's host gone (its step never picked up, its probe unanswered) or its run folder gone. */
+/** The binary's run folder gone from its host (a dead host is told by onLiveHost's probe instead). */
 function binaryLost(error: unknown): boolean {
   return error instanceof ActivityFailure && error.cause instanceof ApplicationFailure && error.cause.type === 'CandidateMissing';
 }
@@ -123,7 +120,7 @@ export function profilingFor(ctx: CandidateContext, benchmark: NonNullable<Resol
         if (!binaryLost(error)) throw error;
         why = `the binary is gone from ${place.host}`;
       }
-      if (hostNo >= MAX_PROFILE_HOSTS) {
+      if (hostNo >= MAX_HOST_CLAIMS) {
         throw ApplicationFailure.create({ type: 'HostsLost', message: `no host kept ${label} for profiling: ${why}`, nonRetryable: true });
       }
       place = await placedElsewhere(place, label, why);
