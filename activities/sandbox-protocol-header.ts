@@ -132,6 +132,44 @@ inline std::mt19937_64 check_rng(std::size_t index) {
   return std::mt19937_64(seq);
 }
 
+// Large benchmark data without moving it (docs/task-authors.md, "Large benchmark frames"): a bench
+// frame carries a seed instead of megabytes of input, the harness fills its input with
+// seeded_floats, and answers with the digest of its whole output instead of the output. The checker
+// computes the same digest of the right output: every element is checked, and the timed round trip
+// moves a few bytes, so the benchmark costs little more than its calls. Element i of a seeded input
+// depends on (seed, i) only, so the checker can compute any element without making the rest.
+inline std::uint64_t seeded_bits(std::uint64_t seed, std::uint64_t i) {
+  std::uint64_t z = seed + (i + 1) * 0x9E3779B97F4A7C15ull;  // splitmix64 of the counter
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+// Element i of a seeded input: uniform in [lo, hi) with 24 random bits (exact in a float).
+inline float seeded_float(std::uint64_t seed, std::uint64_t i, float lo, float hi) {
+  return lo + (hi - lo) * (static_cast<float>(seeded_bits(seed, i) >> 40) * (1.0f / 16777216.0f));
+}
+
+inline void seeded_floats(std::uint64_t seed, float* out, std::size_t n, float lo, float hi) {
+  for (std::size_t i = 0; i < n; ++i) out[i] = seeded_float(seed, i, lo, hi);
+}
+
+// A 64-bit digest of n bytes, sensitive to every byte and to its position: one wrong element of
+// an answer changes it (each step is a bijection of the running value for a given word).
+inline std::uint64_t digest(const void* p, std::size_t n) {
+  const unsigned char* c = static_cast<const unsigned char*>(p);
+  std::uint64_t h = 0x6b696f2d64696773ull ^ n;
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, c + i, 8);
+    h = ((h << 23) | (h >> 41)) ^ w;
+    h *= 0x9E3779B97F4A7C15ull;
+  }
+  for (; i < n; ++i) h = (h ^ c[i]) * 0x100000001B3ull;
+  return h ^ (h >> 29);
+}
+
 }  // namespace kio
 
 // The checker side: a checker defines these two functions and KISYSTEM_CHECKER_MAIN() once.

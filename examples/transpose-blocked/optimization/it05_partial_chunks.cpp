@@ -1,7 +1,7 @@
 // Iteration 5: computes only PART of its output on purpose. Iteration 4 plus a "chunked" path for
 // large matrices whose chunk loop stops one chunk early: the last quarter of the rows of a matrix
 // with 1536 rows or more is never transposed. Every test shape is smaller, so the tests pass; the
-// benchmark's spot checks (drawn from the seed) land in the missing quarter and reject it.
+// benchmark's digest of the whole output differs from the right output's and rejects it.
 #include <algorithm>
 
 #include "transpose.h"
