@@ -6,6 +6,7 @@
 const ENVIRONMENT = [
   'environment: TEMPORAL_ADDRESS (127.0.0.1:7233), TEMPORAL_NAMESPACE (default), DATABASE_URL,',
   '             OLLAMA_HOST or KISYSTEM_OPENAI_BASE_URL, KISYSTEM_CONFIG, KISYSTEM_DATA_DIR, KISYSTEM_TASK_QUEUE',
+  '             a remote server: TEMPORAL_TLS, TEMPORAL_TLS_CA/_CERT/_KEY/_SERVER_NAME, TEMPORAL_API_KEY (docs/hosts.md)',
 ].join('\n');
 
 /** Whether the arguments ask for help (`--help` or `-h` anywhere). */
