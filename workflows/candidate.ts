@@ -32,11 +32,15 @@ export type CandidateRun =
 /** Hosts one candidate's build, test or profile is tried on before the task gives up on it. */
 export const MAX_HOST_CLAIMS = 3;
 
+/** The candidate's run folder is gone from the host that ran the step (the host restarted or lost its disk). */
+export function candidateMissing(error: unknown): boolean {
+  return error instanceof ActivityFailure && error.cause instanceof ApplicationFailure && error.cause.type === 'CandidateMissing';
+}
+
+/** No host picked the step up in time, or the host lost the candidate's folder. */
 function hostLost(error: unknown): boolean {
-  if (!(error instanceof ActivityFailure)) return false;
-  const cause = error.cause;
-  if (cause instanceof TimeoutFailure) return cause.timeoutType === TimeoutType.SCHEDULE_TO_START;
-  return cause instanceof ApplicationFailure && cause.type === 'CandidateMissing';
+  if (error instanceof ActivityFailure && error.cause instanceof TimeoutFailure) return error.cause.timeoutType === TimeoutType.SCHEDULE_TO_START;
+  return candidateMissing(error);
 }
 
 export async function buildAndTest(

@@ -10,7 +10,7 @@ import type { ExtractedFile } from '../policy/parsers/extract-code';
 import { testPassed } from '../policy/parsers/categorizer';
 import { hostLossTimeouts, hostStepPickupSeconds } from '../policy/rules/host-loss';
 import type { ResolvedTask } from '../policy/schemas/task-schema';
-import { buildAndTest, MAX_HOST_CLAIMS, type CandidateContext } from './candidate';
+import { buildAndTest, candidateMissing, MAX_HOST_CLAIMS, type CandidateContext } from './candidate';
 import { fullProfileInputFor, microbenchmarkInputFor } from './host-inputs';
 import { onLiveHost } from './host-wait';
 
@@ -27,11 +27,6 @@ export interface BinaryPlace {
 export interface Placed<T> {
   value: T;
   place: BinaryPlace;
-}
-
-/** The binary's run folder gone from its host (a dead host is told by onLiveHost's probe instead). */
-function binaryLost(error: unknown): boolean {
-  return error instanceof ActivityFailure && error.cause instanceof ApplicationFailure && error.cause.type === 'CandidateMissing';
 }
 
 /** Profiling failures that end the phase (the best so far is kept): not the candidate's fault to retry. */
@@ -117,7 +112,8 @@ export function profilingFor(ctx: CandidateContext, benchmark: NonNullable<Resol
         if (!outcome.moved) return { value: outcome.value, place };
         why = outcome.reason;
       } catch (error) {
-        if (!binaryLost(error)) throw error;
+        // The binary's run folder gone from its host (a dead host is told by onLiveHost's probe instead).
+        if (!candidateMissing(error)) throw error;
         why = `the binary is gone from ${place.host}`;
       }
       if (hostNo >= MAX_HOST_CLAIMS) {
