@@ -29,7 +29,7 @@ import { parseNcuDetailsCsv } from '../policy/parsers/ncu-report';
 import { summarizeNcu } from '../policy/parsers/ncu-summary';
 import { ProfileParseError } from '../policy/parsers/profiler-csv';
 import { median } from '../policy/rules/numbers';
-import { cachegrindScore, fullProfileScore } from '../policy/rules/two-tier';
+import { cachegrindScore, cachegrindYardstick, fullProfileScore } from '../policy/rules/two-tier';
 import { parseCachegrindOut, summarizeCachegrind } from '../policy/parsers/cachegrind-report';
 import { ensureNsysProbed, type HostCapabilities } from './host-capabilities';
 import type { NsysProbe } from './nsys-probe';
@@ -284,7 +284,7 @@ export function createProfileActivities(deps: ProfileActivityDeps) {
       const text = await readCachegrindReport(input.runFolder);
       if (text === null) throw new ProfileParseError('cachegrind wrote no report');
       const summary = summarizeCachegrind(parseCachegrindOut(text), { kernelRegex: input.kernelRegex, solutionFile: input.solutionFile, runFolder: input.runFolder });
-      const score = cachegrindScore(summary, input.baselineInstructions ?? summary.instructions);
+      const score = cachegrindScore(summary, input.yardstickCycles ?? input.baselineInstructions ?? cachegrindYardstick(summary));
       return { tool: 'cachegrind', summary, score, durationMs: Date.now() - started, fellBack: null };
     } catch (error) {
       if (!(error instanceof ProfileParseError) && !(error instanceof RangeError)) throw error;

@@ -49,7 +49,9 @@ export interface FullProfileInput {
   language?: BenchmarkLanguage;
   /** The solution file (C++: its functions are the kernel cachegrind scores). */
   solutionFile?: string;
-  /** C++: the baseline kernel's instructions (policy/rules/two-tier.ts `cachegrindScore`); absent at the baseline itself. */
+  /** C++: the estimated cycles kernels are scored against (policy/rules/two-tier.ts `cachegrindYardstick` of the baseline); absent at the baseline itself. */
+  yardstickCycles?: number | null;
+  /** Inputs scheduled before the yardstick: the baseline kernel's instructions, the yardstick then. */
   baselineInstructions?: number | null;
 }
 

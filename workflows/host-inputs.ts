@@ -70,7 +70,7 @@ export function microbenchmarkInputFor(
 
 /**
  * The full profile of an iteration runs the benchmark of the same seed: the same frames as its timed
- * run. `baselineInstructions`: a C++ task's yardstick after its baseline profile (cachegrindScore).
+ * run. `yardstickCycles`: a C++ task's yardstick after its baseline profile (cachegrindYardstick).
  */
 export function fullProfileInputFor(
   task: ResolvedTask,
@@ -78,7 +78,7 @@ export function fullProfileInputFor(
   config: KisystemConfig,
   runFolder: string,
   seed: number,
-  baselineInstructions: number | null = null,
+  yardstickCycles: number | null = null,
 ): FullProfileInput {
   return {
     runFolder,
@@ -90,6 +90,6 @@ export function fullProfileInputFor(
     seed,
     language: task.language,
     solutionFile: task.solution_file,
-    baselineInstructions,
+    yardstickCycles,
   };
 }

@@ -130,10 +130,10 @@ export function profilingFor(ctx: CandidateContext, benchmark: NonNullable<Resol
           microbenchmarkInputFor(task, benchmark, config, p.runFolder, seed),
         ]),
       ),
-    fullProfile: (place: BinaryPlace, summary: string, seed: number, baselineInstructions: number | null): Promise<Placed<FullProfileResult>> =>
+    fullProfile: (place: BinaryPlace, summary: string, seed: number, yardstickCycles: number | null): Promise<Placed<FullProfileResult>> =>
       onAnyLiveHost(place, summary, (p) =>
         profiler(p.hostQueue).fullProfile.executeWithOptions({ summary }, [
-          fullProfileInputFor(task, benchmark, config, p.runFolder, seed, baselineInstructions),
+          fullProfileInputFor(task, benchmark, config, p.runFolder, seed, yardstickCycles),
         ]),
       ),
     storeProfile: (entry: ProfiledIteration, bench: MicrobenchmarkResult, profile: FullProfileResult | null, scoreChange: number | null) =>

@@ -31,7 +31,7 @@ import type { ExtractedFile } from '../policy/parsers/extract-code';
 import { buildOptimizePrompt } from '../policy/prompts/optimize-prompt';
 import type { Categorization } from '../policy/run-types';
 import { afterFailure, currentModel, type EscalationState } from '../policy/rules/stop-loss';
-import { decideTier, estimateScoreFromTime, type TierDecision, type TierHistoryEntry } from '../policy/rules/two-tier';
+import { cachegrindYardstick, decideTier, estimateScoreFromTime, type TierDecision, type TierHistoryEntry } from '../policy/rules/two-tier';
 import { isPassed, type PassedAttempt, type TaskAttempts } from './attempt';
 import type { CandidateContext } from './candidate';
 import { faultReason, rethrowCancellation } from './faults';
@@ -107,8 +107,8 @@ interface PhaseState {
   best: Best | null;
   lastFull: LastFull | null;
   lastFailure: { iteration: number; categorization: Categorization; output: string } | null;
-  /** A C++ task's yardstick from its baseline profile (cachegrindScore); null for CUDA. */
-  baselineInstructions: number | null;
+  /** A C++ task's yardstick from its baseline profile (cachegrindYardstick); null for CUDA. */
+  yardstickCycles: number | null;
 }
 
 /** What stays the same through the phase: its input, its profiling activities and the tier settings. */
@@ -145,7 +145,7 @@ function initialState(input: OptimizeInput): PhaseState {
     best: null,
     lastFull: null,
     lastFailure: null,
-    baselineInstructions: null,
+    yardstickCycles: null,
   };
 }
 
@@ -173,7 +173,7 @@ async function profileBaseline(phase: Phase, state: PhaseState): Promise<string 
     summary.profileMsTier0 += bench.durationMs;
     const decision = decideTier({ iteration: 0, currentScore: null, history, ...phase.tierSettings });
     const profile = (await phase.profiling.fullProfile(timed.place, decision.summary, seed, null)).value;
-    if (profile.tool === 'cachegrind') state.baselineInstructions = profile.summary.instructions;
+    if (profile.tool === 'cachegrind') state.yardstickCycles = cachegrindYardstick(profile.summary);
     summary.profileMsTier1 += profile.durationMs;
     summary.fellBack = profile.fellBack;
     history.push({ iteration: 0, tier: 1, score: profile.score });
@@ -211,7 +211,7 @@ async function measure(phase: Phase, state: PhaseState, candidate: PassedAttempt
     const estimate = estimateScoreFromTime(lastFull.score, lastFull.timeMs, bench.medianMs);
     const decision = decideTier({ iteration, currentScore: estimate, history: state.history, ...phase.tierSettings });
     if (decision.tier === 0) return { kind: 'measured', bench, estimate, profile: null, decision };
-    const profile = (await phase.profiling.fullProfile(timed.place, decision.summary, seed, state.baselineInstructions)).value;
+    const profile = (await phase.profiling.fullProfile(timed.place, decision.summary, seed, state.yardstickCycles)).value;
     summary.profileMsTier1 += profile.durationMs;
     summary.fellBack = profile.fellBack ?? summary.fellBack;
     return { kind: 'measured', bench, estimate, profile, decision };

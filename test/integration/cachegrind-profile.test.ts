@@ -13,10 +13,12 @@ import { createProfileActivities } from '../../activities/profile';
 import { setUpSandbox } from '../../activities/sandbox-host';
 import type { BuildResult } from '../../contracts/activity-types';
 import type { FullProfileResult } from '../../contracts/profile-types';
+import { CPU_HEADROOM, cachegrindYardstick } from '../../policy/rules/two-tier';
 import { defaultConfig } from '../../policy/schemas/config-schema';
 import { loadTask } from '../../runtime/load-task';
 import { PROJECT_ROOT } from '../../runtime/settings';
 import { buildInputFor, fullProfileInputFor, microbenchmarkInputFor } from '../../workflows/host-inputs';
+import { sandboxedHost, TWICE_CHECKER, TWICE_HARNESS } from '../helpers/sandboxed-host';
 import { removeTempDirs, tempDir } from '../helpers/temp-dirs';
 
 afterAll(removeTempDirs);
@@ -79,7 +81,7 @@ describe('a C++ task profiled with cachegrind over the benchmark frames', () => 
   it('the SSE transpose, scored against the baseline\'s instructions, scores several times higher', async () => {
     if (baseline?.tool !== 'cachegrind') throw new Error('the baseline was not profiled');
     const sse = await build('optimization/it07_sse_block32.cpp');
-    const profile = await act(profiler().fullProfile, fullProfileInputFor(task, benchmark, config, sse.runFolder, 12, baseline.summary.instructions));
+    const profile = await act(profiler().fullProfile, fullProfileInputFor(task, benchmark, config, sse.runFolder, 12, cachegrindYardstick(baseline.summary)));
     expect(profile.tool).toBe('cachegrind');
     expect(profile.score).toBeGreaterThan(3 * baseline.score);
     if (profile.tool === 'cachegrind') expect(profile.summary.estimatedCycles).toBeLessThan(baseline.summary.estimatedCycles / 3);
@@ -93,5 +95,23 @@ describe('a C++ task profiled with cachegrind over the benchmark frames', () => 
     );
     expect(error?.type).toBe('BenchmarkFailed');
     expect(error?.message).toMatch(/KISYSTEM_VERDICT: FAIL case \d+: benchmark: the 2048 x 2048 transpose is wrong/);
+  });
+});
+
+describe('a compute-bound C++ kernel under cachegrind', () => {
+  it('starts at 25 at most, so the target is not reached at its baseline (instructions are nearly all its cycles)', async () => {
+    const h = await sandboxedHost();
+    try {
+      const build = await h.build('int twice(int x) { int y = 0; for (int i = 0; i < 1000; ++i) y += (x ^ i) & 1; return 2 * x + (y & 0); }\n', { harness: TWICE_HARNESS, checker: TWICE_CHECKER });
+      expect(build.ok).toBe(true);
+      const input = { runFolder: build.runFolder, command: ['./candidate'], kernelRegex: 'twice', tool: 'auto' as const, timeoutS: 300, keepChars: 8000, seed: 5, language: 'cpp' as const, solutionFile: 'twice.cpp' };
+      const profile = await act(createProfileActivities({ capabilities: await detectHost('cachegrind-twice'), sandbox: h.sandbox }).fullProfile, input);
+      if (profile.tool !== 'cachegrind') throw new Error(`profiled with ${profile.tool}`);
+      expect(profile.summary.cyclesSplitPct.instructions).toBeGreaterThan(90);
+      expect(profile.score).toBeCloseTo(100 / CPU_HEADROOM, 6);
+      expect(cachegrindYardstick(profile.summary)).toBeCloseTo(profile.summary.estimatedCycles / CPU_HEADROOM, 6);
+    } finally {
+      h.cleanup();
+    }
   });
 });

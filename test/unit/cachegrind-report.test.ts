@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { estimatedCycles, parseCachegrindOut, summarizeCachegrind } from '../../policy/parsers/cachegrind-report';
 import { ProfileParseError } from '../../policy/parsers/profiler-csv';
-import { cachegrindScore } from '../../policy/rules/two-tier';
+import { cachegrindScore, cachegrindYardstick, CPU_HEADROOM } from '../../policy/rules/two-tier';
 
 const fixture = (name: string) => readFileSync(join(__dirname, '..', 'fixtures', 'cachegrind', name), 'utf8');
 const KERNEL = { kernelRegex: 'transpose', solutionFile: 'transpose.cpp' };
@@ -116,6 +116,33 @@ describe('cachegrindScore', () => {
         const sa = cachegrindScore({ estimatedCycles: a }, base);
         const sb = cachegrindScore({ estimatedCycles: b }, base);
         return sa >= 0 && sa <= 100 && (a <= b ? sa >= sb : sa <= sb);
+      }),
+    );
+  });
+
+  it('a memory-bound baseline is scored against its instructions: the naive transpose keeps its 4.9', () => {
+    const naive = summarizeCachegrind(parseCachegrindOut(fixture('it00_baseline.cachegrind.out')), KERNEL);
+    expect(cachegrindYardstick(naive)).toBe(naive.instructions);
+    expect(cachegrindScore(naive, cachegrindYardstick(naive))).toBeCloseTo(4.89, 2);
+  });
+
+  it('a compute-bound baseline starts at 25 at most, so the target asks for fewer cycles than it had', () => {
+    // A scalar FIR filter (128 taps over 64 Ki samples, 5 calls) as cachegrind 3.19 counted it here:
+    // 255.1 M instructions, 41 K D1 misses, 327 K mispredicted branches, no LL miss.
+    const fir = { instructions: 255_095_125, estimatedCycles: 255_095_125 + 10 * (1 + 20_499 + 20_445) + 10 * 327_077 };
+    expect((100 * fir.instructions) / fir.estimatedCycles).toBeGreaterThan(98); // the old score: target 80 "reached" at the baseline
+    expect(cachegrindScore(fir, cachegrindYardstick(fir))).toBeCloseTo(100 / CPU_HEADROOM, 9);
+    // Four times fewer cycles (SSE's four lanes) reaches 100; the target 80 needs 3.2 times fewer.
+    expect(cachegrindScore({ estimatedCycles: fir.estimatedCycles / 4 }, cachegrindYardstick(fir))).toBeCloseTo(100, 9);
+    expect(cachegrindScore({ estimatedCycles: fir.estimatedCycles / 3 }, cachegrindYardstick(fir))).toBeLessThan(80);
+  });
+
+  it('the yardstick is never above the instructions nor above a CPU_HEADROOM-th of the cycles, so a baseline scores at most 25', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 1e12 }), fc.integer({ min: 0, max: 1e12 }), (instructions, missCycles) => {
+        const baseline = { instructions, estimatedCycles: instructions + missCycles };
+        const y = cachegrindYardstick(baseline);
+        return y <= instructions && y <= baseline.estimatedCycles / CPU_HEADROOM + 1e-6 && cachegrindScore(baseline, y) <= 100 / CPU_HEADROOM + 1e-9;
       }),
     );
   });
