@@ -26,10 +26,14 @@ beforeAll(async () => {
   // Tier 0's estimates follow measured times, which a loaded machine moves; max_tier0_streak 1 makes
   // iteration 3 a full profile whatever the times say (by the score change when it is large enough,
   // else because the last full profile is too old), so the test sees both tiers on any machine.
+  // Under load the blocks of iteration 1 may time no faster than the baseline (a PERFORMANCE failure)
+  // and iteration 2 fails its tests: with the default stop-loss of 2 those two would hand the task to
+  // the next model of the chain, which the scripted server does not play (the task then waits for a
+  // model server). Stop-loss 5 keeps the three iterations with the model whatever the times say.
   const configPath = join(tempDir('kisystem-optimize-cpp-'), 'config.json');
   const config = defaultConfig();
   const twoTier = { ...config.two_tier_profiling, max_tier0_streak: 1 };
-  writeFileSync(configPath, JSON.stringify({ ...config, max_optimization_iterations: 3, target_score: 100, two_tier_profiling: twoTier }, null, 2));
+  writeFileSync(configPath, JSON.stringify({ ...config, max_optimization_iterations: 3, target_score: 100, stoploss_per_model: 5, two_tier_profiling: twoTier }, null, 2));
   stack = await startLocalStack(loadModelScripts([join(EXAMPLE, 'model-script.yaml')]), configPath);
 });
 
