@@ -24,7 +24,7 @@ export function reportBase(runFolder: string): string {
   return `${runFolder.replace(/\/+$/, '')}/prof`;
 }
 
-/** `ncu ... --launch-count 1 -f -o <runFolder>/prof <command...>`: writes `<runFolder>/prof.ncu-rep`. */
+/** `ncu ... --launch-count 1 --log-file stderr -f -o <runFolder>/prof <command...>`: writes `<runFolder>/prof.ncu-rep`. */
 export function ncuProfileArgs(runFolder: string, command: readonly string[], kernelRegex?: string | null): string[] {
   if (command.length === 0) throw new RangeError('the benchmark command is empty');
   const args = ['ncu', '--clock-control', 'none', '--section', 'SpeedOfLight', '--section', 'Occupancy', '--metrics', NCU_METRICS.join(',')];
@@ -32,6 +32,9 @@ export function ncuProfileArgs(runFolder: string, command: readonly string[], ke
   // One launch: a benchmark program launches its kernel 20+ times, and each profiled launch costs
   // ncu a dozen replays; the first launch shows the same kernel.
   args.push('--launch-count', '1');
+  // ncu writes its own lines ("==PROF== Connected to process ...") to stdout by default, into the
+  // middle of the candidate's answer frames, and the trusted checker then finds no answer at all.
+  args.push('--log-file', 'stderr');
   args.push('-f', '-o', reportBase(runFolder), ...command);
   return args;
 }

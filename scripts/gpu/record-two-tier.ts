@@ -22,7 +22,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createHostActivities } from '../../activities/build-test';
-import { describeHost, detectHost } from '../../activities/host-capabilities';
+import { describeHost, detectHost, type HostCapabilities } from '../../activities/host-capabilities';
 import { createProfileActivities } from '../../activities/profile';
 import { categorize, testPassed } from '../../policy/parsers/categorizer';
 import { loadConfig } from '../../runtime/load-config';
@@ -80,19 +80,25 @@ async function main(): Promise<number> {
     const bench = 'medianMs' in entry.microbenchmark ? `${entry.microbenchmark.medianMs.toFixed(4)} ms in ${entry.microbenchmark.durationMs} ms` : `ERROR ${entry.microbenchmark.error}`;
     const full = 'score' in entry.fullProfile ? `score ${entry.fullProfile.score.toFixed(1)} in ${entry.fullProfile.durationMs} ms` : `ERROR ${entry.fullProfile.error}`;
     console.log(`${label}: passed; tier 0 ${bench}; tier 1 ${full}`);
+    // Written after every kernel: a lease that ends mid-sequence still leaves what was measured.
+    save(values.out!, capabilities, task.id, kernels);
   }
+  save(values.out!, capabilities, task.id, kernels);
+  console.log(`record-two-tier: ${kernels.length} kernels recorded in ${values.out}`);
+  return 0;
+}
+
+function save(out: string, capabilities: HostCapabilities, taskId: string, kernels: KernelRecording[]): void {
   const recording: TwoTierRecording = {
     kind: 'kisystem-two-tier-recording',
     version: 1,
     recordedAt: new Date().toISOString(),
     host: { hostId: capabilities.hostId, gpus: capabilities.gpus, nvcc: capabilities.nvcc, ncu: capabilities.ncu, nsysWorks: capabilities.nsysWorks },
-    task: task.id,
+    task: taskId,
     model: BENCH_MODEL,
     kernels,
   };
-  writeFileSync(values.out!, `${JSON.stringify(recording, null, 1)}\n`);
-  console.log(`record-two-tier: ${kernels.length} kernels recorded in ${values.out}`);
-  return 0;
+  writeFileSync(out, `${JSON.stringify(recording, null, 1)}\n`);
 }
 
 if (require.main === module) {

@@ -72,7 +72,7 @@ async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure>
 }
 
 describe('ncu argument arrays', () => {
-  it('profiles into <runFolder>/prof with the two sections, the metrics and clocks left alone', () => {
+  it('profiles into <runFolder>/prof with the two sections, the metrics, clocks left alone and its log off stdout', () => {
     expect(ncuProfileArgs('/runs/wf/1', ['./candidate', '--bench'], 'mm_tiled')).toEqual([
       'ncu',
       '--clock-control', 'none',
@@ -81,6 +81,7 @@ describe('ncu argument arrays', () => {
       '--metrics', 'gpu__time_duration.sum,dram__bytes.sum,dram__throughput.avg.pct_of_peak_sustained_elapsed,sm__warps_active.avg.pct_of_peak_sustained_active',
       '-k', 'regex:mm_tiled',
       '--launch-count', '1',
+      '--log-file', 'stderr', // ncu's own lines would land among the answer frames on stdout
       '-f', '-o', '/runs/wf/1/prof',
       './candidate', '--bench',
     ]);
