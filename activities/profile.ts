@@ -24,7 +24,7 @@
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { parseBenchLines } from '../policy/parsers/microbench-line';
-import type { FailedBenchmarkRun, FullProfileInput, FullProfileResult, MicrobenchmarkInput, MicrobenchmarkResult } from '../contracts/profile-types';
+import type { BenchmarkClock, FailedBenchmarkRun, FullProfileInput, FullProfileResult, MicrobenchmarkInput, MicrobenchmarkResult } from '../contracts/profile-types';
 import { parseNcuDetailsCsv } from '../policy/parsers/ncu-report';
 import { summarizeNcu } from '../policy/parsers/ncu-summary';
 import { ProfileParseError } from '../policy/parsers/profiler-csv';
@@ -207,9 +207,10 @@ export function createProfileActivities(deps: ProfileActivityDeps) {
       if (failedRun(result) || (checked && !checked.bench)) throw benchmarkFailed(input.command, result);
       if (!checked?.bench) return selfTimed(input, result, started);
       const { kernel, short, long } = checked.bench;
+      const clock = clockOf(input, checked);
       let timesMs: number[];
       try {
-        timesMs = benchTimesMs(checked.answerMs, short, long);
+        timesMs = benchTimesMs(clock.answers, short, long);
       } catch (error) {
         if (!(error instanceof ImplausibleBenchTimesError)) throw error;
         // A busy host can stall one frame as well as a candidate can: measured again before the
@@ -219,9 +220,17 @@ export function createProfileActivities(deps: ProfileActivityDeps) {
         throw benchmarkFailed(input.command, { ...result, output: `${result.output}\n${why}` }, 'gave implausible times');
       }
       if (timesMs.length === 0) throw failure('BenchmarkOutputMissing', `the task's checker gave no (short, long) benchmark pairs for ${input.command.join(' ')}`);
-      const lines = timesMs.map((ms) => `KISYSTEM_BENCH kernel=${kernel} ms=${ms.toFixed(6)} timed_by=trusted-driver`).join('\n');
-      return { medianMs: median(timesMs), timesMs, durationMs: Date.now() - started, output: `${result.output}\n${lines}` };
+      const lines = timesMs.map((ms) => `KISYSTEM_BENCH kernel=${kernel} ms=${ms.toFixed(6)} timed_by=trusted-driver clock=${clock.name}`).join('\n');
+      const note = clock.note ? `\n${clock.note}` : '';
+      return { medianMs: median(timesMs), timesMs, durationMs: Date.now() - started, output: `${result.output}\n${lines}${note}` };
     }
+  }
+
+  /** The answer times the task asked for: CPU time where the run had a cgroup to read it from, else wall time, said so. */
+  function clockOf(input: MicrobenchmarkInput, checked: CheckedRun): { name: BenchmarkClock; answers: number[]; note: string | null } {
+    if (input.clock !== 'cpu') return { name: 'wall', answers: checked.answerMs, note: null };
+    if (checked.answerCpuMs) return { name: 'cpu', answers: checked.answerCpuMs, note: null };
+    return { name: 'wall', answers: checked.answerMs, note: `benchmark.clock cpu: host ${host} runs candidates without a cgroup (cpuacct) to read CPU time from, so the wall time was used` };
   }
 
   /** A task without a checker: the candidate's own KISYSTEM_BENCH lines (self-reported). */

@@ -46,8 +46,12 @@ export interface RunProcessOptions {
   limits?: ResourceLimits;
   /** Run inside this sandbox; the run folder is `writable`. */
   sandbox?: SandboxRuntime & { writable: string; readOnly?: readonly string[]; gpu: boolean; name: string };
-  /** Takes over stdin and stdout (a trusted driver talking to the program); output then holds stderr only. */
-  interact?: (io: { stdin: Writable; stdout: Readable }) => Promise<void>;
+  /**
+   * Takes over stdin and stdout (a trusted driver talking to the program); output then holds stderr
+   * only. `cpuNs` reads the CPU time the run's processes have used so far (ns, every thread), from
+   * the run's cgroup; null without one (per-process counters tick in 10 ms, too coarse to time a frame).
+   */
+  interact?: (io: { stdin: Writable; stdout: Readable; cpuNs: (() => number) | null }) => Promise<void>;
   /** Called every 250 ms while the process runs (activity heartbeat: how a cancellation is learnt). */
   onTick?: () => void;
   /** Aborts the run (activity cancellation): the process group is killed. */
@@ -249,7 +253,8 @@ function spawnAndWatch(options: RunProcessOptions, argv: string[], env: NodeJS.P
     let interaction: Promise<void> = Promise.resolve();
     if (options.interact) {
       child.stdin!.on('error', () => undefined); // the program may close stdin early
-      interaction = options.interact({ stdin: child.stdin!, stdout: child.stdout! }).catch(() => killAll());
+      const cpuNs = cgroup ? () => cgroup.cpuNs() : null;
+      interaction = options.interact({ stdin: child.stdin!, stdout: child.stdout!, cpuNs }).catch(() => killAll());
     }
     const cleanup = () => {
       clearTimeout(timer);

@@ -115,6 +115,12 @@ export interface CheckedRun {
   result: ProcessResult;
   /** Round-trip time of each answer, measured by the driver (ms). */
   answerMs: number[];
+  /**
+   * CPU time the candidate's processes used for each answer (ms, every thread), read from the run's
+   * cgroup around the same round trip; null where the run has no cgroup. Unlike the wall time it
+   * does not grow when other programs share the host's cores.
+   */
+  answerCpuMs: number[] | null;
   /** From the checker's header: the benchmark's kernel name and repetition counts. */
   bench: { kernel: string; short: number; long: number } | null;
 }
@@ -176,7 +182,7 @@ export async function runChecked(
 ): Promise<CheckedRun> {
   const cases = await checkerStep(runFolder, ['cases', mode, String(seed)], ctx, null);
   if (cases.result.exitCode !== 0 || cases.result.cancelled) {
-    if (cases.result.cancelled) return { result: cases.result, answerMs: [], bench: null };
+    if (cases.result.cancelled) return { result: cases.result, answerMs: [], answerCpuMs: null, bench: null };
     throw new CheckerBrokenError(`the task's checker failed to make its ${mode} inputs: ${cases.result.output.slice(-400)}`);
   }
   const newline = cases.stdout.indexOf(0x0a);
@@ -187,6 +193,7 @@ export async function runChecked(
   const spool = new AnswerSpool(join(trustedFolder(runFolder), 'answers.frames'));
   try {
     const byCase: number[] = [];
+    let cpuByCase: number[] | null = null;
     const candidate = await runProcess({
       command,
       cwd: runFolder,
@@ -197,28 +204,32 @@ export async function runChecked(
       limits,
       onTick: ctx.onTick,
       signal: ctx.signal,
-      interact: async ({ stdin, stdout }) => {
+      interact: async ({ stdin, stdout, cpuNs }) => {
+        if (cpuNs) cpuByCase = [];
         // Answers go to the spool as they arrive: the worker never holds them (a flood of frames blocks the candidate).
         const reader = new FrameReader(stdout, ANSWER_CAP);
         const head = Buffer.alloc(8);
         for (const index of caseOrder(mode, seed, frames.length)) {
           const frame = frames[index]!;
           head.writeBigUInt64LE(BigInt(frame.length));
+          const cpu0 = cpuNs?.() ?? 0;
           const t0 = process.hrtime.bigint();
           if (!(await writeAll(stdin, head)) || !(await writeAll(stdin, frame))) break;
           if (!(await spool.take(index, reader))) break;
           byCase[index] = Number(process.hrtime.bigint() - t0) / 1e6;
+          if (cpuNs && cpuByCase) cpuByCase[index] = (cpuNs() - cpu0) / 1e6;
         }
         reader.discardRest();
         stdin.end();
       },
     });
     const answerMs = byCase.slice(0, spool.answered());
+    const answerCpuMs = cpuByCase === null ? null : (cpuByCase as number[]).slice(0, spool.answered());
     const candidateOutput = neutralizeVerdicts(candidate.output);
     const crashed = candidate.exitCode !== 0 || candidate.signal !== null || candidate.timedOut || candidate.cancelled || candidate.limitKill;
-    if (crashed) return { result: { ...candidate, output: candidateOutput }, answerMs, bench: null };
+    if (crashed) return { result: { ...candidate, output: candidateOutput }, answerMs, answerCpuMs, bench: null };
     const verify = await checkerStep(runFolder, ['verify', mode, String(seed)], ctx, (stdin) => spool.streamTo(stdin));
-    if (verify.result.cancelled) return { result: verify.result, answerMs, bench: null };
+    if (verify.result.cancelled) return { result: verify.result, answerMs, answerCpuMs, bench: null };
     const verdict = verify.stdout.toString('utf8').trim().split('\n').filter((l) => l.startsWith('KISYSTEM_VERDICT:')).pop();
     if (!verdict || (verify.result.exitCode !== 0 && verify.result.exitCode !== 1)) {
       throw new CheckerBrokenError(`the task's checker failed to judge the answers: ${verify.result.output.slice(-400)}`);
@@ -227,6 +238,7 @@ export async function runChecked(
     return {
       result: { ...candidate, exitCode: verify.result.exitCode, output },
       answerMs,
+      answerCpuMs,
       bench: { kernel: m[2]!, short: Number(m[3]), long: Number(m[4]) },
     };
   } finally {

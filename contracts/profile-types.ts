@@ -16,7 +16,15 @@ export interface MicrobenchmarkInput {
   seed: number;
   /** Absent in inputs scheduled before C++ tasks were profiled: 'cuda'. */
   language?: BenchmarkLanguage;
+  /** What the trusted driver times (the task's `benchmark.clock`); absent: 'wall'. */
+  clock?: BenchmarkClock;
 }
+
+/**
+ * 'wall': each answer's round trip; 'cpu': the CPU time the candidate's processes used for it
+ * (single-threaded C++ on a shared host: other programs on the same cores no longer count).
+ */
+export type BenchmarkClock = 'wall' | 'cpu';
 
 export interface MicrobenchmarkResult {
   medianMs: number;

@@ -65,6 +65,7 @@ export function microbenchmarkInputFor(
     keepChars: config.output_keep_chars,
     seed,
     language: task.language,
+    clock: benchmark.clock ?? 'wall',
   };
 }
 

@@ -77,11 +77,23 @@ export const taskFileSchema = z
         kernel_regex: z.string().min(1).max(200).optional(),
         /** Time of the task's reference implementation in ms, reported beside the score. */
         reference_ms: z.number().positive().optional(),
+        /**
+         * What tier 0 times: `wall` (default), each answer's round trip; `cpu`, the CPU time the
+         * candidate used for it, which other programs on a busy host do not inflate. Only for
+         * single-threaded C++ (a C++ task's CPU time adds up its threads, and a GPU kernel's time is
+         * not CPU time).
+         */
+        clock: z.enum(['wall', 'cpu']).optional(),
       })
       .strict()
       .optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((task, ctx) => {
+    if (task.benchmark?.clock === 'cpu' && task.language !== 'cpp') {
+      ctx.addIssue({ code: 'custom', path: ['benchmark', 'clock'], message: `"cpu" times host code only: a ${task.language} task's kernels run on the GPU (use "wall")` });
+    }
+  });
 
 export type TaskFile = z.infer<typeof taskFileSchema>;
 

@@ -11,7 +11,7 @@ import type { HostCapabilities } from '../../activities/host-capabilities';
 import { setUpSandbox } from '../../activities/sandbox-host';
 import type { BuildResult, TestResult } from '../../contracts/activity-types';
 import { createProfileActivities } from '../../activities/profile';
-import type { MicrobenchmarkResult } from '../../contracts/profile-types';
+import type { BenchmarkClock, MicrobenchmarkResult } from '../../contracts/profile-types';
 import { defaultConfig, type KisystemConfig } from '../../policy/schemas/config-schema';
 
 /** The candidate side of the tiny task: answers each input x with twice(x). */
@@ -74,8 +74,8 @@ export interface SandboxedHost {
   /** `checker: false`: the task has no trusted checker (UNCHECKED_HARNESS unless `harness` is given); a string: the checker's source. */
   build(solution: string, opts?: { timeoutS?: number; harness?: string; checker?: boolean | string }): Promise<BuildResult>;
   test(build: BuildResult, opts?: { timeoutS?: number; limits?: Partial<TestLimits>; env?: MockActivityEnvironment }): Promise<TestResult>;
-  /** The real microbenchmark activity (profile.ts) on a build, in the same sandbox. */
-  bench(build: BuildResult): Promise<MicrobenchmarkResult>;
+  /** The real microbenchmark activity (profile.ts) on a build, in the same sandbox; `clock` as a task's `benchmark.clock`. */
+  bench(build: BuildResult, clock?: BenchmarkClock): Promise<MicrobenchmarkResult>;
   cleanup(): void;
 }
 
@@ -124,13 +124,14 @@ export async function sandboxedHost(overrides: Partial<KisystemConfig['sandbox']
         limits: { cpuSeconds: 60, memoryMb: 4096, maxProcesses: 256, maxFileMb: 256, ...opts.limits },
         seed: 4242,
       }),
-    bench: (build) =>
+    bench: (build, clock) =>
       new MockActivityEnvironment().run(createProfileActivities({ capabilities, sandbox }).microbenchmark, {
         runFolder: build.runFolder,
         command: ['./candidate'],
         timeoutS: 60,
         keepChars: 8000,
         seed: 99,
+        clock,
       }),
     cleanup: () => rmSync(workRoot, { recursive: true, force: true }),
   };

@@ -5,7 +5,8 @@
  * (test/stand-ins/ncu-stand-in.sh) on PATH: it runs its target as given, passes stdin through, fails
  * like ncu's "No kernels were profiled" when the target received no input frame, and otherwise
  * writes a real ncu details report (recorded on an H200) for the real parser. A profile run with
- * stdin closed, as tier 1 once did, fails here. The tiny task is host C++ profiled as a CUDA task
+ * stdin closed, as tier 1 once did, fails here; so does one that lets the profiler write its own
+ * lines to stdout among the answer frames (the stand-in logs there by default, as ncu does on an H200). The tiny task is host C++ profiled as a CUDA task
  * (`language: 'cuda'` picks ncu): the benchmark path is the same whatever the candidate computes.
  */
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';

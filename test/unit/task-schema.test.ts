@@ -147,7 +147,18 @@ describe('the benchmark section', () => {
     [{ command: ['./b'], reference_ms: 0 }, 'benchmark.reference_ms'],
     [{ command: ['./b'], kernel_regex: '' }, 'benchmark.kernel_regex'],
     [{ command: ['./b'], reps: 10 }, 'benchmark'],
+    [{ command: ['./b'], clock: 'cycles' }, 'benchmark.clock'],
   ])('refuses %o naming %s', (benchmark, field) => {
     expect(taskError({ ...MINIMAL, benchmark })).toContain(`tasks/vec.yaml: ${field}`);
+  });
+
+  it.each(['wall', 'cpu'] as const)('takes clock %s for a C++ task', (clock) => {
+    const task = parseTaskFile('tasks/fir.yaml', { ...MINIMAL, language: 'cpp', solution_file: 'fir.cpp', harness: { files: ['harness.cpp'] }, benchmark: { command: ['./b'], clock } });
+    expect(task.benchmark?.clock).toBe(clock);
+  });
+
+  it('refuses clock cpu for a CUDA task: a GPU kernel\'s time is not CPU time', () => {
+    expect(taskError({ ...MINIMAL, benchmark: { command: ['./b'], clock: 'cpu' } })).toMatch(/tasks\/vec\.yaml: benchmark\.clock: "cpu" times host code only/);
+    expect(parseTaskFile('tasks/vec.yaml', { ...MINIMAL, benchmark: { command: ['./b'], clock: 'wall' } }).benchmark?.clock).toBe('wall');
   });
 });
