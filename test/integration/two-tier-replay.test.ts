@@ -99,3 +99,38 @@ describe('two-tier benchmark, replay mode (synthetic recording)', () => {
     );
   });
 });
+
+/**
+ * The REAL recording (test/fixtures/h200/two-tier-recording.json): kisystem's host activities on a
+ * lent NVIDIA H200 (driver 580.159.04, nvcc 13.0, Nsight Compute 2025.3.1, 2026-12-04), each kernel
+ * of the sequence built, tested on a fresh seed, timed by the trusted driver and profiled by ncu
+ * over the same bench frames (scripts/gpu/device-check.sh, record-two-tier). What the GPU measured
+ * is asserted as measured; docs/benchmarks.md has the figures and what they say about the score.
+ */
+describe('two-tier benchmark, replay of the real H200 recording', () => {
+  const REAL = join(__dirname, '../fixtures/h200/two-tier-recording.json');
+  const recording = JSON.parse(readFileSync(REAL, 'utf8')) as TwoTierRecording;
+
+  it('holds a full ncu profile of every kernel that passed, on the H200', () => {
+    expect(recording.host.gpus).toEqual([{ name: 'NVIDIA H200', computeCapability: '9.0' }]);
+    const scores = recording.kernels.map((k) => (k.fullProfile && 'score' in k.fullProfile ? Math.round(k.fullProfile.score) : null));
+    expect(scores).toEqual([91, 91, 91, null, 89, 96, 90, 90, 90, 89, 89]);
+    const times = recording.kernels.map((k) => (k.microbenchmark && 'medianMs' in k.microbenchmark ? Math.round(k.microbenchmark.medianMs * 10) / 10 : null));
+    expect(times).toEqual([2.1, 2.2, 2.1, null, 1.8, 35.3, 1.8, 1.8, 1.4, 2, 2.1]);
+  });
+
+  it('runs the real workflow on it: the wrong kernel is rejected and the naive one gets a full profile', async () => {
+    const result = await runTwoTierBenchmark({ iterations: 10, replay: REAL, databaseUrl: testDatabaseUrl('kisystem_replay'), log: () => undefined });
+    expect(result.full.iterations.map((i) => i.tier)).toEqual([1, 1, 1, null, 1, 1, 1, 1, 1, 1, 1]);
+    expect(result.full.bestIteration).toBe(8);
+    for (const run of [result.twoTier, result.full]) {
+      expect(run.iterations[3]).toMatchObject({ accepted: false, rejectedAs: 'LOGIC' });
+      expect(run.iterations[5]).toMatchObject({ tier: 1, accepted: false, rejectedAs: 'PERFORMANCE' });
+    }
+    // The speed-of-light score of the naive kernel (96) is above the tiled ones' (89-91): the
+    // two-tier run's estimate for the next kernel, scaled from it, is capped at the target and ends
+    // the phase there (docs/benchmarks.md, "Two-tier profiling on an H200").
+    expect(result.twoTier.iterations.map((i) => i.tier)).toEqual([1, 1, 1, null, 1, 1, 0]);
+    expect(result.twoTier.stopReason).toMatch(/target score 100 reached/);
+  });
+});
