@@ -111,7 +111,7 @@ export interface ProfilesTable {
   model: string;
   /** 0: microbenchmark only, 1: microbenchmark and full profile. */
   tier: number;
-  /** decideTier's rule (baseline, score-change, slow-regression, stale-full-profile, two-tier-disabled, no-trigger). */
+  /** decideTier's rule (baseline, score-change, slow-regression, stale-full-profile, target-estimate, two-tier-disabled, no-trigger). */
   rule: string;
   summary: string;
   score: number;

@@ -25,6 +25,7 @@
  * summary ("iteration 3: tier 1, score +6 > 5"), and each iteration's recordRun summary starts with it.
  * Deterministic: all I/O is in activities.
  */
+import { patched } from '@temporalio/workflow';
 import type { FullProfileResult, MicrobenchmarkResult, FailedBenchmarkRun, ProfileFacts } from '../contracts/profile-types';
 import { categorize, categorizePerformance } from '../policy/parsers/categorizer';
 import type { ExtractedFile } from '../policy/parsers/extract-code';
@@ -115,7 +116,7 @@ interface PhaseState {
 interface Phase {
   input: OptimizeInput;
   profiling: ReturnType<typeof profilingFor>;
-  tierSettings: { threshold: number; maxTier0Streak: number; enabled: boolean };
+  tierSettings: { threshold: number; maxTier0Streak: number; enabled: boolean; target: number | null };
 }
 
 /** A candidate that was not kept: its categorization, the run to record and its row of the table. */
@@ -403,6 +404,8 @@ export async function optimizePhase(input: OptimizeInput): Promise<OptimizeEnd> 
       threshold: config.two_tier_profiling.score_change_threshold,
       maxTier0Streak: config.two_tier_profiling.max_tier0_streak,
       enabled: config.enable_two_tier_profiling,
+      // Phases begun before this rule existed replay without it.
+      target: patched('kisystem-tier1-confirms-target') ? config.target_score : null,
     },
   };
   const state = initialState(input);

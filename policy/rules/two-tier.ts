@@ -20,7 +20,10 @@
  *    since the last full profile (75, 72, 69: caught at 69). Rises are left to the guide's rule so
  *    its example 75, 78, 82, 88 keeps its full profiles at iterations 0 and 3 only;
  *  - stale-full-profile: the last full profile is more than `maxTier0Streak` iterations old
- *    (guide: `iteration - last_profile_iter > 5`).
+ *    (guide: `iteration - last_profile_iter > 5`);
+ *  - target-estimate (beyond the guide): the estimate reaches `target` while no full profile has.
+ *    The phase would end on it, and an estimate is a time ratio times an older score (capped at
+ *    100): a full profile confirms the target before the phase ends there.
  * Otherwise tier 0 suffices ('no-trigger').
  *
  * Comparisons are strict (a change of exactly the threshold does not trigger) with a tolerance of
@@ -35,7 +38,7 @@ export interface TierHistoryEntry {
   score: number;
 }
 
-export type TierRule = 'baseline' | 'score-change' | 'slow-regression' | 'stale-full-profile' | 'two-tier-disabled' | 'no-trigger';
+export type TierRule = 'baseline' | 'score-change' | 'slow-regression' | 'stale-full-profile' | 'target-estimate' | 'two-tier-disabled' | 'no-trigger';
 
 export interface TierDecision {
   tier: 0 | 1;
@@ -57,6 +60,8 @@ export interface DecideTierInput {
   maxTier0Streak: number;
   /** `enable_two_tier_profiling`. */
   enabled: boolean;
+  /** `target_score`: an estimate that reaches it gets a full profile (rule target-estimate); absent or null: no such rule. */
+  target?: number | null;
 }
 
 /** Tolerance of the strict comparisons, in score points. */
@@ -121,6 +126,15 @@ export function decideTier(input: DecideTierInput): TierDecision {
       'stale-full-profile',
       `the last full profile (iteration ${lastFull.iteration}) is ${age} iterations old, more than max_tier0_streak ${maxTier0Streak}`,
       `last full profile ${age} iterations ago > ${maxTier0Streak}`,
+    );
+  }
+
+  const target = input.target ?? null;
+  if (target !== null && currentScore >= target - EPSILON && lastFull.score < target - EPSILON) {
+    return full(
+      'target-estimate',
+      `the estimated score ${plain(currentScore)} reaches the target ${plain(target)}, which no full profile has yet (the last, at iteration ${lastFull.iteration}: ${plain(lastFull.score)}): a full profile confirms it before the phase ends on it`,
+      `estimate ${plain(currentScore)} reaches target ${plain(target)}`,
     );
   }
 

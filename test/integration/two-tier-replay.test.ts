@@ -128,9 +128,12 @@ describe('two-tier benchmark, replay of the real H200 recording', () => {
       expect(run.iterations[5]).toMatchObject({ tier: 1, accepted: false, rejectedAs: 'PERFORMANCE' });
     }
     // The speed-of-light score of the naive kernel (96) is above the tiled ones' (89-91): the
-    // two-tier run's estimate for the next kernel, scaled from it, is capped at the target and ends
-    // the phase there (docs/benchmarks.md, "Two-tier profiling on an H200").
-    expect(result.twoTier.iterations.map((i) => i.tier)).toEqual([1, 1, 1, null, 1, 1, 0]);
-    expect(result.twoTier.stopReason).toMatch(/target score 100 reached/);
+    // estimate for the next kernel, scaled from it, is capped at the target, and a full profile
+    // confirms it (rule target-estimate: 90.2) instead of the phase ending on it. The other
+    // kernels' estimates follow their times while their scores hardly move, so the score-change
+    // rule profiles nearly all of them (docs/benchmarks.md, "On an H200").
+    expect(result.twoTier.iterations.map((i) => i.tier)).toEqual([1, 1, 1, null, 1, 1, 1, 0, 1, 1, 1]);
+    expect(result.twoTier.iterations[6]).toMatchObject({ rule: 'target-estimate', accepted: true });
+    expect(result.twoTier.bestIteration).toBe(8);
   });
 });

@@ -6,6 +6,7 @@ interface Settings {
   threshold: number;
   maxTier0Streak: number;
   enabled: boolean;
+  target?: number | null;
 }
 const defaults: Settings = { threshold: 5, maxTier0Streak: 5, enabled: true };
 
@@ -37,6 +38,12 @@ describe('decideTier', () => {
     ['a slow rise (left to the guide rule)', [60, 64, 68, 72, 76], defaults, [0], ['baseline', 'no-trigger', 'no-trigger', 'no-trigger', 'no-trigger']],
     ['disabled two-tier profiling', [75, 78, 82, 88], { ...defaults, enabled: false }, [0, 1, 2, 3], ['two-tier-disabled', 'two-tier-disabled', 'two-tier-disabled', 'two-tier-disabled']],
     ['a threshold of 10', [75, 78, 82, 88], { ...defaults, threshold: 10 }, [0], ['baseline', 'no-trigger', 'no-trigger', 'no-trigger']],
+    // An estimate that reaches the target is confirmed by a full profile before the phase ends on it.
+    ['a slow rise onto the target 80', [72, 76, 80], { ...defaults, target: 80 }, [0, 2], ['baseline', 'no-trigger', 'target-estimate']],
+    ['an estimate capped at 100 after a high full profile (96 -> 100)', [96, 100], { ...defaults, target: 100 }, [0, 1], ['baseline', 'target-estimate']],
+    ['no target rule without a target (the same rise)', [72, 76, 80], defaults, [0], ['baseline', 'no-trigger', 'no-trigger']],
+    ['a target the full profile already reached is not profiled again', [85, 84, 86], { ...defaults, target: 80 }, [0], ['baseline', 'no-trigger', 'no-trigger']],
+    ['the score-change rule still comes first', [60, 82], { ...defaults, target: 80 }, [0, 1], ['baseline', 'score-change']],
   ])('%s', (_name, scores, settings, expectedFull, expectedRules) => {
     const decisions = simulate(scores, settings);
     expect(fullAt(decisions)).toEqual(expectedFull);
@@ -58,6 +65,7 @@ describe('decideTier', () => {
     ['disabled', { iteration: 4, currentScore: 50, history: [], ...defaults, enabled: false }, 'two-tier-disabled', /^iteration 4: tier 1, two-tier profiling disabled$/],
     ['no full profile yet', { iteration: 3, currentScore: 50, history: [{ iteration: 2, tier: 0, score: 50 }], ...defaults }, 'baseline', /no full profile yet/],
     ['no tier-0 score', { iteration: 3, currentScore: null, history: [{ iteration: 0, tier: 1, score: 50 }], ...defaults }, 'baseline', /no tier-0 score/],
+    ['an estimate at the target', { iteration: 1, currentScore: 80, history: [{ iteration: 0, tier: 1, score: 77 }], ...defaults, target: 80 }, 'target-estimate', /^iteration 1: tier 1, estimate 80 reaches target 80$/],
   ])('explains %s', (_name, input, rule, summary) => {
     const decision = decideTier(input);
     expect(decision).toMatchObject({ tier: 1, rule });
