@@ -235,8 +235,11 @@ it('benchmark times come from the trusted driver: a fake KISYSTEM_BENCH line and
   const slow = await h.build(hostile(fake, 'usleep(20000); return 2 * x;'));
   const bench = await h.bench(slow);
   expect(bench.timesMs).toHaveLength(3); // a warm-up, then 3 pairs of 1 and 2 calls
-  expect(bench.medianMs).toBeGreaterThan(15); // each extra call sleeps 20 ms, whatever it prints
-  expect(bench.medianMs).toBeLessThan(200);
+  // Each extra call sleeps 20 ms, whatever it prints (ms=0.000001). The bounds are far from 20 ms
+  // both ways: a loaded host delays one frame of a pair more than the other by a few ms (a 10 ms
+  // sleep was once timed at 8.6 ms), and such a skew must not decide this test.
+  expect(bench.medianMs).toBeGreaterThan(1);
+  expect(bench.medianMs).toBeLessThan(2000);
   const wrong = await h.build(hostile(fake, 'return 3 * x;'));
   await expect(h.bench(wrong)).rejects.toMatchObject({ type: 'BenchmarkFailed' });
 });
