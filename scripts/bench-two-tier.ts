@@ -44,6 +44,19 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { combineRuns, DEFAULT_TWO_TIER_TASK, describe, judge, missingForBenchmark, report, runTwoTierBenchmark, type BenchMode, type BenchRunFile } from '../bench/two-tier-bench';
 
+const USAGE = `usage: node dist/scripts/bench-two-tier.js [options]
+  The optimization of one example task through the real stack, twice: two-tier profiling on, then
+  every iteration fully profiled; prints the profiling time saved and whether the targets hold.
+  --task <example>        examples/<example>/optimization/two-tier-script.yaml (default ${DEFAULT_TWO_TIER_TASK};
+                          transpose-blocked and fir-filter are C++: g++ and valgrind, no GPU)
+  --iterations <n>        optimization iterations after the baseline (default 10)
+  --only two-tier|always-full --out <file>
+                          one of the two runs, written to <file> (run both at once, under the same load)
+  --judge <file> <file>   judges two --only files together
+  --replay <recording>    the real workflow on a recording made on a GPU machine (scripts/gpu/record-two-tier.ts)
+  --keep                  keeps the data folder
+Exit status 0 when every target holds. Figures: docs/benchmarks.md.`;
+
 async function main(): Promise<number> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
@@ -55,8 +68,13 @@ async function main(): Promise<number> {
       only: { type: 'string' },
       out: { type: 'string' },
       judge: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
     },
   });
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
   if (values.judge) {
     // Two runs of separate processes (--only two-tier / --only always-full --out <file>) judged together.
     if (positionals.length !== 2) throw new Error('--judge needs the two files written by --only ... --out <file>');
