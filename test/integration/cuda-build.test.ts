@@ -21,6 +21,7 @@ import { PROJECT_ROOT } from '../../runtime/settings';
 import { buildInputFor } from '../../workflows/host-inputs';
 import { removeTempDirs, tempDir } from '../helpers/temp-dirs';
 import { spawnSync } from 'node:child_process';
+import { expectedOutcomes } from '../helpers/expected-outcomes';
 
 afterAll(removeTempDirs);
 jest.setTimeout(900_000);
@@ -35,12 +36,7 @@ const tasks = exampleTaskFiles(join(PROJECT_ROOT, 'examples'))
 /** Every answer of a CUDA example: answers/ and optimization/, with the outcome expected-outcomes.txt gives it. */
 function answersOf(taskFile: string): [string, boolean][] {
   const folder = join(taskFile, '..');
-  const expected = new Map(
-    readFileSync(join(folder, 'expected-outcomes.txt'), 'utf8')
-      .split('\n')
-      .filter((l) => l.trim() && !l.startsWith('#'))
-      .map((l) => l.trim().split(/\s+/) as [string, string]),
-  );
+  const expected = new Map(expectedOutcomes(folder));
   const files = ['answers', 'optimization'].flatMap((sub) => {
     try {
       return readdirSync(join(folder, sub))

@@ -18,6 +18,7 @@ import { PROJECT_ROOT } from '../../runtime/settings';
 import { exampleTaskFiles } from '../../client/demo';
 import { cudaHost } from '../helpers/cuda-host';
 import { removeTempDirs, tempDir } from '../helpers/temp-dirs';
+import { expectedOutcomes } from '../helpers/expected-outcomes';
 
 // The folders this file makes go with it.
 afterAll(removeTempDirs);
@@ -28,15 +29,10 @@ const KNOWN = ['pass', 'fail', 'cuda-error', 'build-error', 'fail-or-crash'] as 
 type Expected = (typeof KNOWN)[number];
 
 function expectations(taskFile: string): [string, Expected][] {
-  const text = readFileSync(join(taskFile, '../expected-outcomes.txt'), 'utf8');
-  return text
-    .split('\n')
-    .filter((l) => l.trim() && !l.startsWith('#'))
-    .map((l) => {
-      const [answer, expected] = l.trim().split(/\s+/) as [string, string];
-      if (!(KNOWN as readonly string[]).includes(expected)) throw new Error(`${taskFile}: expected-outcomes.txt: unknown expected outcome "${expected}" for ${answer} (known: ${KNOWN.join(', ')})`);
-      return [answer, expected as Expected];
-    });
+  return expectedOutcomes(join(taskFile, '..')).map(([answer, expected]) => {
+    if (!(KNOWN as readonly string[]).includes(expected)) throw new Error(`${taskFile}: expected-outcomes.txt: unknown expected outcome "${expected}" for ${answer} (known: ${KNOWN.join(', ')})`);
+    return [answer, expected as Expected];
+  });
 }
 
 let capabilities: HostCapabilities;

@@ -4,10 +4,11 @@
  * step is fast or slow is measured by scripts/bench-two-tier.ts and docs/benchmarks.md; this checks
  * that the pieces fit together, so that a renamed or missing file fails here and not mid-benchmark.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadTask } from '../../runtime/load-task';
 import { loadModelScripts } from '../../scripted-model-server/scripts';
+import { expectedOutcomes } from '../helpers/expected-outcomes';
 
 const EXAMPLES = join(__dirname, '..', '..', 'examples');
 
@@ -16,16 +17,6 @@ const TASKS = [
   { task: 'transpose-blocked', signature: 'void transpose(', failing: ['it02_no_edges.cpp'] },
   { task: 'fir-filter', signature: 'void fir(', failing: ['it07_sse_no_tail.cpp'] },
 ];
-
-function outcomes(taskDir: string): Map<string, string> {
-  return new Map(
-    readFileSync(join(taskDir, 'expected-outcomes.txt'), 'utf8')
-      .split('\n')
-      .map((line) => line.trim())
-      .filter((line) => line !== '' && !line.startsWith('#'))
-      .map((line) => line.split(/\s+/) as [string, string]),
-  );
-}
 
 describe.each(TASKS)('the two-tier benchmark script of examples/$task', ({ task, signature, failing }) => {
   const taskDir = join(EXAMPLES, task);
@@ -49,7 +40,7 @@ describe.each(TASKS)('the two-tier benchmark script of examples/$task', ({ task,
   });
 
   it('gives every step an expected outcome: only the wrong ones fail', () => {
-    const expected = outcomes(taskDir);
+    const expected = new Map(expectedOutcomes(taskDir));
     expect(sequence.map((f) => [f, expected.get(`optimization/${f}`)])).toEqual(sequence.map((f) => [f, failing.includes(f) ? 'fail' : 'pass']));
   });
 

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { parseBenchLines } from '../../policy/parsers/microbench-line';
 import { loadTask } from '../../runtime/load-task';
 import { loadModelScripts } from '../../scripted-model-server/scripts';
+import { expectedOutcomes } from '../helpers/expected-outcomes';
 
 const EXAMPLES = join(__dirname, '..', '..', 'examples');
 const TASK = join(EXAMPLES, 'matmul-tiled');
@@ -51,13 +52,7 @@ describe('the two-tier benchmark script (examples/matmul-tiled/optimization)', (
 
   it('scripts every kernel of the folder, and every kernel has an expected outcome', () => {
     expect(readdirSync(FOLDER).filter((f) => f.endsWith('.cu')).sort()).toEqual(SEQUENCE);
-    const outcomes = new Map(
-      readFileSync(join(TASK, 'expected-outcomes.txt'), 'utf8')
-        .split('\n')
-        .map((line) => line.trim())
-        .filter((line) => line !== '' && !line.startsWith('#'))
-        .map((line) => line.split(/\s+/) as [string, string]),
-    );
+    const outcomes = new Map(expectedOutcomes(TASK));
     // Only iteration 3 is wrong; the regression (iteration 5) is slow but correct.
     expect(SEQUENCE.map((f) => [f, outcomes.get(`optimization/${f}`)])).toEqual(
       SEQUENCE.map((f) => [f, f === 'it03_wrong_edges.cu' ? 'fail' : 'pass']),
