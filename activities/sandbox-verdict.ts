@@ -193,7 +193,8 @@ export async function runChecked(
   const spool = new AnswerSpool(join(trustedFolder(runFolder), 'answers.frames'));
   try {
     const byCase: number[] = [];
-    let cpuByCase: number[] | null = null;
+    const cpuByCase: number[] = [];
+    let cpuTimed = false;
     const candidate = await runProcess({
       command,
       cwd: runFolder,
@@ -205,7 +206,7 @@ export async function runChecked(
       onTick: ctx.onTick,
       signal: ctx.signal,
       interact: async ({ stdin, stdout, cpuNs }) => {
-        if (cpuNs) cpuByCase = [];
+        cpuTimed = cpuNs !== null;
         // Answers go to the spool as they arrive: the worker never holds them (a flood of frames blocks the candidate).
         const reader = new FrameReader(stdout, ANSWER_CAP);
         const head = Buffer.alloc(8);
@@ -217,14 +218,14 @@ export async function runChecked(
           if (!(await writeAll(stdin, head)) || !(await writeAll(stdin, frame))) break;
           if (!(await spool.take(index, reader))) break;
           byCase[index] = Number(process.hrtime.bigint() - t0) / 1e6;
-          if (cpuNs && cpuByCase) cpuByCase[index] = (cpuNs() - cpu0) / 1e6;
+          if (cpuNs) cpuByCase[index] = (cpuNs() - cpu0) / 1e6;
         }
         reader.discardRest();
         stdin.end();
       },
     });
     const answerMs = byCase.slice(0, spool.answered());
-    const answerCpuMs = cpuByCase === null ? null : (cpuByCase as number[]).slice(0, spool.answered());
+    const answerCpuMs = cpuTimed ? cpuByCase.slice(0, spool.answered()) : null;
     const candidateOutput = neutralizeVerdicts(candidate.output);
     const crashed = candidate.exitCode !== 0 || candidate.signal !== null || candidate.timedOut || candidate.cancelled || candidate.limitKill;
     if (crashed) return { result: { ...candidate, output: candidateOutput }, answerMs, answerCpuMs, bench: null };
