@@ -250,6 +250,9 @@ function spawnAndWatch(options: RunProcessOptions, argv: string[], env: NodeJS.P
       killAll();
     };
     options.signal?.addEventListener('abort', onAbort, { once: true });
+    // A cancellation that came during the awaits before the spawn (the step's folder, its cgroup,
+    // an earlier step's clean-up) fired no event here: the run would go on to its timeout.
+    if (options.signal?.aborted) onAbort();
     let interaction: Promise<void> = Promise.resolve();
     if (options.interact) {
       child.stdin!.on('error', () => undefined); // the program may close stdin early

@@ -127,6 +127,36 @@ static bool wait_until(Pred pred, int timeout_ms) {
   return true;
 }
 
+// Whether thread `tid` of this process sleeps in the kernel (state S: waiting on a lock, a futex);
+// false when /proc cannot tell (then only the answer's return tells).
+static bool thread_sleeps(long tid) {
+  std::ifstream stat("/proc/self/task/" + std::to_string(tid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  const std::size_t paren = text.rfind(')');
+  return paren != std::string::npos && paren + 2 < text.size() && text[paren + 2] == 'S';
+}
+
+// The ids of a phase's waiting threads, each recorded before its call into the queue.
+struct Waiters {
+  explicit Waiters(int n) : tids(static_cast<std::size_t>(n)) {}
+  std::vector<std::atomic<long>> tids;
+  void enter(int i) { tids[static_cast<std::size_t>(i)].store(static_cast<long>(syscall(SYS_gettid))); }
+  // Every waiter has entered and sleeps in the kernel (blocked in the queue). close() runs only
+  // then: a close() that wakes too few of them is seen every time, not only when the machine was
+  // quick enough to start the threads before a fixed sleep ran out. Where /proc cannot show the
+  // sleep, this gives up after a while and the phase goes on (the result stays right).
+  void wait_blocked() {
+    const auto end = Clock::now() + milliseconds(2000);
+    auto blocked = [&] {
+      for (const std::atomic<long>& tid : tids)
+        if (tid.load() == 0 || !thread_sleeps(tid.load())) return false;
+      return true;
+    };
+    while (!blocked() && Clock::now() < end) std::this_thread::sleep_for(milliseconds(1));
+    std::this_thread::sleep_for(milliseconds(5));  // a waiter seen asleep on the mutex reaches its wait
+  }
+};
+
 // ---- 1. single thread ------------------------------------------------------------------------
 
 static void phase_single_thread(kio::Reader& in) {
@@ -225,14 +255,16 @@ static void phase_close(kio::Reader& in) {
     BoundedQueue<int> q(3);
     std::atomic<int> woke{0}, got_item{0};
     std::vector<std::thread> threads;
+    Waiters waiters(pop_waiters);
     for (int i = 0; i < pop_waiters; ++i) {
-      threads.emplace_back([&] {
+      threads.emplace_back([&, i] {
+        waiters.enter(i);
         if (q.pop().has_value()) got_item.fetch_add(1);
         woke.fetch_add(1);
         progress();
       });
     }
-    std::this_thread::sleep_for(milliseconds(50));
+    waiters.wait_blocked();
     obs(woke.load());
     q.close();
     obs(q.closed());
@@ -245,14 +277,16 @@ static void phase_close(kio::Reader& in) {
     obs(q.push(1) && q.push(2));
     std::atomic<int> woke{0}, succeeded{0};
     std::vector<std::thread> threads;
+    Waiters waiters(push_waiters);
     for (int i = 0; i < push_waiters; ++i) {
       threads.emplace_back([&, i] {
+        waiters.enter(i);
         if (q.push(100 + i)) succeeded.fetch_add(1);
         woke.fetch_add(1);
         progress();
       });
     }
-    std::this_thread::sleep_for(milliseconds(50));
+    waiters.wait_blocked();
     obs(woke.load());
     q.close();
     obs(wait_until([&] { return woke.load() == push_waiters; }, 2000) ? push_waiters : woke.load());
@@ -406,15 +440,6 @@ struct Gated {
   Gated(const Gated&) = delete;
   Gated& operator=(const Gated&) = delete;
 };
-
-// Whether thread `tid` of this process sleeps in the kernel (state S: waiting on a lock, a futex);
-// false when /proc cannot tell (then only the answer's return tells).
-static bool thread_sleeps(long tid) {
-  std::ifstream stat("/proc/self/task/" + std::to_string(tid) + "/stat");
-  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
-  const std::size_t paren = text.rfind(')');
-  return paren != std::string::npos && paren + 2 < text.size() && text[paren + 2] == 'S';
-}
 
 // Thread A pushes into an empty queue of capacity 1 and is held in the middle of moving its item;
 // meanwhile thread B calls try_push(). Inserting under the lock, B waits for the lock (it sleeps)

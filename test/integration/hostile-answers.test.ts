@@ -200,9 +200,11 @@ it('CPU time spread over child processes is limited for the whole run, and the h
 });
 
 it('disk written across several files is limited for the whole run folder', async () => {
+  // 10 ms per MB: past the 64 MB limit, the poll (every 250 ms) has 5.7 s to stop the writer before
+  // it prints, however late a loaded machine runs it.
   const attack = `  static char block[1 << 20]; std::memset(block, 7, sizeof block);
   for (int f = 0; f < 16; ++f) { char name[32]; std::snprintf(name, sizeof name, "fill-%d", f); FILE* out = std::fopen(name, "w"); if (!out) break;
-    for (int i = 0; i < 40; ++i) { std::fwrite(block, 1, sizeof block, out); std::fflush(out); usleep(2000); } std::fclose(out); }
+    for (int i = 0; i < 40; ++i) { std::fwrite(block, 1, sizeof block, out); std::fflush(out); usleep(10000); } std::fclose(out); }
   std::fprintf(stderr, "wrote everything\\n");`;
   const build = await h.build(hostile(attack));
   const test = await h.test(build);

@@ -68,9 +68,11 @@ it('a child killed by SIGXFSZ is the disk limit even when its parent reports it 
 });
 
 it('disk held in deleted-but-open files counts against the disk limit', async () => {
+  // 20 ms per MB: past the 64 MB limit, the poll (every 250 ms) has 2.7 s to stop the writer before
+  // it prints, however late a loaded machine runs it.
   const attack = `  static char block[1 << 20]; std::memset(block, 7, sizeof block);
   int fd = open("hidden", O_RDWR | O_CREAT, 0600); unlink("hidden");
-  for (int i = 0; i < 200; ++i) { if (write(fd, block, sizeof block) < 0) break; fsync(fd); usleep(3000); }
+  for (int i = 0; i < 200; ++i) { if (write(fd, block, sizeof block) < 0) break; fsync(fd); usleep(20000); }
   std::fprintf(stderr, "held 200 MB unseen\\n"); sleep(2);`;
   const build = await h.build(hostile(attack));
   const test = await h.test(build);

@@ -8,6 +8,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import { createLlmActivities, type LlmSettings } from '../../activities/llm';
+import { HEARTBEAT_THROTTLE } from '../../workers/heartbeat-throttle';
 import type { GenerateResult } from '../../contracts/activity-types';
 import { parseModelScript } from '../../scripted-model-server/scripts';
 import { startScriptedModelServer, type ScriptedModelServer } from '../../scripted-model-server/server';
@@ -34,6 +35,9 @@ async function probe(settings: LlmSettings): Promise<GenerateResult> {
     taskQueue,
     workflowBundle: await bundleWorkflowCode({ workflowsPath: require.resolve('../fixtures/workflows/llm-probe'), logger: quietLogger }),
     activities: createLlmActivities({ provider: 'ollama', url: scripted.url }, settings),
+    // As the host's worker sends them: the SDK's default throttle (0.8 x the 2 s heartbeat timeout)
+    // leaves a beat 0.4 s to reach a loaded server before the activity times out.
+    ...HEARTBEAT_THROTTLE,
   });
   const input = { taskId: 'cold', workflowId: 'wf', model: 'big-model:32b', modelAttempt: 1, messages: [{ role: 'user' as const, content: 'Task id: cold' }], temperature: 0 };
   return worker.runUntil(env.client.workflow.execute('llmProbe', { taskQueue, workflowId: uniqueName('llm-cold'), args: [input, 2] }));

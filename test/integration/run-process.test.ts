@@ -61,6 +61,16 @@ describe('runProcess', () => {
     expect(survivors(marker)).toEqual([]);
   });
 
+  it('a cancellation that came before the program started still ends it at once', async () => {
+    const marker = `kisystem-grandchild-${process.pid}-cancelled-before`;
+    const abort = new AbortController();
+    abort.abort();
+    const r = await runProcess({ command: ['bash', '-c', `(exec -a ${marker} sleep 300) & wait`], cwd, timeoutMs: 60_000, keepChars: 1000, signal: abort.signal });
+    expect(r.cancelled).toBe(true);
+    expect(r.timedOut).toBe(false);
+    expect(survivors(marker)).toEqual([]);
+  });
+
   it('applies the file size limit (SIGXFSZ) and the CPU time limit (SIGXCPU or SIGKILL)', async () => {
     const limits = { cpuSeconds: 1, memoryMb: 512, maxProcesses: 64, maxFileMb: 1 };
     const big = await runProcess({ command: ['sh', '-c', 'head -c 5000000 /dev/zero > big.bin'], cwd, timeoutMs: 20_000, keepChars: 1000, limits });

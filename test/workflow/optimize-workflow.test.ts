@@ -4,6 +4,8 @@
  * (`ms=<median ms>`, `sol=<speed-of-light %>`), see test/helpers/scripted-activities.ts.
  */
 import { Worker } from '@temporalio/worker';
+import { createHostProbe } from '../../activities/host-probe';
+import { probeQueueOf } from '../../policy/rules/host-loss';
 import { parseConfig, type KisystemConfig } from '../../policy/schemas/config-schema';
 import type { ResolvedTask } from '../../policy/schemas/task-schema';
 import { stateQuery, type TaskResult, type TaskWorkflowInput } from '../../contracts/task-messages';
@@ -255,12 +257,17 @@ describe('a host lost before the profile', () => {
     });
     const doomedRun = doomed.run();
     const worker = await Worker.create({ connection: env().nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities: { ...scripted.activities, claimHost } });
-    const cfg = config({ target_score: 95, max_optimization_iterations: 1, timeouts: { manual_fallback: 600, heartbeat: 10, host_probe_after: 2, host_probe: 2 } });
+    // The live host answers its probe, as a GPU worker does: a step it picks up late on a loaded
+    // machine is waited for, not taken for a lost host (which would add a claim and a build).
+    const liveProbe = await Worker.create({ connection: env().nativeConnection, taskQueue: probeQueueOf(taskQueue), activities: createHostProbe('scripted-host') });
+    const cfg = config({ target_score: 95, max_optimization_iterations: 1, timeouts: { manual_fallback: 600, heartbeat: 10, host_probe_after: 2, host_probe: 5 } });
     const input: TaskWorkflowInput = { task: benchTask, config: cfg, queues: { gpu: taskQueue, cuda: taskQueue } };
-    const { result, history } = await worker.runUntil(async () => {
-      const handle = await env().client.workflow.start('taskWorkflow', { taskQueue, workflowId: uniqueName('host-loss'), args: [input] });
-      return { result: (await handle.result()) as TaskResult, history: await handle.fetchHistory() };
-    });
+    const { result, history } = await liveProbe.runUntil(
+      worker.runUntil(async () => {
+        const handle = await env().client.workflow.start('taskWorkflow', { taskQueue, workflowId: uniqueName('host-loss'), args: [input] });
+        return { result: (await handle.result()) as TaskResult, history: await handle.fetchHistory() };
+      }),
+    );
     await doomedRun;
     expect(result.status).toBe('succeeded');
     expect(result.optimization!.iterations.map((i) => [i.iteration, i.accepted])).toEqual([[0, true], [1, true]]);

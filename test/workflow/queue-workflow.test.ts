@@ -44,8 +44,11 @@ const task = standInTask;
 
 type Estimator = (t: QueueEstimatesInput['tasks'][number]) => Omit<QueueEstimate, 'key' | 'startSummary'>;
 
-/** The worker's activities: scripted task activities (every model answers OK after delayMs) and scripted queue activities. */
-function world(taskQueue: string, estimate: Estimator, delayMs = 150) {
+/**
+ * The worker's activities: scripted task activities (every model answers OK after delayMs, or once
+ * `hold` resolves for the tasks it names) and scripted queue activities.
+ */
+function world(taskQueue: string, estimate: Estimator, delayMs = 150, hold?: (taskId: string) => Promise<void> | undefined) {
   const scripted = createScriptedActivities({ hostQueue: taskQueue, replies: new Proxy({}, { get: () => [fence('OK', '')] }) as Record<string, string[]> });
   const rows: QueueTaskRow[] = [];
   const estimateCalls: string[][] = [];
@@ -58,7 +61,7 @@ function world(taskQueue: string, estimate: Estimator, delayMs = 150) {
     ...scripted.activities,
     ...store.activities,
     async generateCode(input: Parameters<typeof scripted.activities.generateCode>[0]) {
-      await new Promise((r) => setTimeout(r, delayMs));
+      await (hold?.(input.taskId) ?? new Promise((r) => setTimeout(r, delayMs)));
       return scripted.activities.generateCode(input);
     },
     queueEstimates,
@@ -303,9 +306,14 @@ describe('queue workflow', () => {
 
   it('frees the slot of a child terminated right after the queue continued as new (the refresh asks the server)', async () => {
     const taskQueue = uniqueName('queue');
-    const w = world(taskQueue, noHistory, 4000);
+    // `slow` answers only once the test has terminated it: the continue-as-new has to come while it
+    // runs, however long the server takes to get there.
+    let release = () => undefined as void;
+    const released = new Promise<void>((r) => (release = r));
+    const w = world(taskQueue, noHistory, 150, (id) => (id === 'slow' ? released : undefined));
     const worker = await newWorker(taskQueue, w.activities);
-    await worker.runUntil(async () => {
+    // The worker's shutdown waits for the held answer: it is let go however the test ends.
+    const scenario = async () => {
       const handle = await startQueue(taskQueue, { maxRunning: 1, maxHistoryEvents: 60, priorityRefreshSeconds: 1 });
       await handle.executeUpdate(addTasksUpdate, { args: [[{ task: task('slow', 'C++/System', 90) }, { task: task('next', 'C++/System', 10) }]] });
       const firstRun = (await handle.describe()).runId;
@@ -314,11 +322,13 @@ describe('queue workflow', () => {
       for (let i = 0; i < 300 && (await handle.describe()).runId === firstRun; i++) await new Promise((r) => setTimeout(r, 100));
       expect((await handle.describe()).runId).not.toBe(firstRun);
       await env().client.workflow.getHandle(before.running[0]!.workflowId).terminate('test: terminated after the queue continued as new');
+      release();
       const after = await waitFor(handle, (s) => s.recent.some((f) => f.taskId === 'slow') && s.running.some((r) => r.taskId === 'next'), 30_000);
       expect(after.recent.find((f) => f.taskId === 'slow')).toMatchObject({ status: 'failed', message: expect.stringContaining('terminated') });
       expect(after.counters.continuedAsNew).toBeGreaterThanOrEqual(1);
       await handle.terminate('test over');
-    });
+    };
+    await worker.runUntil(() => scenario().finally(release));
   });
 
   it('takes the current config on reloadConfig and shows which one it uses; a bad reload is refused', async () => {

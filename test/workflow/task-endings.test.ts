@@ -101,14 +101,17 @@ async function cancelAndExpectCancelled(handle: WorkflowHandle): Promise<void> {
   expect(metadata.currentDetails).not.toMatch(/generating|building|testing|waiting for a person/i);
 }
 
-/** Live (non-zombie) processes whose working directory lies under `root`. */
+/** Live processes (neither zombies nor already sent SIGKILL) whose working directory lies under `root`. */
 function processesUnder(root: string): number[] {
   const found: number[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) continue;
+      // Ending already: a zombie, or sent SIGKILL and not yet run by a loaded kernel (SigPnd bit 9).
+      const status = readFileSync(`/proc/${entry}/status`, 'utf8');
+      const state = /^State:\s+(\S)/m.exec(status)?.[1];
+      const pending = BigInt(`0x${/^SigPnd:\s+([0-9a-f]+)/m.exec(status)?.[1] ?? '0'}`) | BigInt(`0x${/^ShdPnd:\s+([0-9a-f]+)/m.exec(status)?.[1] ?? '0'}`);
+      if (state === 'Z' || state === 'X' || (pending & (1n << 8n)) !== 0n) continue;
       if (readlinkSync(`/proc/${entry}/cwd`).startsWith(root)) found.push(Number(entry));
     } catch {
       // gone, or not ours to read
