@@ -1,9 +1,10 @@
 /** Subprocesses of activities: timeouts and cancellation kill the whole process group; limits apply. */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LAUNCHER, ProgramNotStartedError, runProcess } from '../../activities/run-process';
+import { processEnding } from '../helpers/process-ending';
 import { removeTempDirs, tempDir } from '../helpers/temp-dirs';
 
 // The folders this file makes go with it.
@@ -11,11 +12,7 @@ afterAll(removeTempDirs);
 
 const cwd = tempDir('kisystem-run-process-');
 
-/**
- * Processes whose command line holds `marker` and that are neither ending (a zombie) nor already
- * sent SIGKILL: a killed process leaves /proc only once the kernel ran its exit, later on a loaded
- * machine, but its pending SIGKILL shows at once (SigPnd bit 9).
- */
+/** Processes whose command line holds `marker` and that are not ending already (helpers/process-ending.ts). */
 function survivors(marker: string): number[] {
   let pids: number[];
   try {
@@ -25,10 +22,7 @@ function survivors(marker: string): number[] {
   }
   return pids.filter((pid) => {
     try {
-      const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-      const state = /^State:\s+(\S)/m.exec(status)?.[1];
-      const pending = BigInt(`0x${/^SigPnd:\s+([0-9a-f]+)/m.exec(status)?.[1] ?? '0'}`) | BigInt(`0x${/^ShdPnd:\s+([0-9a-f]+)/m.exec(status)?.[1] ?? '0'}`);
-      return state !== 'Z' && state !== 'X' && (pending & (1n << 8n)) === 0n;
+      return !processEnding(pid);
     } catch {
       return false; // gone meanwhile
     }

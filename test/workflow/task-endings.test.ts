@@ -5,7 +5,7 @@
  * a queue "cancelled"; a fault in the optimization phase keeps the best passing code; the status
  * (and the KisystemStatus search attribute) is true at every moment.
  */
-import { readdirSync, readFileSync, readlinkSync, mkdtempSync, rmSync } from 'node:fs';
+import { readdirSync, readlinkSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
@@ -15,6 +15,7 @@ import { createHostActivities } from '../../activities/build-test';
 import type { ResolvedTask } from '../../policy/schemas/task-schema';
 import { stateQuery, type TaskResult, type TaskStatus, type TaskWorkflowInput } from '../../contracts/task-messages';
 import { STATUS } from '../../contracts/search-attributes';
+import { processEnding } from '../helpers/process-ending';
 import { createScriptedActivities, fence, type ScriptedWorld } from '../helpers/scripted-activities';
 import { uniqueName, workflowBundle } from '../helpers/temporal-env';
 import { cudaTask, useTestServer, workflowTestConfig } from '../helpers/workflow-test-env';
@@ -107,11 +108,7 @@ function processesUnder(root: string): number[] {
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      // Ending already: a zombie, or sent SIGKILL and not yet run by a loaded kernel (SigPnd bit 9).
-      const status = readFileSync(`/proc/${entry}/status`, 'utf8');
-      const state = /^State:\s+(\S)/m.exec(status)?.[1];
-      const pending = BigInt(`0x${/^SigPnd:\s+([0-9a-f]+)/m.exec(status)?.[1] ?? '0'}`) | BigInt(`0x${/^ShdPnd:\s+([0-9a-f]+)/m.exec(status)?.[1] ?? '0'}`);
-      if (state === 'Z' || state === 'X' || (pending & (1n << 8n)) !== 0n) continue;
+      if (processEnding(Number(entry))) continue;
       if (readlinkSync(`/proc/${entry}/cwd`).startsWith(root)) found.push(Number(entry));
     } catch {
       // gone, or not ours to read
